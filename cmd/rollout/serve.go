@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"rollout/internal/config"
+	"rollout/internal/database"
+	"rollout/internal/pglocal"
+	"rollout/internal/web"
+)
+
+func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load("serve", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+
+	// Listen before starting PostgreSQL, so a taken port fails at once.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return listenError(cfg.Addr, err)
+	}
+	defer ln.Close()
+
+	db, closeDB, err := openDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := migrate(ctx, db, log); err != nil {
+		return err
+	}
+
+	app, err := web.New(web.Deps{DB: db, Config: cfg, Logger: log})
+	if err != nil {
+		return err
+	}
+	served := make(chan error, 1)
+	go func() { served <- app.Listener(ln) }()
+	fmt.Fprintf(stdout, "Rollout is running at http://%s (press Ctrl-C to stop)\n", ln.Addr())
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("the web server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	if err := app.ShutdownWithTimeout(10 * time.Second); err != nil {
+		log.Warn("shutdown", "error", err.Error())
+	}
+	return nil
+}
+
+func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load("migrate", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	db, closeDB, err := openDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := migrate(ctx, db, log); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "The database is up to date.")
+	return nil
+}
+
+func migrate(ctx context.Context, db *bun.DB, log *slog.Logger) error {
+	group, err := database.Migrate(ctx, db)
+	if err != nil {
+		return fmt.Errorf("cannot migrate the database: %w", err)
+	}
+	if group != nil && !group.IsZero() {
+		log.Info("migrations applied", "group", group.String())
+	}
+	return nil
+}
+
+// openDatabase connects to DATABASE_URL, or starts the embedded PostgreSQL in the
+// data folder and connects to its "rollout" database. The returned func closes
+// the connection and stops the embedded server.
+func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*bun.DB, func(), error) {
+	if cfg.DatabaseURL != "" {
+		db, err := database.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		return db, func() { _ = db.Close() }, nil
+	}
+	dir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("data folder %q: %w", cfg.DataDir, err)
+	}
+	start := time.Now()
+	pg, err := pglocal.Start(ctx, pglocal.Options{DataDir: dir, Persistent: true, Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	stopPG := func() {
+		if err := pg.Stop(); err != nil {
+			log.Warn("stopping the embedded PostgreSQL", "error", err.Error())
+		}
+	}
+	if err := ensureDatabase(ctx, pg.DSN("postgres"), "rollout"); err != nil {
+		stopPG()
+		return nil, nil, err
+	}
+	db, err := database.Open(ctx, pg.DSN("rollout"))
+	if err != nil {
+		stopPG()
+		return nil, nil, err
+	}
+	log.Info("embedded PostgreSQL started", "data_dir", dir, "took_ms", time.Since(start).Milliseconds())
+	return db, func() { _ = db.Close(); stopPG() }, nil
+}
+
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("cannot listen on %s: the address is already in use; stop the other program or choose another address with ROLLOUT_ADDR", addr)
+	}
+	if errors.Is(err, syscall.EACCES) || errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("cannot listen on %s: permission denied; choose a port above 1024 with ROLLOUT_ADDR", addr)
+	}
+	return fmt.Errorf("cannot listen on %s: %v; check ROLLOUT_ADDR", addr, err)
+}
+
+// ensureDatabase creates the named database on the embedded server the first time.
+func ensureDatabase(ctx context.Context, adminDSN, name string) error {
+	admin, err := database.Open(ctx, adminDSN)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	exists, err := admin.NewSelect().Table("pg_database").Where("datname = ?", name).Exists(ctx)
+	if err != nil {
+		return fmt.Errorf("embedded PostgreSQL: %w", err)
+	}
+	if exists {
+		return nil
+	}
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE ?", bun.Ident(name)); err != nil {
+		return fmt.Errorf("embedded PostgreSQL: creating database %s: %w", name, err)
+	}
+	return nil
+}

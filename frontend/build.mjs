@@ -1,0 +1,64 @@
+// build.mjs bundles src/app.js and src/app.css into dist/ with content-hashed
+// names and writes dist/manifest.json ({"app.css": "app-HASH.css", ...}).
+//
+// The output must be deterministic: CI rebuilds and fails when dist/ differs
+// from what was committed. esbuild's [hash] depends only on the output bytes,
+// we emit no sourcemaps, no timestamps and no absolute paths, and the manifest
+// is written with sorted keys.
+import * as esbuild from "esbuild";
+import { readdir, rm, writeFile, mkdir } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+const outdir = path.join(root, "dist");
+
+// Logical name (what templates ask for) → entry file.
+const entries = {
+  "app.js": "src/app.js",
+  "app.css": "src/app.css",
+};
+
+await mkdir(outdir, { recursive: true });
+
+const result = await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: Object.values(entries),
+  outdir: "dist",
+  entryNames: "[name]-[hash]",
+  assetNames: "[name]-[hash]",
+  bundle: true,
+  minify: true,
+  sourcemap: false,
+  legalComments: "none",
+  format: "iife",
+  target: ["es2020", "chrome100", "firefox100", "safari15"],
+  charset: "utf8",
+  metafile: true,
+  write: true,
+  logLevel: "warning",
+});
+
+// Map each output back to its logical name through its entry point.
+const manifest = {};
+const written = new Set(["manifest.json"]);
+for (const [out, meta] of Object.entries(result.metafile.outputs)) {
+  const file = path.basename(out);
+  written.add(file);
+  if (!meta.entryPoint) continue;
+  const logical = Object.keys(entries).find((k) => entries[k] === meta.entryPoint);
+  if (logical) manifest[logical] = file;
+}
+for (const logical of Object.keys(entries)) {
+  if (!manifest[logical]) throw new Error(`build produced no output for ${logical}`);
+}
+
+// Remove files from earlier builds (older hashes), so dist/ holds only what
+// the manifest and the current bundles refer to.
+for (const file of await readdir(outdir)) {
+  if (!written.has(file)) await rm(path.join(outdir, file), { recursive: true, force: true });
+}
+
+const sorted = Object.fromEntries(Object.keys(manifest).sort().map((k) => [k, manifest[k]]));
+await writeFile(path.join(outdir, "manifest.json"), JSON.stringify(sorted, null, 2) + "\n");
+console.log(`frontend: ${Object.values(sorted).join(", ")}`);

@@ -1,0 +1,79 @@
+package config
+
+import (
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load("serve", nil, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != DefaultAddr || c.DataDir != DefaultDataDir || c.DatabaseURL != "" ||
+		c.LogLevel != slog.LevelInfo || c.SecureCookies || c.RequestTimeout != 15*time.Second {
+		t.Fatalf("defaults %+v", c)
+	}
+}
+
+func TestEnvironmentAndFlags(t *testing.T) {
+	c, err := Load("serve", []string{"--addr", "0.0.0.0:9000"}, env(map[string]string{
+		"ROLLOUT_ADDR":      "127.0.0.1:7000",
+		"DATABASE_URL":      "postgres://u:p@db:5432/rollout?sslmode=disable",
+		"ROLLOUT_LOG_LEVEL": "debug",
+		"ROLLOUT_BASE_URL":  "https://rollout.example.com/",
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "0.0.0.0:9000" {
+		t.Errorf("flag should win over env: %s", c.Addr)
+	}
+	if c.LogLevel != slog.LevelDebug || !c.SecureCookies || c.BaseURL != "https://rollout.example.com" {
+		t.Errorf("config %+v", c)
+	}
+	c, err = Load("serve", nil, env(map[string]string{"ROLLOUT_BASE_URL": "https://x.example", "ROLLOUT_SECURE_COOKIES": "false"}), io.Discard)
+	if err != nil || c.SecureCookies {
+		t.Errorf("secure cookies switch off: %+v %v", c, err)
+	}
+}
+
+// Each bad value ends with one sentence that says what to do.
+func TestBadValuesSayWhatToDo(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"address", map[string]string{"ROLLOUT_ADDR": "localhost"}, nil, "is not host:port"},
+		{"port", map[string]string{"ROLLOUT_ADDR": "127.0.0.1:99999"}, nil, "no valid port"},
+		{"database url scheme", map[string]string{"DATABASE_URL": "mysql://u:secret@h/db"}, nil, "is not a PostgreSQL URL"},
+		{"database url garbage", map[string]string{"DATABASE_URL": "::not a url"}, nil, "is not a PostgreSQL URL"},
+		{"database name", map[string]string{"DATABASE_URL": "postgres://u:secret@h:5432"}, nil, "names no database"},
+		{"log level", map[string]string{"ROLLOUT_LOG_LEVEL": "loud"}, nil, "is not a log level"},
+		{"base url", map[string]string{"ROLLOUT_BASE_URL": "rollout.example.com"}, nil, "is not a web address"},
+		{"secure cookies", map[string]string{"ROLLOUT_SECURE_COOKIES": "maybe"}, nil, "is not true or false"},
+		{"timeout", map[string]string{"ROLLOUT_REQUEST_TIMEOUT": "soon"}, nil, "is not a duration"},
+		{"data dir", map[string]string{"ROLLOUT_DATA_DIR": " "}, []string{"--data-dir", ""}, "data folder is empty"},
+		{"stray argument", nil, []string{"extra"}, "unexpected argument"},
+		{"unknown flag", nil, []string{"--colour"}, "flag provided but not defined"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Load("serve", c.args, env(c.env), io.Discard)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want it to contain %q", err, c.want)
+			}
+			if strings.Contains(err.Error(), "secret") {
+				t.Fatalf("the error repeats the password: %v", err)
+			}
+		})
+	}
+}

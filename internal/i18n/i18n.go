@@ -1,0 +1,146 @@
+// Package i18n translates Rollout's interface into English and Simplified Chinese.
+// Messages live in locales/*.json (embedded), one flat map of message ID to text;
+// texts may use Go template data such as {{.Name}}. Domain packages speak in message
+// IDs (apperr.Message); only the web layer turns them into sentences.
+package i18n
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed locales/*.json
+var locales embed.FS
+
+// The languages Rollout speaks, in the order the language switch shows them.
+const (
+	English = "en"
+	Chinese = "zh-CN"
+)
+
+// Languages lists the supported language tags.
+var Languages = []string{English, Chinese}
+
+var matcher = language.NewMatcher([]language.Tag{language.English, language.SimplifiedChinese})
+
+// Bundle holds every message in every language.
+type Bundle struct {
+	bundle      *goi18n.Bundle
+	translators map[string]*Translator
+}
+
+// Load reads the embedded message files.
+func Load() (*Bundle, error) {
+	b := goi18n.NewBundle(language.English)
+	b.RegisterUnmarshalFunc("json", json.Unmarshal)
+	for _, lang := range Languages {
+		if _, err := b.LoadMessageFileFS(locales, "locales/"+lang+".json"); err != nil {
+			return nil, fmt.Errorf("load messages %s: %w", lang, err)
+		}
+	}
+	bb := &Bundle{bundle: b, translators: map[string]*Translator{}}
+	for _, lang := range Languages {
+		bb.translators[lang] = &Translator{Lang: lang, loc: goi18n.NewLocalizer(b, lang)}
+	}
+	return bb, nil
+}
+
+// MustLoad is Load for tests and start-up, where a broken message file is a bug.
+func MustLoad() *Bundle {
+	b, err := Load()
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// For returns the translator of a supported language, English otherwise.
+func (b *Bundle) For(lang string) *Translator {
+	if t, ok := b.translators[lang]; ok {
+		return t
+	}
+	return b.translators[English]
+}
+
+// Match picks the language: the user's explicit choice when it is supported,
+// else the best match of the Accept-Language header, else English.
+func Match(choice, acceptLanguage string) string {
+	if Supported(choice) {
+		return choice
+	}
+	if acceptLanguage == "" {
+		return English
+	}
+	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil || len(tags) == 0 {
+		return English
+	}
+	_, idx, conf := matcher.Match(tags...)
+	if conf == language.No {
+		return English
+	}
+	return Languages[idx]
+}
+
+// Supported reports whether lang is one of Languages.
+func Supported(lang string) bool {
+	for _, l := range Languages {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// Translator renders message IDs in one language.
+type Translator struct {
+	Lang string
+	loc  *goi18n.Localizer
+}
+
+// T translates id with template data given as alternating key/value pairs.
+// A missing message shows its ID, so a gap is visible rather than blank.
+func (t *Translator) T(id string, kv ...any) string {
+	var data map[string]any
+	if len(kv) > 1 {
+		data = make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			data[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+	}
+	return t.TData(id, data)
+}
+
+// TData translates id with a data map.
+func (t *Translator) TData(id string, data map[string]any) string {
+	s, err := t.loc.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if err != nil || s == "" {
+		return id
+	}
+	return s
+}
+
+// IsChinese reports whether this translator speaks Chinese (for number and date layout).
+func (t *Translator) IsChinese() bool { return strings.HasPrefix(t.Lang, "zh") }
+
+// Keys returns the message IDs of one language file, for tests that compare languages.
+func Keys(lang string) ([]string, error) {
+	raw, err := locales.ReadFile("locales/" + lang + ".json")
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	return keys, nil
+}

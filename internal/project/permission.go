@@ -1,0 +1,83 @@
+package project
+
+// Role is a member's part in one project.
+type Role string
+
+// The roles of DOMAIN.md.
+const (
+	RoleProjectManager Role = "project_manager"
+	RoleBusinessOwner  Role = "business_owner"
+	RoleSteering       Role = "steering"
+	RoleMember         Role = "member"
+	RoleViewer         Role = "viewer"
+)
+
+// Roles lists every role, most powerful first (the order of forms and tables).
+var Roles = []Role{RoleProjectManager, RoleBusinessOwner, RoleSteering, RoleMember, RoleViewer}
+
+// Action is something a caller may want to do in a project.
+type Action string
+
+// Actions. Later features add theirs here, next to the table below.
+const (
+	ViewProject    Action = "project.view"
+	EditProject    Action = "project.edit"
+	ArchiveProject Action = "project.archive"
+	ManageMembers  Action = "members.manage"
+	ManagePhases   Action = "phases.manage"
+)
+
+// permissions is the one table of who may do what: action × roles allowed.
+// Every HTML and API handler goes through Can; the route-table test checks
+// each route against it for every role.
+var permissions = map[Action][]Role{
+	ViewProject:    {RoleProjectManager, RoleBusinessOwner, RoleSteering, RoleMember, RoleViewer},
+	EditProject:    {RoleProjectManager},
+	ArchiveProject: {RoleProjectManager},
+	ManageMembers:  {RoleProjectManager},
+	ManagePhases:   {RoleProjectManager},
+}
+
+// Access is what a caller is in a project: a member with a role, or an
+// instance admin who is not a member (admins see every project but, unless
+// they are members, only read it).
+type Access struct {
+	Role     Role // "" when not a member
+	IsAdmin  bool
+	IsMember bool
+}
+
+// Can reports whether the caller may take the action.
+func (a Access) Can(act Action) bool {
+	if !a.IsMember {
+		return a.IsAdmin && act == ViewProject
+	}
+	for _, r := range permissions[act] {
+		if r == a.Role {
+			return true
+		}
+	}
+	return false
+}
+
+// RolesAllowed returns the roles that may take an action (for tests and help pages).
+func RolesAllowed(act Action) []Role { return permissions[act] }
+
+// Department is the part of the company a member comes from; pitfall 3 looks at
+// whether the business, not only IT, is on the project.
+type Department string
+
+// Departments.
+const (
+	DeptSales      Department = "sales"
+	DeptService    Department = "service"
+	DeptMarketing  Department = "marketing"
+	DeptOperations Department = "operations"
+	DeptFinance    Department = "finance"
+	DeptIT         Department = "it"
+	DeptVendor     Department = "vendor"
+	DeptOther      Department = "other"
+)
+
+// Departments lists every department in form order.
+var Departments = []Department{DeptSales, DeptService, DeptMarketing, DeptOperations, DeptFinance, DeptIT, DeptVendor, DeptOther}

@@ -1,0 +1,53 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"strings"
+	"time"
+
+	"rollout/frontend"
+	"rollout/internal/date"
+	"rollout/internal/i18n"
+)
+
+// templateFuncs are the helpers every template may call; t speaks the
+// language the template set was parsed for.
+func templateFuncs(tr *i18n.Translator) template.FuncMap {
+	return template.FuncMap{
+		"t":         tr.T,
+		"asset":     frontend.Asset,
+		"hasPrefix": strings.HasPrefix,
+		// enum translates a stored code: {{enum "role" .Role}} → t "enum.role.viewer".
+		"enum": func(kind string, code any) string {
+			c := fmt.Sprint(code)
+			if c == "" {
+				return ""
+			}
+			return tr.T("enum." + kind + "." + c)
+		},
+		"day": func(d date.Date) string { return d.String() },
+		"when": func(t any) string {
+			switch v := t.(type) {
+			case time.Time:
+				if v.IsZero() {
+					return ""
+				}
+				return v.Local().Format("2006-01-02 15:04")
+			case *time.Time:
+				if v == nil {
+					return ""
+				}
+				return v.Local().Format("2006-01-02 15:04")
+			}
+			return ""
+		},
+		"dict": func(kv ...any) map[string]any {
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
+	}
+}

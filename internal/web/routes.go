@@ -1,0 +1,114 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"rollout/internal/apperr"
+	"rollout/internal/project"
+)
+
+// access says who may call a route. The guard enforces it before the handler
+// runs, so no handler can forget it; the route-table test walks every row.
+type access struct {
+	kind   accessKind
+	action project.Action // for inProject: what the caller must be allowed to do
+}
+
+type accessKind int
+
+const (
+	kindPublic       accessKind = iota // anyone, signed in or not
+	kindUser                           // any signed-in, enabled user
+	kindAdmin                          // instance administrators
+	kindInProject                      // a member whose role allows action (admins may view)
+	kindAdminProject                   // an admin, on any project
+)
+
+var (
+	public       = access{kind: kindPublic}
+	signedIn     = access{kind: kindUser}
+	adminOnly    = access{kind: kindAdmin}
+	adminProject = access{kind: kindAdminProject}
+)
+
+func in(a project.Action) access { return access{kind: kindInProject, action: a} }
+
+// route is one row of the route table.
+type route struct {
+	method string
+	path   string
+	access access
+	handle fiber.Handler
+}
+
+const (
+	get   = fiber.MethodGet
+	post  = fiber.MethodPost
+	patch = fiber.MethodPatch
+	del   = fiber.MethodDelete
+)
+
+// routes is every route Rollout serves, HTML pages and the JSON API alike.
+func (s *Server) routes() []route {
+	return []route{
+		// Health and the frame.
+		{get, "/healthz", public, s.handleHealthz},
+		{get, "/readyz", public, s.handleReadyz},
+		{get, "/", public, s.handleHome},
+		{post, "/lang", public, s.handleLanguage},
+	}
+}
+
+func (s *Server) register(app *fiber.App) {
+	app.Use(s.authenticate)
+	for _, r := range s.routes() {
+		app.Add(r.method, r.path, s.guard(r.access), r.handle)
+	}
+	// Anything else is a 404 through the one error handler.
+	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+}
+
+// guard enforces a route's access rule before its handler runs.
+func (s *Server) guard(a access) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if a.kind == kindPublic {
+			return c.Next()
+		}
+		u := currentUser(c)
+		if u == nil {
+			if !isAPI(c) && c.Method() == fiber.MethodGet {
+				return signInRedirect(c)
+			}
+			return apperr.Unauthenticated()
+		}
+		switch a.kind {
+		case kindUser:
+			return c.Next()
+		case kindAdmin:
+			if !u.IsAdmin {
+				return apperr.Forbidden()
+			}
+			return c.Next()
+		case kindInProject, kindAdminProject:
+			p, acc, err := project.ForUser(c.UserContext(), s.db, c.Params("key"), u.ID, u.IsAdmin)
+			if err != nil {
+				return err
+			}
+			allowed := u.IsAdmin
+			if a.kind == kindInProject {
+				allowed = acc.Can(a.action)
+				// An archived project is read-only until it is restored.
+				if allowed && p.Archived && a.action != project.ViewProject && a.action != project.ArchiveProject {
+					return &apperr.Error{Kind: apperr.KindForbidden, Message: apperr.Msg("project.archived_readonly")}
+				}
+			}
+			if !allowed {
+				return apperr.Forbidden()
+			}
+			c.Locals(localProject, p)
+			c.Locals(localAccess, acc)
+			return c.Next()
+		}
+		return apperr.Forbidden()
+	}
+}
