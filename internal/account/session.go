@@ -160,7 +160,7 @@ func lockFor(failures, free int) time.Duration {
 func checkThrottle(ctx context.Context, db bun.IDB, keys []string, now time.Time) error {
 	var until []time.Time
 	err := db.NewSelect().Table("signin_failures").Column("locked_until").
-		Where("key IN (?)", bun.In(keys)).Where("locked_until > ?", now).
+		Where("key IN (?)", bun.List(keys)).Where("locked_until > ?", now).
 		OrderExpr("locked_until DESC").Limit(1).Scan(ctx, &until)
 	if err != nil {
 		return database.MapError(err)

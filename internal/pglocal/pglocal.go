@@ -60,6 +60,8 @@ const (
 	maxSocketPath = 100
 	// stopTimeout is how long a fast shutdown may take before SIGKILL.
 	stopTimeout = 30 * time.Second
+	// throwawayPrefix names the temporary folders of throwaway servers.
+	throwawayPrefix = "rollout-pg-"
 	// readyTimeout caps the wait for a server to accept connections when ctx
 	// has no deadline of its own; crash recovery of a persistent cluster counts.
 	readyTimeout = 2 * time.Minute
@@ -423,11 +425,17 @@ func postmasterAlive(pid int) bool {
 	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
 		return false
 	}
-	if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); err == nil {
-		c := strings.TrimSpace(string(comm))
-		return c == "postgres" || c == "postmaster"
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)) // "pid (comm) state …"
+	if err != nil {
+		return true // no /proc: trust kill
 	}
-	return true
+	open, end := bytes.IndexByte(stat, '('), bytes.LastIndexByte(stat, ')')
+	if open < 0 || end < open || len(stat) < end+3 {
+		return true
+	}
+	comm, state := string(stat[open+1:end]), stat[end+2]
+	// A zombie (Z) is dead, only not yet reaped by its new parent.
+	return (comm == "postgres" || comm == "postmaster") && state != 'Z' && state != 'X'
 }
 
 // waitForOrphans waits until no backend of a dead postmaster is attached to
@@ -460,12 +468,13 @@ func (s *Server) prepareThrowaway(parent string) (*runAs, error) {
 	}
 	if parent == "" {
 		parent = throwawayParent()
+		sweepThrowaways(parent)
 	} else {
 		if err := os.MkdirAll(parent, 0o755); err != nil {
 			return nil, fmt.Errorf("cannot create the data folder %s: %w", parent, err)
 		}
 	}
-	base, err := os.MkdirTemp(parent, "rollout-pg-")
+	base, err := os.MkdirTemp(parent, throwawayPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create a temporary database folder: %w", err)
 	}
@@ -494,6 +503,30 @@ func (s *Server) prepareThrowaway(parent string) (*runAs, error) {
 	return acct, nil
 }
 
+// sweepThrowaways removes the folders of throwaway servers whose process died
+// without Stop (a test binary killed by a timeout, say): Pdeathsig ends the
+// server, but its folder would stay, in memory when it is under /dev/shm.
+func sweepThrowaways(parent string) {
+	dirs, _ := filepath.Glob(filepath.Join(parent, throwawayPrefix+"*"))
+	for _, dir := range dirs {
+		pgdata := filepath.Join(dir, "pgdata")
+		if _, err := os.Stat(filepath.Join(dir, "postgres.log")); err != nil {
+			continue // not one of ours
+		}
+		pid, _ := readPostmasterPid(pgdata)
+		if pid > 0 && postmasterAlive(pid) {
+			continue
+		}
+		if pid == 0 { // never started, or still in initdb: only if long abandoned
+			fi, err := os.Stat(dir)
+			if err != nil || time.Since(fi.ModTime()) < 10*time.Minute {
+				continue
+			}
+		}
+		_ = os.RemoveAll(dir)
+	}
+}
+
 // throwawayParent picks where throwaway clusters live: /dev/shm when it is a
 // roomy tmpfs, else os.TempDir(). PostgreSQL creates a few hundred files per
 // database, and on the disks measured here each file creation costs ~0.3 ms:
@@ -516,7 +549,7 @@ func shortTempDir() (string, error) {
 	if len(parent) > 60 {
 		parent = "/tmp"
 	}
-	dir, err := os.MkdirTemp(parent, "rollout-pg-")
+	dir, err := os.MkdirTemp(parent, "rollout-sock-")
 	if err != nil {
 		return "", fmt.Errorf("cannot create a socket folder: %w", err)
 	}
@@ -603,6 +636,9 @@ func (s *Server) start(ctx context.Context, bin string, acct *runAs) error {
 			"-c", "synchronous_commit=off",
 			"-c", "full_page_writes=off",
 			"-c", "max_connections=200",
+			// Shared memory for parallel queries in files inside the cluster,
+			// so a killed server leaves none behind in /dev/shm.
+			"-c", "dynamic_shared_memory_type=mmap",
 		)
 	}
 	cmd := exec.Command(filepath.Join(bin, "postgres"), args...)

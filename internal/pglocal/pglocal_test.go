@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -294,6 +295,47 @@ func BenchmarkThrowaway(b *testing.B) {
 		}
 		if err := s.Stop(); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestSweepThrowaways(t *testing.T) {
+	t.Parallel()
+	parent := t.TempDir()
+	fake := func(name, pidFile string) string {
+		dir := filepath.Join(parent, name)
+		if err := os.MkdirAll(filepath.Join(dir, "pgdata"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "postgres.log"), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if pidFile != "" {
+			if err := os.WriteFile(filepath.Join(dir, "pgdata", "postmaster.pid"), []byte(pidFile), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	p, err := os.StartProcess("/bin/true", []string{"true"}, &os.ProcAttr{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = p.Wait()
+	dead := fake(throwawayPrefix+"dead", strconv.Itoa(p.Pid)+"\n")
+	starting := fake(throwawayPrefix+"starting", "")
+	other := filepath.Join(parent, "rollout-pg-notours")
+	if err := os.Mkdir(other, 0o700); err != nil {
+		t.Fatal(err)
+	}
+
+	sweepThrowaways(parent)
+	if _, err := os.Stat(dead); !errors.Is(err, os.ErrNotExist) {
+		t.Error("the folder of a dead server was not swept")
+	}
+	for _, dir := range []string{starting, other} {
+		if _, err := os.Stat(dir); err != nil {
+			t.Errorf("%s was swept: %v", dir, err)
 		}
 	}
 }
