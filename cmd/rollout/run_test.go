@@ -171,6 +171,14 @@ func TestUnwritableDataFolder(t *testing.T) {
 	}
 }
 
+func TestMissingPostgresBinaries(t *testing.T) {
+	code, _, errOut := runOnce(t, map[string]string{"ROLLOUT_ADDR": "127.0.0.1:0",
+		"ROLLOUT_DATA_DIR": t.TempDir(), "ROLLOUT_PG_BIN": t.TempDir()}, "serve")
+	if code == 0 || !strings.Contains(errOut, "PostgreSQL server binaries not found") || !strings.Contains(errOut, "DATABASE_URL") {
+		t.Fatalf("%d %q", code, errOut)
+	}
+}
+
 func TestUnreachableDatabase(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

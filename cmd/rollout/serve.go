@@ -108,7 +108,7 @@ func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*bu
 		return nil, nil, fmt.Errorf("data folder %q: %w", cfg.DataDir, err)
 	}
 	start := time.Now()
-	pg, err := pglocal.Start(ctx, pglocal.Options{DataDir: dir, Persistent: true, Logger: log})
+	pg, err := pglocal.Start(ctx, pglocal.Options{DataDir: dir, Persistent: true, Logger: log, BinDir: cfg.PGBin})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -22,6 +22,7 @@ type Config struct {
 	Addr           string     // listen address, host:port
 	DatabaseURL    string     // empty: start the embedded PostgreSQL
 	DataDir        string     // where the embedded PostgreSQL keeps its data
+	PGBin          string     // folder of initdb and postgres; empty finds them
 	LogLevel       slog.Level // debug, info, warn, error
 	BaseURL        string     // public URL, e.g. https://rollout.example.com
 	SecureCookies  bool       // cookies only over HTTPS; on by default when BaseURL is https
@@ -54,6 +55,7 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	fs.StringVar(&c.Addr, "addr", env("ROLLOUT_ADDR", DefaultAddr), "listen address `host:port` (ROLLOUT_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL `URL`; empty starts the embedded PostgreSQL (DATABASE_URL)")
 	fs.StringVar(&c.DataDir, "data-dir", env("ROLLOUT_DATA_DIR", DefaultDataDir), "`folder` of the embedded PostgreSQL's data (ROLLOUT_DATA_DIR)")
+	fs.StringVar(&c.PGBin, "pg-bin", env("ROLLOUT_PG_BIN", ""), "`folder` of the PostgreSQL server binaries; default: pg_config --bindir, else the newest /usr/lib/postgresql/*/bin (ROLLOUT_PG_BIN)")
 	fs.StringVar(&level, "log-level", env("ROLLOUT_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error (ROLLOUT_LOG_LEVEL)")
 	fs.StringVar(&c.BaseURL, "base-url", env("ROLLOUT_BASE_URL", ""), "public `URL` of the site, e.g. https://rollout.example.com (ROLLOUT_BASE_URL)")
 	fs.StringVar(&secure, "secure-cookies", env("ROLLOUT_SECURE_COOKIES", ""), "send cookies only over HTTPS: true or false; default true when the base URL is https (ROLLOUT_SECURE_COOKIES)")

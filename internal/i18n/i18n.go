@@ -1,6 +1,7 @@
 // Package i18n translates Rollout's interface into English and Simplified Chinese.
-// Messages live in locales/*.json (embedded), one flat map of message ID to text;
-// texts may use Go template data such as {{.Name}}. Domain packages speak in message
+// Messages live in locales/AREA.LANG.json (embedded), one file per area of the
+// product and language, each a flat map of message ID to text; texts may use Go
+// template data such as {{.Name}}. Domain packages speak in message
 // IDs (apperr.Message); only the web layer turns them into sentences.
 package i18n
 
@@ -8,6 +9,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -38,9 +40,13 @@ type Bundle struct {
 func Load() (*Bundle, error) {
 	b := goi18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
-	for _, lang := range Languages {
-		if _, err := b.LoadMessageFileFS(locales, "locales/"+lang+".json"); err != nil {
-			return nil, fmt.Errorf("load messages %s: %w", lang, err)
+	files, err := fs.Glob(locales, "locales/*.json")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if _, err := b.LoadMessageFileFS(locales, f); err != nil {
+			return nil, fmt.Errorf("load messages %s: %w", f, err)
 		}
 	}
 	bb := &Bundle{bundle: b, translators: map[string]*Translator{}}
@@ -128,19 +134,25 @@ func (t *Translator) TData(id string, data map[string]any) string {
 // IsChinese reports whether this translator speaks Chinese (for number and date layout).
 func (t *Translator) IsChinese() bool { return strings.HasPrefix(t.Lang, "zh") }
 
-// Keys returns the message IDs of one language file, for tests that compare languages.
+// Keys returns the message IDs of one language, for tests that compare languages.
 func Keys(lang string) ([]string, error) {
-	raw, err := locales.ReadFile("locales/" + lang + ".json")
+	files, err := fs.Glob(locales, "locales/*."+lang+".json")
 	if err != nil {
 		return nil, err
 	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, err
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	var keys []string
+	for _, f := range files {
+		raw, err := locales.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		for k := range m {
+			keys = append(keys, k)
+		}
 	}
 	return keys, nil
 }

@@ -79,6 +79,8 @@ type Options struct {
 	Persistent bool
 	// Logger receives a line when the server is created, started and stopped.
 	Logger *slog.Logger
+	// BinDir names the folder of initdb and postgres; empty finds it (BinDir()).
+	BinDir string
 }
 
 // Server is a running PostgreSQL server that this process started.
@@ -244,16 +246,16 @@ func checkReachable(r *runAs, dir string) error {
 			return nil
 		}
 		mode := fi.Mode().Perm()
-		var ok2 bool
+		var canEnter bool
 		switch {
 		case int(st.Uid) == r.uid:
-			ok2 = mode&0o100 != 0
+			canEnter = mode&0o100 != 0
 		case int(st.Gid) == r.gid:
-			ok2 = mode&0o010 != 0
+			canEnter = mode&0o010 != 0
 		default:
-			ok2 = mode&0o001 != 0
+			canEnter = mode&0o001 != 0
 		}
-		if !ok2 {
+		if !canEnter {
 			return fmt.Errorf("the PostgreSQL server runs as the %s user, which cannot enter %s (mode %v): choose a data folder outside it or allow it with `chmod o+x %s`", r.name, path, mode, path)
 		}
 	}
@@ -264,13 +266,18 @@ func checkReachable(r *runAs, dir string) error {
 // accepts connections. The caller must Stop it.
 func Start(ctx context.Context, opt Options) (*Server, error) {
 	started := time.Now()
+	var err error
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	bin, err := BinDir()
-	if err != nil {
-		return nil, err
+	bin := opt.BinDir
+	if bin == "" {
+		if bin, err = BinDir(); err != nil {
+			return nil, err
+		}
+	} else if !hasServer(bin) {
+		return nil, fmt.Errorf("PostgreSQL server binaries not found in %s: point ROLLOUT_PG_BIN at the folder that holds initdb and postgres, or set DATABASE_URL", bin)
 	}
 	major, err := majorVersion(bin)
 	if err != nil {
