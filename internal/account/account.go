@@ -187,6 +187,28 @@ func List(ctx context.Context, db bun.IDB) ([]User, error) {
 // update writes u's changed columns if its version is still the one read, then
 // records the change; a stale version is a Conflict and writes nothing.
 func update(ctx context.Context, tx bun.Tx, actorID int64, before, u *User, columns ...string) error {
+	if err := write(ctx, tx, before, u, columns...); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, audit.Write{ActorID: actorID, Entity: "user", EntityID: u.ID,
+		Action: audit.Update, Before: before, After: u})
+}
+
+// updatePassword stores a new password hash. The hash never enters the trail
+// (it is not in the user's JSON), so the entry says in words what happened:
+// how is "changed" (by the user) or "reset" (by an admin).
+func updatePassword(ctx context.Context, tx bun.Tx, actorID int64, before *User, hash, how string) error {
+	u := *before
+	u.PasswordHash = hash
+	if err := write(ctx, tx, before, &u, "password_hash"); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, audit.Write{ActorID: actorID, Entity: "user", EntityID: u.ID,
+		Action: audit.Update, After: map[string]string{"password": how}})
+}
+
+// write is the versioned UPDATE of update and updatePassword.
+func write(ctx context.Context, tx bun.Tx, before, u *User, columns ...string) error {
 	u.Version = before.Version + 1
 	u.UpdatedAt = time.Now()
 	columns = append(columns, "version", "updated_at")
@@ -197,8 +219,7 @@ func update(ctx context.Context, tx bun.Tx, actorID int64, before, u *User, colu
 	if n, _ := res.RowsAffected(); n == 0 {
 		return apperr.Conflict("")
 	}
-	return audit.Record(ctx, tx, audit.Write{ActorID: actorID, Entity: "user", EntityID: u.ID,
-		Action: audit.Update, Before: before, After: u})
+	return nil
 }
 
 // Profile is what every user may change about themselves.
@@ -249,9 +270,7 @@ func ChangePassword(ctx context.Context, db bun.IDB, userID int64, current, next
 		if err != nil {
 			return err
 		}
-		u := *before
-		u.PasswordHash = hash
-		if err := update(ctx, tx, userID, before, &u, "password_hash"); err != nil {
+		if err := updatePassword(ctx, tx, userID, before, hash, "changed"); err != nil {
 			return err
 		}
 		return endSessionsExcept(ctx, tx, userID, keepSession)
@@ -269,6 +288,11 @@ func SetDisabled(ctx context.Context, db bun.IDB, actorID, userID int64, disable
 		before, err := ByID(ctx, tx, userID)
 		if err != nil {
 			return err
+		}
+		if before.Disabled == disabled {
+			// Already so (a second click, a reloaded form): nothing to change or record.
+			u = before
+			return nil
 		}
 		next := *before
 		next.Disabled = disabled
@@ -297,9 +321,7 @@ func ResetPassword(ctx context.Context, db bun.IDB, actorID, userID int64) (stri
 		if err != nil {
 			return err
 		}
-		u := *before
-		u.PasswordHash = hash
-		if err := update(ctx, tx, actorID, before, &u, "password_hash"); err != nil {
+		if err := updatePassword(ctx, tx, actorID, before, hash, "reset"); err != nil {
 			return err
 		}
 		return endSessionsExcept(ctx, tx, userID, "")

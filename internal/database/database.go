@@ -44,7 +44,8 @@ func Open(ctx context.Context, dsn string) (*bun.DB, error) {
 	sqldb.SetMaxOpenConns(n)
 	sqldb.SetMaxIdleConns(n)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	db := bun.NewDB(sqldb, pgdialect.New())
+	// Rows may carry bookkeeping columns a struct does not show (key counters).
+	db := bun.NewDB(sqldb, pgdialect.New(), bun.WithDiscardUnknownColumns())
 
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc

@@ -24,11 +24,19 @@ func testApp(t *testing.T) (*fiber.App, *bun.DB) {
 	t.Helper()
 	db := dbtest.New(t)
 	app, err := New(Deps{DB: db, Config: config.Config{Addr: "127.0.0.1:0"},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return app, db
+}
+
+// testLog sends the server's warnings and errors to the test's log.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // browser is a test client that keeps cookies and sends the CSRF token with

@@ -48,13 +48,13 @@ func TestBrowserLanguageSwitch(t *testing.T) {
 		}
 		return s
 	}
-	if h := heading(); h != "Run your CRM implementation on facts" {
+	if h := heading(); h != "Set up Rollout" {
 		t.Fatalf("English heading %q", h)
 	}
 	if err := chromedp.Do(ctx, chooseLanguage("zh-CN")); err != nil {
 		t.Fatal(err)
 	}
-	if h := heading(); h != "用事实推进 CRM 实施" {
+	if h := heading(); h != "初始化 Rollout" {
 		t.Fatalf("Chinese heading %q", h)
 	}
 	// The choice survives a reload.
@@ -64,7 +64,7 @@ func TestBrowserLanguageSwitch(t *testing.T) {
 	if err := chromedp.Do(ctx, chooseLanguage("en")); err != nil {
 		t.Fatal(err)
 	}
-	if h := heading(); h != "Run your CRM implementation on facts" {
+	if h := heading(); h != "Set up Rollout" {
 		t.Fatalf("English heading after switching back %q", h)
 	}
 }

@@ -42,6 +42,13 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 			}
 			return ""
 		},
+		// deref reads an optional id; templates compare it with an id.
+		"deref": func(p *int64) int64 {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {

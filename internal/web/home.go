@@ -21,10 +21,6 @@ func (s *Server) handleReadyz(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ready"})
 }
 
-func (s *Server) handleHome(c *fiber.Ctx) error {
-	return s.render(c, fiber.StatusOK, "home/index", s.translator(c).T("nav.home"), nil)
-}
-
 // handleLanguage stores the chosen language in a cookie and returns to the page.
 func (s *Server) handleLanguage(c *fiber.Ctx) error {
 	l := c.FormValue("lang")

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"errors"
+	"html/template"
 	"net/http"
 	"strings"
 
@@ -17,6 +18,12 @@ import (
 
 // renderer keeps one parsed template set per language, so templates can say
 // {{t "key"}} with no per-request cloning: the t function is bound at parse time.
+//
+// The engine only loads the templates. We execute them ourselves: the page
+// first, then layouts/base with the page as .Content. The engine's own layout
+// call ({{embed}}) prints a failing page's error into the HTML with status 200
+// and serialises every render on one lock; executing directly makes a template
+// error a logged 500 and lets renders run in parallel.
 type renderer struct {
 	engines map[string]*html.Engine
 }
@@ -45,6 +52,7 @@ type page struct {
 	Flashes []flash
 	Scripts []string // extra bundles this page needs (charts, drag and drop)
 	Data    any
+	Content template.HTML // the rendered page, for the layout
 }
 
 type flash struct {
@@ -68,8 +76,14 @@ func (s *Server) render(c *fiber.Ctx, status int, name, title string, data any, 
 	if c.Method() != fiber.MethodGet {
 		p.Back = c.Path()
 	}
+	set := s.renderer.engines[p.Lang].Templates
+	var body bytes.Buffer
+	if err := set.ExecuteTemplate(&body, name, p); err != nil {
+		return err
+	}
+	p.Content = template.HTML(body.String()) // already escaped by html/template
 	var buf bytes.Buffer
-	if err := s.renderer.engines[p.Lang].Render(&buf, name, p, "layouts/base"); err != nil {
+	if err := set.ExecuteTemplate(&buf, "layouts/base", p); err != nil {
 		return err
 	}
 	c.Status(status)

@@ -56,6 +56,61 @@ func (s *Server) routes() []route {
 		{get, "/readyz", public, s.handleReadyz},
 		{get, "/", public, s.handleHome},
 		{post, "/lang", public, s.handleLanguage},
+
+		// Accounts.
+		{post, "/setup", public, s.handleSetup},
+		{get, "/signin", public, s.handleSignInPage},
+		{post, "/signin", public, s.handleSignIn},
+		{post, "/signout", signedIn, s.handleSignOut},
+		{get, "/account", signedIn, s.handleAccount},
+		{post, "/account/profile", signedIn, s.handleProfileUpdate},
+		{post, "/account/password", signedIn, s.handlePasswordChange},
+		{post, "/account/tokens", signedIn, s.handleTokenCreate},
+		{post, "/account/tokens/:id/revoke", signedIn, s.handleTokenRevoke},
+
+		// Instance administration.
+		{get, "/admin/users", adminOnly, s.handleAdminUsers},
+		{post, "/admin/users", adminOnly, s.handleAdminUserCreate},
+		{post, "/admin/users/:id/disable", adminOnly, s.handleAdminUserDisable},
+		{post, "/admin/users/:id/enable", adminOnly, s.handleAdminUserEnable},
+		{post, "/admin/users/:id/reset-password", adminOnly, s.handleAdminUserResetPassword},
+		{post, "/admin/settings", adminOnly, s.handleAdminSettings},
+		{get, "/admin/activity", adminOnly, s.handleAdminActivity},
+
+		// Projects.
+		{get, "/projects", signedIn, s.handleProjects},
+		{get, "/projects/new", signedIn, s.handleProjectNew},
+		{post, "/projects", signedIn, s.handleProjectCreate},
+		{get, "/projects/:key", in(project.ViewProject), s.handleProject},
+		{get, "/projects/:key/edit", in(project.EditProject), s.handleProjectEdit},
+		{post, "/projects/:key/edit", in(project.EditProject), s.handleProjectUpdate},
+		{post, "/projects/:key/archive", in(project.ArchiveProject), s.handleProjectArchive},
+		{post, "/projects/:key/restore", in(project.ArchiveProject), s.handleProjectRestore},
+		{get, "/projects/:key/delete", adminProject, s.handleProjectDeletePage},
+		{post, "/projects/:key/delete", adminProject, s.handleProjectDelete},
+		{get, "/projects/:key/phases", in(project.ViewProject), s.handlePhases},
+		{post, "/projects/:key/phases", in(project.ManagePhases), s.handlePhaseCreate},
+		{post, "/projects/:key/phases/:id", in(project.ManagePhases), s.handlePhaseUpdate},
+		{post, "/projects/:key/phases/:id/move", in(project.ManagePhases), s.handlePhaseMove},
+		{post, "/projects/:key/phases/:id/delete", in(project.ManagePhases), s.handlePhaseDelete},
+		{get, "/projects/:key/members", in(project.ViewProject), s.handleMembers},
+		{post, "/projects/:key/members", in(project.ManageMembers), s.handleMemberAdd},
+		{post, "/projects/:key/members/:user_id", in(project.ManageMembers), s.handleMemberUpdate},
+		{post, "/projects/:key/members/:user_id/remove", in(project.ManageMembers), s.handleMemberRemove},
+		{get, "/projects/:key/activity", in(project.ViewProject), s.handleActivity},
+
+		// JSON API.
+		{get, "/api/v1/me", signedIn, s.apiMe},
+		{get, "/api/v1/projects", signedIn, s.apiProjects},
+		{post, "/api/v1/projects", signedIn, s.apiProjectCreate},
+		{get, "/api/v1/projects/:key", in(project.ViewProject), s.apiProject},
+		{patch, "/api/v1/projects/:key", in(project.EditProject), s.apiProjectUpdate},
+		{get, "/api/v1/projects/:key/members", in(project.ViewProject), s.apiMembers},
+		{post, "/api/v1/projects/:key/members", in(project.ManageMembers), s.apiMemberAdd},
+		{patch, "/api/v1/projects/:key/members/:user_id", in(project.ManageMembers), s.apiMemberUpdate},
+		{del, "/api/v1/projects/:key/members/:user_id", in(project.ManageMembers), s.apiMemberRemove},
+		{get, "/api/v1/projects/:key/phases", in(project.ViewProject), s.apiPhases},
+		{get, "/api/v1/projects/:key/activity", in(project.ViewProject), s.apiActivity},
 	}
 }
 

@@ -1,0 +1,308 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/uptrace/bun"
+
+	"rollout/internal/account"
+	"rollout/internal/project"
+)
+
+// caller is one kind of person knocking on a route.
+type caller int
+
+const (
+	anonymous caller = iota
+	disabledUser
+	outsider // signed in, not a member of the project
+	viewer
+	teamMember
+	steering
+	businessOwner
+	projectManager
+	admin // instance admin, not a member of the project
+	numCallers
+)
+
+func (c caller) String() string {
+	return [...]string{"anonymous", "disabled", "outsider", "viewer", "member", "steering",
+		"business_owner", "project_manager", "admin"}[c]
+}
+
+type callers map[caller]bool
+
+func allow(cs ...caller) callers {
+	m := callers{}
+	for _, c := range cs {
+		m[c] = true
+	}
+	return m
+}
+
+var (
+	everyone      = allow(anonymous, disabledUser, outsider, viewer, teamMember, steering, businessOwner, projectManager, admin)
+	anySignedIn   = allow(outsider, viewer, teamMember, steering, businessOwner, projectManager, admin)
+	adminsOnly    = allow(admin)
+	projectReader = allow(viewer, teamMember, steering, businessOwner, projectManager, admin)
+	managers      = allow(projectManager)
+)
+
+// routeAccess is who may call each route: the test's own statement of the rules,
+// checked against what the app does. Every route of the app must have a row.
+var routeAccess = map[string]callers{
+	"GET /healthz":                                  everyone,
+	"GET /readyz":                                   everyone,
+	"GET /":                                         everyone,
+	"POST /lang":                                    everyone,
+	"POST /setup":                                   everyone,
+	"GET /signin":                                   everyone,
+	"POST /signin":                                  everyone,
+	"POST /signout":                                 anySignedIn,
+	"GET /account":                                  anySignedIn,
+	"POST /account/profile":                         anySignedIn,
+	"POST /account/password":                        anySignedIn,
+	"POST /account/tokens":                          anySignedIn,
+	"POST /account/tokens/:id/revoke":               anySignedIn,
+	"GET /admin/users":                              adminsOnly,
+	"POST /admin/users":                             adminsOnly,
+	"POST /admin/users/:id/disable":                 adminsOnly,
+	"POST /admin/users/:id/enable":                  adminsOnly,
+	"POST /admin/users/:id/reset-password":          adminsOnly,
+	"POST /admin/settings":                          adminsOnly,
+	"GET /admin/activity":                           adminsOnly,
+	"GET /projects":                                 anySignedIn,
+	"GET /projects/new":                             anySignedIn,
+	"POST /projects":                                anySignedIn,
+	"GET /projects/:key":                            projectReader,
+	"GET /projects/:key/edit":                       managers,
+	"POST /projects/:key/edit":                      managers,
+	"POST /projects/:key/archive":                   managers,
+	"POST /projects/:key/restore":                   managers,
+	"GET /projects/:key/delete":                     adminsOnly,
+	"POST /projects/:key/delete":                    adminsOnly,
+	"GET /projects/:key/phases":                     projectReader,
+	"POST /projects/:key/phases":                    managers,
+	"POST /projects/:key/phases/:id":                managers,
+	"POST /projects/:key/phases/:id/move":           managers,
+	"POST /projects/:key/phases/:id/delete":         managers,
+	"GET /projects/:key/members":                    projectReader,
+	"POST /projects/:key/members":                   managers,
+	"POST /projects/:key/members/:user_id":          managers,
+	"POST /projects/:key/members/:user_id/remove":   managers,
+	"GET /projects/:key/activity":                   projectReader,
+	"GET /api/v1/me":                                anySignedIn,
+	"GET /api/v1/projects":                          anySignedIn,
+	"POST /api/v1/projects":                         anySignedIn,
+	"GET /api/v1/projects/:key":                     projectReader,
+	"PATCH /api/v1/projects/:key":                   managers,
+	"GET /api/v1/projects/:key/members":             projectReader,
+	"POST /api/v1/projects/:key/members":            managers,
+	"PATCH /api/v1/projects/:key/members/:user_id":  managers,
+	"DELETE /api/v1/projects/:key/members/:user_id": managers,
+	"GET /api/v1/projects/:key/phases":              projectReader,
+	"GET /api/v1/projects/:key/activity":            projectReader,
+}
+
+// matrix is the shared fixture: one browser per caller, and per route a
+// project of its own so that one route's writes cannot change another's answer.
+type matrix struct {
+	t        *testing.T
+	db       *bun.DB
+	browsers [numCallers]*browser
+	users    [numCallers]*account.User
+	target   *account.User // a member each route may change or remove
+	victim   *account.User // an account the admin routes act on
+	seq      int
+}
+
+func newMatrix(t *testing.T) *matrix {
+	app, db := testApp(t)
+	m := &matrix{t: t, db: db}
+	ctx := context.Background()
+	m.browsers[anonymous] = newBrowser(t, app)
+	for c := disabledUser; c < numCallers; c++ {
+		email := c.String() + "@example.com"
+		m.users[c] = createUser(t, db, email, "User "+c.String(), c == admin)
+		m.browsers[c] = signIn(t, app, email, testPassword)
+	}
+	m.target = createUser(t, db, "target@example.com", "Target Person", false)
+	m.victim = createUser(t, db, "victim@example.com", "Victim Person", false)
+	if _, err := account.SetDisabled(ctx, db, m.users[admin].ID, m.users[disabledUser].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// newProject makes a project with one member of each role, and returns its key.
+func (m *matrix) newProject() string {
+	m.t.Helper()
+	ctx := context.Background()
+	m.seq++
+	key := "P" + strings.Repeat("Z", m.seq/26) + string(rune('A'+m.seq%26))
+	p, err := project.Create(ctx, m.db, m.users[projectManager].ID, project.Input{Key: key, Name: "Secret project " + key}, "en")
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	for c, role := range map[caller]project.Role{viewer: project.RoleViewer, teamMember: project.RoleMember,
+		steering: project.RoleSteering, businessOwner: project.RoleBusinessOwner} {
+		if _, err := project.AddMember(ctx, m.db, 0, p.ID, project.MemberInput{Email: m.users[c].Email, Role: role, Department: project.DeptSales}); err != nil {
+			m.t.Fatal(err)
+		}
+	}
+	if _, err := project.AddMember(ctx, m.db, 0, p.ID, project.MemberInput{Email: m.target.Email, Role: project.RoleMember, Department: project.DeptIT}); err != nil {
+		m.t.Fatal(err)
+	}
+	return key
+}
+
+// fill puts real values into a route's parameters.
+func (m *matrix) fill(path, key string) string {
+	m.t.Helper()
+	parts := strings.Split(path, "/")
+	for i, part := range parts {
+		if !strings.HasPrefix(part, ":") {
+			continue
+		}
+		switch part {
+		case ":key":
+			parts[i] = key
+		case ":user_id":
+			parts[i] = fmt.Sprint(m.target.ID)
+		case ":id":
+			switch {
+			case strings.Contains(path, "/phases/"):
+				var id int64
+				err := m.db.NewSelect().Table("phases").Column("phases.id").Join("JOIN projects p ON p.id = phases.project_id").
+					Where("p.key = ?", key).OrderExpr("phases.position DESC").Limit(1).Scan(context.Background(), &id)
+				if err != nil {
+					m.t.Fatal(err)
+				}
+				parts[i] = fmt.Sprint(id)
+			case strings.HasPrefix(path, "/admin/users/"):
+				parts[i] = fmt.Sprint(m.victim.ID)
+			default:
+				parts[i] = "999999"
+			}
+		default:
+			m.t.Fatalf("route %s: the permission test has no value for %s; add one in fill", path, part)
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+func (m *matrix) request(c caller, method, path string) response {
+	b := m.browsers[c]
+	var req *http.Request
+	switch {
+	case method == http.MethodGet:
+		req = httptest.NewRequest(method, path, nil)
+	case strings.HasPrefix(path, "/api/"):
+		req = httptest.NewRequest(method, path, strings.NewReader("{}"))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-CSRF-Token", b.csrf())
+	default:
+		req = httptest.NewRequest(method, path, strings.NewReader(url.Values{"_csrf": {b.csrf()}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	return b.do(req)
+}
+
+// denial is the answer a caller who may not use a route must get.
+func denial(c caller, method, path string) (int, string) {
+	api := strings.HasPrefix(path, "/api/")
+	switch {
+	case c == anonymous || c == disabledUser:
+		if method == http.MethodGet && !api {
+			return http.StatusSeeOther, "/signin"
+		}
+		return http.StatusUnauthorized, ""
+	case strings.Contains(path, ":key") && c == outsider:
+		return http.StatusNotFound, "" // never a hint that the project exists
+	}
+	return http.StatusForbidden, ""
+}
+
+// TestEveryRouteChecksWhoIsCalling walks the app's own route table and calls
+// every route as every kind of caller.
+func TestEveryRouteChecksWhoIsCalling(t *testing.T) {
+	m := newMatrix(t)
+	s := &Server{}
+	routes := s.routes()
+	seen := map[string]bool{}
+	for _, r := range routes {
+		seen[r.method+" "+r.path] = true
+	}
+	var missing []string
+	for _, r := range routes {
+		if _, ok := routeAccess[r.method+" "+r.path]; !ok {
+			missing = append(missing, r.method+" "+r.path)
+		}
+	}
+	for k := range routeAccess {
+		if !seen[k] {
+			missing = append(missing, "(no such route) "+k)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Fatalf("routes without a row in routeAccess:\n%s", strings.Join(missing, "\n"))
+	}
+
+	for _, r := range routes {
+		if r.path == "/signout" {
+			continue // signs the callers out: checked last
+		}
+		m.checkRoute(r.method, r.path)
+	}
+	m.checkRoute(http.MethodPost, "/signout")
+}
+
+func (m *matrix) checkRoute(method, path string) {
+	t := m.t
+	who := routeAccess[method+" "+path]
+	key := m.newProject()
+	target := m.fill(path, key)
+	// The refused first, so an allowed write (an archive, a removal) cannot change their answer.
+	order := make([]caller, 0, numCallers)
+	for c := anonymous; c < numCallers; c++ {
+		if !who[c] {
+			order = append(order, c)
+		}
+	}
+	for c := anonymous; c < numCallers; c++ {
+		if who[c] {
+			order = append(order, c)
+		}
+	}
+	for _, c := range order {
+		r := m.request(c, method, target)
+		if who[c] {
+			// A public form may answer 401 to wrong credentials; that is not a refusal of the caller.
+			refused := (r.StatusCode == http.StatusUnauthorized && len(who) != len(everyone)) || r.StatusCode == http.StatusForbidden ||
+				(r.StatusCode == http.StatusSeeOther && strings.HasPrefix(r.location(), "/signin?")) ||
+				(strings.Contains(path, ":key") && r.StatusCode == http.StatusNotFound)
+			if refused {
+				t.Errorf("%s %s as %s: refused with %d, want allowed\n%.400s", method, target, c, r.StatusCode, r.body)
+			}
+			if r.StatusCode >= 500 {
+				t.Errorf("%s %s as %s: %d\n%.400s", method, target, c, r.StatusCode, r.body)
+			}
+			continue
+		}
+		status, loc := denial(c, method, path)
+		if r.StatusCode != status || (loc != "" && !strings.HasPrefix(r.location(), loc)) {
+			t.Errorf("%s %s as %s: %d %s, want %d %s", method, target, c, r.StatusCode, r.location(), status, loc)
+		}
+		if c <= outsider && strings.Contains(r.body, "Secret project") {
+			t.Errorf("%s %s as %s: the refusal shows the project's name", method, target, c)
+		}
+	}
+}

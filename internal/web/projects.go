@@ -1,0 +1,449 @@
+package web
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"rollout/internal/account"
+	"rollout/internal/apperr"
+	"rollout/internal/audit"
+	"rollout/internal/project"
+)
+
+// bindForm reads a submitted form (or JSON body) into v. A value of the wrong
+// type (letters in a date, say) is a 422, never a 500.
+func bindForm(c *fiber.Ctx, v any) error {
+	if err := c.BodyParser(v); err != nil {
+		return &apperr.Error{Kind: apperr.KindInvalid, Message: apperr.Msg("error.bad_input"), Err: err}
+	}
+	return nil
+}
+
+// bindPatch applies a JSON body onto v, which holds the current values, so a
+// PATCH changes only the fields it names. The body must name the version it read.
+func bindPatch(c *fiber.Ctx, v any) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(c.Body(), &fields); err != nil {
+		return &apperr.Error{Kind: apperr.KindInvalid, Message: apperr.Msg("error.bad_input"), Err: err}
+	}
+	if _, ok := fields["version"]; !ok {
+		return apperr.InvalidField("version", "validation.version_required")
+	}
+	if err := json.Unmarshal(c.Body(), v); err != nil {
+		return &apperr.Error{Kind: apperr.KindInvalid, Message: apperr.Msg("error.bad_input"), Err: err}
+	}
+	return nil
+}
+
+// paramID reads a numeric path parameter; anything else is a 404.
+func paramID(c *fiber.Ctx, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Params(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.NotFound()
+	}
+	return id, nil
+}
+
+// projectPath is the address of a project page.
+func projectPath(p *project.Project, rest string) string { return "/projects/" + p.Key + rest }
+
+type projectsView struct {
+	Projects  []project.Listed
+	Archived  bool
+	CanCreate bool
+}
+
+func (s *Server) canCreateProject(c *fiber.Ctx, u *account.User) (bool, error) {
+	if u.IsAdmin {
+		return true, nil
+	}
+	restricted, err := project.CreationRestricted(c.UserContext(), s.db)
+	return !restricted, err
+}
+
+func (s *Server) handleProjects(c *fiber.Ctx) error {
+	u := mustUser(c)
+	archived := c.Query("archived") == "1"
+	ps, err := project.ListFor(c.UserContext(), s.db, u.ID, u.IsAdmin, archived)
+	if err != nil {
+		return err
+	}
+	can, err := s.canCreateProject(c, u)
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "projects/list", s.translator(c).T("projects.title"),
+		projectsView{Projects: ps, Archived: archived, CanCreate: can})
+}
+
+type projectFormView struct {
+	In          project.Input
+	Form        form
+	Project     *project.Project // nil when creating
+	Phases      []project.Phase
+	Roles       []project.Role
+	Departments []project.Department
+}
+
+func (s *Server) handleProjectNew(c *fiber.Ctx) error {
+	if ok, err := s.canCreateProject(c, mustUser(c)); err != nil || !ok {
+		if err == nil {
+			err = &apperr.Error{Kind: apperr.KindForbidden, Message: apperr.Msg("project.creation_admins_only")}
+		}
+		return err
+	}
+	return s.renderProjectForm(c, fiber.StatusOK, project.Input{Template: "crm", Department: project.DeptOther}, form{}, nil, nil)
+}
+
+func (s *Server) renderProjectForm(c *fiber.Ctx, status int, in project.Input, f form, p *project.Project, phases []project.Phase) error {
+	tr := s.translator(c)
+	title := tr.T("project.new")
+	name := "projects/new"
+	if p != nil {
+		title, name = tr.T("project.edit"), "projects/edit"
+	}
+	return s.render(c, status, name, title, projectFormView{In: in, Form: f, Project: p, Phases: phases,
+		Roles: project.Roles, Departments: project.Departments})
+}
+
+func (s *Server) handleProjectCreate(c *fiber.Ctx) error {
+	u := mustUser(c)
+	if ok, err := s.canCreateProject(c, u); err != nil || !ok {
+		if err == nil {
+			err = &apperr.Error{Kind: apperr.KindForbidden, Message: apperr.Msg("project.creation_admins_only")}
+		}
+		return err
+	}
+	var in project.Input
+	if err := bindForm(c, &in); err != nil {
+		return err
+	}
+	p, err := project.Create(c.UserContext(), s.db, u.ID, in, lang(c))
+	if err != nil {
+		f, err := s.formErrors(c, err)
+		if err != nil {
+			return err
+		}
+		return s.renderProjectForm(c, fiber.StatusUnprocessableEntity, in, f, nil, nil)
+	}
+	return s.redirectWith(c, projectPath(p, ""), "success", "flash.project_created")
+}
+
+// projectPage is what every page inside a project shows in its header.
+type projectPage struct {
+	Project *project.Project
+	Access  project.Access
+	Tab     string // the current tab
+	Form    form   // errors of a form on the page, if any
+}
+
+func newProjectPage(c *fiber.Ctx, tab string) projectPage {
+	p, acc := currentProject(c)
+	return projectPage{Project: p, Access: acc, Tab: tab}
+}
+
+type projectView struct {
+	projectPage
+	Phases  []project.Phase
+	Members []project.Member
+}
+
+func (s *Server) handleProject(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	ctx := c.UserContext()
+	phases, err := project.Phases(ctx, s.db, p.ID)
+	if err != nil {
+		return err
+	}
+	members, err := project.Members(ctx, s.db, p.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "projects/show", p.Name,
+		projectView{projectPage: newProjectPage(c, "overview"), Phases: phases, Members: members})
+}
+
+func (s *Server) handleProjectEdit(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	phases, err := project.Phases(c.UserContext(), s.db, p.ID)
+	if err != nil {
+		return err
+	}
+	return s.renderProjectForm(c, fiber.StatusOK, project.InputOf(p), form{}, p, phases)
+}
+
+func (s *Server) handleProjectUpdate(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	var in project.Input
+	if err := bindForm(c, &in); err != nil {
+		return err
+	}
+	if _, err := project.Update(c.UserContext(), s.db, mustUser(c).ID, p.ID, in); err != nil {
+		f, err2 := s.formErrors(c, err)
+		if err2 != nil {
+			return err2
+		}
+		phases, perr := project.Phases(c.UserContext(), s.db, p.ID)
+		if perr != nil {
+			return perr
+		}
+		return s.renderProjectForm(c, formStatus(err), in, f, p, phases)
+	}
+	return s.redirectWith(c, projectPath(p, ""), "success", "flash.saved")
+}
+
+func (s *Server) handleProjectArchive(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	if _, err := project.SetArchived(c.UserContext(), s.db, mustUser(c).ID, p.ID, true); err != nil {
+		return err
+	}
+	return s.redirectWith(c, projectPath(p, ""), "success", "flash.project_archived")
+}
+
+func (s *Server) handleProjectRestore(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	if _, err := project.SetArchived(c.UserContext(), s.db, mustUser(c).ID, p.ID, false); err != nil {
+		return err
+	}
+	return s.redirectWith(c, projectPath(p, ""), "success", "flash.project_restored")
+}
+
+type deleteView struct {
+	Project *project.Project
+	Form    form
+}
+
+func (s *Server) handleProjectDeletePage(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	return s.render(c, fiber.StatusOK, "projects/delete", s.translator(c).T("project.delete"), deleteView{Project: p})
+}
+
+func (s *Server) handleProjectDelete(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	if err := project.Delete(c.UserContext(), s.db, mustUser(c).ID, p.ID, c.FormValue("confirm_key")); err != nil {
+		f, err := s.formErrors(c, err)
+		if err != nil {
+			return err
+		}
+		return s.render(c, fiber.StatusUnprocessableEntity, "projects/delete", s.translator(c).T("project.delete"), deleteView{Project: p, Form: f})
+	}
+	return s.redirectWith(c, "/projects", "success", "flash.project_deleted")
+}
+
+// Phases.
+
+type phasesView struct {
+	projectPage
+	Phases []project.Phase
+	New    project.PhaseInput
+}
+
+func (s *Server) renderPhases(c *fiber.Ctx, status int, in project.PhaseInput, f form) error {
+	pp := newProjectPage(c, "phases")
+	pp.Form = f
+	phases, err := project.Phases(c.UserContext(), s.db, pp.Project.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(c, status, "projects/phases", s.translator(c).T("phases.title"),
+		phasesView{projectPage: pp, Phases: phases, New: in})
+}
+
+func (s *Server) handlePhases(c *fiber.Ctx) error {
+	return s.renderPhases(c, fiber.StatusOK, project.PhaseInput{}, form{})
+}
+
+func (s *Server) handlePhaseCreate(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	var in project.PhaseInput
+	if err := bindForm(c, &in); err != nil {
+		return err
+	}
+	if _, err := project.AddPhase(c.UserContext(), s.db, mustUser(c).ID, p.ID, in); err != nil {
+		f, err := s.formErrors(c, err)
+		if err != nil {
+			return err
+		}
+		return s.renderPhases(c, fiber.StatusUnprocessableEntity, in, f)
+	}
+	return s.redirectWith(c, projectPath(p, "/phases"), "success", "flash.saved")
+}
+
+func (s *Server) handlePhaseUpdate(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in project.PhaseInput
+	if err := bindForm(c, &in); err != nil {
+		return err
+	}
+	if _, err := project.UpdatePhase(c.UserContext(), s.db, mustUser(c).ID, p.ID, id, in); err != nil {
+		f, ferr := s.formErrors(c, err)
+		if ferr != nil {
+			return ferr
+		}
+		return s.renderPhases(c, formStatus(err), project.PhaseInput{}, f)
+	}
+	return s.redirectWith(c, projectPath(p, "/phases"), "success", "flash.saved")
+}
+
+func (s *Server) handlePhaseMove(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	delta := 1
+	if c.FormValue("direction") == "up" {
+		delta = -1
+	}
+	if err := project.MovePhase(c.UserContext(), s.db, mustUser(c).ID, p.ID, id, delta); err != nil {
+		return err
+	}
+	return s.redirectWith(c, projectPath(p, "/phases"), "", "")
+}
+
+func (s *Server) handlePhaseDelete(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := project.DeletePhase(c.UserContext(), s.db, mustUser(c).ID, p.ID, id); err != nil {
+		f, ferr := s.formErrors(c, err)
+		if ferr != nil {
+			return ferr
+		}
+		return s.renderPhases(c, formStatus(err), project.PhaseInput{}, f)
+	}
+	return s.redirectWith(c, projectPath(p, "/phases"), "success", "flash.phase_deleted")
+}
+
+// Members.
+
+type membersView struct {
+	projectPage
+	Members     []project.Member
+	New         project.MemberInput
+	Roles       []project.Role
+	Departments []project.Department
+}
+
+func (s *Server) renderMembers(c *fiber.Ctx, status int, in project.MemberInput, f form) error {
+	pp := newProjectPage(c, "members")
+	pp.Form = f
+	ms, err := project.Members(c.UserContext(), s.db, pp.Project.ID)
+	if err != nil {
+		return err
+	}
+	if in.Role == "" {
+		in.Role, in.Department = project.RoleMember, project.DeptSales
+	}
+	return s.render(c, status, "projects/members", s.translator(c).T("members.title"), membersView{projectPage: pp,
+		Members: ms, New: in, Roles: project.Roles, Departments: project.Departments})
+}
+
+func (s *Server) handleMembers(c *fiber.Ctx) error {
+	return s.renderMembers(c, fiber.StatusOK, project.MemberInput{}, form{})
+}
+
+func (s *Server) handleMemberAdd(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	var in project.MemberInput
+	if err := bindForm(c, &in); err != nil {
+		return err
+	}
+	if _, err := project.AddMember(c.UserContext(), s.db, mustUser(c).ID, p.ID, in); err != nil {
+		f, ferr := s.formErrors(c, err)
+		if ferr != nil {
+			return ferr
+		}
+		return s.renderMembers(c, formStatus(err), in, f)
+	}
+	return s.redirectWith(c, projectPath(p, "/members"), "success", "flash.member_added")
+}
+
+func (s *Server) handleMemberUpdate(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	uid, err := paramID(c, "user_id")
+	if err != nil {
+		return err
+	}
+	var in project.MemberInput
+	if err := bindForm(c, &in); err != nil {
+		return err
+	}
+	if _, err := project.UpdateMember(c.UserContext(), s.db, mustUser(c).ID, p.ID, uid, in); err != nil {
+		f, ferr := s.formErrors(c, err)
+		if ferr != nil {
+			return ferr
+		}
+		return s.renderMembers(c, formStatus(err), project.MemberInput{}, f)
+	}
+	return s.redirectWith(c, projectPath(p, "/members"), "success", "flash.saved")
+}
+
+func (s *Server) handleMemberRemove(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	uid, err := paramID(c, "user_id")
+	if err != nil {
+		return err
+	}
+	if err := project.RemoveMember(c.UserContext(), s.db, mustUser(c).ID, p.ID, uid); err != nil {
+		f, ferr := s.formErrors(c, err)
+		if ferr != nil {
+			return ferr
+		}
+		return s.renderMembers(c, formStatus(err), project.MemberInput{}, f)
+	}
+	if uid == mustUser(c).ID {
+		return s.redirectWith(c, "/projects", "success", "flash.member_removed")
+	}
+	return s.redirectWith(c, projectPath(p, "/members"), "success", "flash.member_removed")
+}
+
+// Activity.
+
+type projectActivityView struct {
+	projectPage
+	Entries  []audit.Entry
+	Members  []project.Member
+	Entity   string
+	ActorID  int64
+	Entities []string
+	Older    int64 // id for the "older entries" link, 0 when there are no more
+}
+
+// activityPage is how many entries one page of the trail shows.
+const activityPage = 50
+
+// projectEntities are the kinds of item the activity filter offers.
+var projectEntities = []string{"project", "phase", "member"}
+
+func (s *Server) handleActivity(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	ctx := c.UserContext()
+	f := audit.Filter{ProjectID: p.ID, Entity: c.Query("entity"), Limit: activityPage + 1}
+	f.ActorID, _ = strconv.ParseInt(c.Query("actor"), 10, 64)
+	f.Before, _ = strconv.ParseInt(c.Query("before"), 10, 64)
+	entries, err := audit.List(ctx, s.db, f)
+	if err != nil {
+		return err
+	}
+	var older int64
+	if len(entries) > activityPage {
+		entries = entries[:activityPage]
+		older = entries[len(entries)-1].ID
+	}
+	ms, err := project.Members(ctx, s.db, p.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "projects/activity", s.translator(c).T("activity.title"), projectActivityView{
+		projectPage: newProjectPage(c, "activity"), Entries: entries, Members: ms, Entity: f.Entity, ActorID: f.ActorID,
+		Entities: projectEntities, Older: older})
+}

@@ -1,0 +1,108 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"rollout/internal/account"
+	"rollout/internal/apperr"
+)
+
+// handleHome shows the first-run form while no user exists, the welcome page
+// to visitors, and sends signed-in users to their projects.
+func (s *Server) handleHome(c *fiber.Ctx) error {
+	if currentUser(c) != nil {
+		return c.Redirect("/projects", fiber.StatusSeeOther)
+	}
+	hasUsers, err := account.HasUsers(c.UserContext(), s.db)
+	if err != nil {
+		return err
+	}
+	tr := s.translator(c)
+	if !hasUsers {
+		return s.render(c, fiber.StatusOK, "account/setup", tr.T("setup.title"), setupView{})
+	}
+	return s.render(c, fiber.StatusOK, "home/index", tr.T("nav.home"), nil)
+}
+
+type setupView struct {
+	In   account.NewUser
+	Form form
+}
+
+// handleSetup creates the first instance admin and signs them in. Once any
+// user exists the form is gone and a late submission is refused.
+func (s *Server) handleSetup(c *fiber.Ctx) error {
+	var in account.NewUser
+	if err := c.BodyParser(&in); err != nil {
+		return apperr.InvalidField("email", "error.bad_request")
+	}
+	in.Language = lang(c)
+	_, err := account.CreateFirstAdmin(c.UserContext(), s.db, in)
+	if err != nil {
+		if apperr.Is(err, apperr.KindConflict) {
+			return s.redirectWith(c, "/signin", "info", "flash.setup_done")
+		}
+		f, err := s.formErrors(c, err)
+		if err != nil {
+			return err
+		}
+		in.Password = ""
+		return s.render(c, fiber.StatusUnprocessableEntity, "account/setup", s.translator(c).T("setup.title"), setupView{In: in, Form: f})
+	}
+	return s.signIn(c, in.Email, c.FormValue("password"), "/projects/new")
+}
+
+type signInView struct {
+	Email string
+	Next  string
+	Form  form
+}
+
+func (s *Server) handleSignInPage(c *fiber.Ctx) error {
+	if currentUser(c) != nil {
+		return c.Redirect(localPath(c.Query("next")), fiber.StatusSeeOther)
+	}
+	return s.render(c, fiber.StatusOK, "account/signin", s.translator(c).T("signin.title"),
+		signInView{Next: localPath(c.Query("next"))})
+}
+
+func (s *Server) handleSignIn(c *fiber.Ctx) error {
+	next := c.FormValue("next")
+	if next == "" || next == "/" {
+		next = "/projects"
+	}
+	return s.signIn(c, c.FormValue("email"), c.FormValue("password"), localPath(next))
+}
+
+// signIn checks the credentials, starts a fresh session (the old session id,
+// if any, is dropped: no session fixation) and goes on to next.
+func (s *Server) signIn(c *fiber.Ctx, email, password, next string) error {
+	old := c.Cookies(s.sessionCookieName())
+	_, token, err := account.SignIn(c.UserContext(), s.db, email, password, c.IP(), old, s.now())
+	if err != nil {
+		kind := apperr.KindOf(err)
+		if kind != apperr.KindUnauthenticated && kind != apperr.KindTooManyRequests {
+			return err
+		}
+		ae := err.(*apperr.Error)
+		status := fiber.StatusUnauthorized
+		if kind == apperr.KindTooManyRequests {
+			status = fiber.StatusTooManyRequests
+		}
+		tr := s.translator(c)
+		return s.render(c, status, "account/signin", tr.T("signin.title"), signInView{
+			Email: email, Next: next, Form: form{Summary: tr.TData(ae.Message.ID, ae.Message.Data)}})
+	}
+	s.setSessionCookie(c, token)
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+func (s *Server) handleSignOut(c *fiber.Ctx) error {
+	if t := sessionToken(c); t != "" {
+		if err := account.EndSession(c.UserContext(), s.db, t); err != nil {
+			return err
+		}
+	}
+	s.clearSessionCookie(c)
+	return s.redirectWith(c, "/signin", "info", "flash.signed_out")
+}
