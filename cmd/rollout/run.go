@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"os/signal"
 	"runtime/debug"
 	"syscall"
@@ -24,6 +25,8 @@ Usage: rollout [command] [flags]
 Commands:
   serve     run the web server (the default when no command is given)
   migrate   apply database migrations and exit
+  user      create an account: user create --email E --name N [--admin] [--language en|zh-CN] --password-stdin
+  token     create an API token: token create --email E --name LABEL (prints the token once)
   version   print the version and exit
 
 Run "rollout COMMAND --help" for the flags of a command.
@@ -49,6 +52,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = cmdServe(ctx, rest, getenv, stdout, stderr)
 	case "migrate":
 		err = cmdMigrate(ctx, rest, getenv, stdout, stderr)
+	case "user":
+		err = cmdUser(ctx, rest, cli{getenv: getenv, stdin: os.Stdin, stdout: stdout, stderr: stderr})
+	case "token":
+		err = cmdToken(ctx, rest, cli{getenv: getenv, stdout: stdout, stderr: stderr})
 	case "version":
 		fmt.Fprintln(stdout, "rollout", buildVersion())
 	case "help":

@@ -25,6 +25,10 @@ const (
 	ArchiveProject Action = "project.archive"
 	ManageMembers  Action = "members.manage"
 	ManagePhases   Action = "phases.manage"
+	// Goals: business owners and project managers define them; the goal's
+	// owner may also record measurements, whatever their role.
+	ManageGoals       Action = "goals.manage"
+	RecordMeasurement Action = "goals.measure"
 )
 
 // permissions is the one table of who may do what: action × roles allowed.
@@ -36,6 +40,9 @@ var permissions = map[Action][]Role{
 	ArchiveProject: {RoleProjectManager},
 	ManageMembers:  {RoleProjectManager},
 	ManagePhases:   {RoleProjectManager},
+
+	ManageGoals:       {RoleProjectManager, RoleBusinessOwner},
+	RecordMeasurement: {RoleProjectManager, RoleBusinessOwner, RoleMember},
 }
 
 // Access is what a caller is in a project: a member with a role, or an
@@ -58,6 +65,12 @@ func (a Access) Can(act Action) bool {
 		}
 	}
 	return false
+}
+
+// CanOrOwns reports whether the caller may take the action, either by role or
+// because they own the item (a member whose user id is ownerID).
+func (a Access) CanOrOwns(act Action, userID, ownerID int64) bool {
+	return a.Can(act) || (a.IsMember && userID != 0 && userID == ownerID)
 }
 
 // RolesAllowed returns the roles that may take an action (for tests and help pages).

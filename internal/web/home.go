@@ -6,7 +6,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"rollout/internal/i18n"
 )
 
 func (s *Server) handleHealthz(c *fiber.Ctx) error {
@@ -23,12 +22,7 @@ func (s *Server) handleReadyz(c *fiber.Ctx) error {
 
 // handleLanguage stores the chosen language in a cookie and returns to the page.
 func (s *Server) handleLanguage(c *fiber.Ctx) error {
-	l := c.FormValue("lang")
-	if !i18n.Supported(l) {
-		l = i18n.English
-	}
-	c.Cookie(&fiber.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
-		HTTPOnly: true, Secure: s.cfg.SecureCookies, SameSite: fiber.CookieSameSiteLaxMode})
+	s.setLanguageCookie(c, c.FormValue("lang"))
 	return c.Redirect(localPath(c.FormValue("back")), fiber.StatusSeeOther)
 }
 
