@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-
 )
 
 func (s *Server) handleHealthz(c *fiber.Ctx) error {
