@@ -25,6 +25,7 @@ Usage: rollout [command] [flags]
 Commands:
   serve     run the web server (the default when no command is given)
   migrate   apply database migrations and exit
+  demo      create the demo project (a CRM rollout with its team and data)
   user      create an account: user create --email E --name N [--admin] [--language en|zh-CN] --password-stdin
   token     create an API token: token create --email E --name LABEL (prints the token once)
   version   print the version and exit
@@ -52,6 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = cmdServe(ctx, rest, getenv, stdout, stderr)
 	case "migrate":
 		err = cmdMigrate(ctx, rest, getenv, stdout, stderr)
+	case "demo":
+		err = cmdDemo(ctx, rest, getenv, stdout, stderr)
 	case "user":
 		err = cmdUser(ctx, rest, cli{getenv: getenv, stdin: os.Stdin, stdout: stdout, stderr: stderr})
 	case "token":

@@ -43,6 +43,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 
+	if cfg.Demo {
+		if err := loadDemo(ctx, db, log, stdout); err != nil {
+			return err
+		}
+	}
 	app, err := web.New(web.Deps{DB: db, Config: cfg, Logger: log})
 	if err != nil {
 		return err

@@ -60,9 +60,32 @@ const (
 
 // Record stores one entry; call it with the transaction of the write.
 func Record(ctx context.Context, db bun.IDB, w Write) error {
+	return RecordMany(ctx, db, []Write{w})
+}
+
+// RecordMany stores the entries of a multi-row write in one statement.
+func RecordMany(ctx context.Context, db bun.IDB, ws []Write) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	entries := make([]Entry, len(ws))
+	for i, w := range ws {
+		e, err := entryOf(w)
+		if err != nil {
+			return err
+		}
+		entries[i] = *e
+	}
+	if _, err := db.NewInsert().Model(&entries).Exec(ctx); err != nil {
+		return database.MapError(err)
+	}
+	return nil
+}
+
+func entryOf(w Write) (*Entry, error) {
 	before, after, err := diff(w.Before, w.After)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	e := &Entry{
 		Entity:   w.Entity,
@@ -78,10 +101,7 @@ func Record(ctx context.Context, db bun.IDB, w Write) error {
 	if w.ActorID != 0 {
 		e.ActorID = &w.ActorID
 	}
-	if _, err := db.NewInsert().Model(e).Exec(ctx); err != nil {
-		return database.MapError(err)
-	}
-	return nil
+	return e, nil
 }
 
 // diff marshals before and after; when both are objects it keeps only the keys

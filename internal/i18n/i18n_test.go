@@ -15,6 +15,15 @@ func TestLanguagesHaveTheSameMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for lang, keys := range map[string][]string{English: en, Chinese: zh} {
+		seen := map[string]bool{}
+		for _, k := range keys {
+			if seen[k] {
+				t.Errorf("%s: %s is defined in two files", lang, k)
+			}
+			seen[k] = true
+		}
+	}
 	for _, k := range en {
 		if !slices.Contains(zh, k) {
 			t.Errorf("%s: missing in %s", k, Chinese)

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -64,14 +63,14 @@ func TestTheLastProjectManagerStays(t *testing.T) {
 	admin := signUpAdmin(t, app)
 	expectStatus(t, admin.post("/projects", url.Values{"key": {"CRM"}, "name": {"CRM"}}), http.StatusSeeOther)
 	me := userID(t, db, "admin@example.com")
-	path := "/projects/CRM/members/" + itoa(me)
+	path := "/projects/CRM/members/" + itoa64(me)
 
 	r := admin.post(path+"/remove", nil)
 	expectStatus(t, r, http.StatusConflict)
 	expectContains(t, r, "at least one project manager")
 	r = admin.post(path, url.Values{"role": {"viewer"}, "department": {"it"}, "version": {"1"}})
 	expectStatus(t, r, http.StatusConflict)
-	r = admin.api(http.MethodDelete, "/api/v1/projects/CRM/members/"+itoa(me), nil)
+	r = admin.api(http.MethodDelete, "/api/v1/projects/CRM/members/"+itoa64(me), nil)
 	expectStatus(t, r, http.StatusConflict)
 	m, err := project.MemberOf(context.Background(), db, projectID(t, db, "CRM"), me)
 	if err != nil || m.Role != project.RoleProjectManager || m.Version != 1 {
@@ -98,7 +97,7 @@ func TestStaleVersionIsRefusedAndNothingWritten(t *testing.T) {
 	r = admin.api(http.MethodPatch, "/api/v1/projects/CRM", map[string]any{"name": "Mine", "version": p.Version})
 	expectStatus(t, r, http.StatusConflict)
 	expectContains(t, r, "changed this item after you opened it")
-	r = admin.post("/projects/CRM/edit", url.Values{"name": {"Mine"}, "version": {itoa(int64(p.Version))}})
+	r = admin.post("/projects/CRM/edit", url.Values{"name": {"Mine"}, "version": {itoa64(int64(p.Version))}})
 	expectStatus(t, r, http.StatusConflict)
 	expectContains(t, r, "changed this item after you opened it", `value="Mine"`)
 	// A PATCH that names no version is refused too.
@@ -165,24 +164,24 @@ func TestEveryWriteIsAudited(t *testing.T) {
 		{func() response { return admin.post("/projects", url.Values{"key": {"CRM"}, "name": {"CRM"}}) }, "phase.create"},
 		{func() response {
 			return admin.post("/projects/CRM/edit", url.Values{"name": {"CRM 2026"}, "scope_in": {"Leads to cash"}, "version": {"1"},
-				"current_phase_id": {itoa(deref(currentPhase(t, db)))}})
+				"current_phase_id": {itoa64(deref(currentPhase(t, db)))}})
 		}, "project.update"},
 		{func() response { return admin.post("/projects/CRM/phases", url.Values{"name": {"Hypercare"}}) }, "phase.create"},
 		{func() response {
-			return admin.post("/projects/CRM/phases/"+itoa(lastPhase(t, db))+"/move", url.Values{"direction": {"up"}})
+			return admin.post("/projects/CRM/phases/"+itoa64(lastPhase(t, db))+"/move", url.Values{"direction": {"up"}})
 		}, "phase.move"},
 		{func() response {
-			return admin.post("/projects/CRM/phases/"+itoa(lastPhase(t, db)), url.Values{"name": {"Wrap-up"}, "version": {"2"}})
+			return admin.post("/projects/CRM/phases/"+itoa64(lastPhase(t, db)), url.Values{"name": {"Wrap-up"}, "version": {"2"}})
 		}, "phase.update"},
-		{func() response { return admin.post("/projects/CRM/phases/"+itoa(lastPhase(t, db))+"/delete", nil) }, "phase.delete"},
+		{func() response { return admin.post("/projects/CRM/phases/"+itoa64(lastPhase(t, db))+"/delete", nil) }, "phase.delete"},
 		{func() response {
 			return admin.post("/projects/CRM/members", url.Values{"email": {"wang@example.com"}, "role": {"viewer"}, "department": {"sales"}})
 		}, "member.create"},
 		{func() response {
-			return admin.post("/projects/CRM/members/"+itoa(userID(t, db, "wang@example.com")), url.Values{"role": {"member"}, "department": {"sales"}, "version": {"1"}})
+			return admin.post("/projects/CRM/members/"+itoa64(userID(t, db, "wang@example.com")), url.Values{"role": {"member"}, "department": {"sales"}, "version": {"1"}})
 		}, "member.update"},
 		{func() response {
-			return admin.post("/projects/CRM/members/"+itoa(userID(t, db, "wang@example.com"))+"/remove", nil)
+			return admin.post("/projects/CRM/members/"+itoa64(userID(t, db, "wang@example.com"))+"/remove", nil)
 		}, "member.delete"},
 		{func() response { return admin.post("/projects/CRM/archive", nil) }, "project.archive"},
 		{func() response { return admin.post("/projects/CRM/restore", nil) }, "project.restore"},
@@ -275,8 +274,6 @@ func deref(p *int64) int64 {
 	}
 	return *p
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func contains(s, part string) bool { return strings.Contains(s, part) }
 

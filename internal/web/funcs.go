@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"html/template"
+	"math"
 	"strings"
 	"time"
 
@@ -26,7 +27,12 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 			}
 			return tr.T("enum." + kind + "." + c)
 		},
-		"day": func(d date.Date) string { return d.String() },
+		"day":       func(d date.Date) string { return d.String() },
+		"num":       fmtNum,
+		"percent":   func(f float64) string { return fmtNum(math.Round(f*100)) + "%" },
+		"sparkline": sparkline,
+		// pct5 rounds a progress to the nearest 5 % step of the .progress bar classes.
+		"pct5": func(f float64) int { return int(math.Max(0, math.Min(100, math.Round(f*20)*5))) },
 		"when": func(t any) string {
 			switch v := t.(type) {
 			case time.Time:
@@ -44,6 +50,22 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 		},
 		// deref reads an optional id; templates compare it with an id.
 		"deref": func(p *int64) int64 {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
+		// tone maps a status to the colour classes ok, warn and bad.
+		"tone": func(status any) string {
+			switch fmt.Sprint(status) {
+			case "achieved", "on_track", "done", "clear", "low", "go", "approved", "implemented":
+				return "ok"
+			case "at_risk", "medium", "go_with_conditions", "submitted", "postponed":
+				return "warn"
+			}
+			return "bad"
+		},
+		"derefF": func(p *float64) float64 {
 			if p == nil {
 				return 0
 			}

@@ -47,11 +47,14 @@ func fill(kv ...string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(steps...)
 }
 
-// submit clicks a form's submit button and waits for the next page's element.
+// submit clicks a form's submit button and waits for an element of the next
+// page. The old page's body is marked first, so an element it already shows
+// (a flash, say) cannot pass for the new page's.
 func submit(form, waitFor string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
+		chromedp.Evaluate[chromedp.Void](`document.body.dataset.stale = "1"`),
 		chromedp.Click(chromedp.CSS(form+` button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(waitFor)),
+		chromedp.WaitVisible(chromedp.CSS(`body:not([data-stale]) `+waitFor)),
 	)
 }
 

@@ -13,6 +13,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"rollout/internal/account"
+	"rollout/internal/date"
+	"rollout/internal/goal"
 	"rollout/internal/project"
 )
 
@@ -53,62 +55,83 @@ var (
 	adminsOnly    = allow(admin)
 	projectReader = allow(viewer, teamMember, steering, businessOwner, projectManager, admin)
 	managers      = allow(projectManager)
+	goalEditors   = allow(projectManager, businessOwner)
+	measurers     = allow(projectManager, businessOwner, teamMember) // and the goal's owner, tested apart
 )
 
 // routeAccess is who may call each route: the test's own statement of the rules,
 // checked against what the app does. Every route of the app must have a row.
 var routeAccess = map[string]callers{
-	"GET /healthz":                                  everyone,
-	"GET /readyz":                                   everyone,
-	"GET /":                                         everyone,
-	"POST /lang":                                    everyone,
-	"POST /setup":                                   everyone,
-	"GET /signin":                                   everyone,
-	"POST /signin":                                  everyone,
-	"POST /signout":                                 anySignedIn,
-	"GET /account":                                  anySignedIn,
-	"POST /account/profile":                         anySignedIn,
-	"POST /account/password":                        anySignedIn,
-	"POST /account/tokens":                          anySignedIn,
-	"POST /account/tokens/:id/revoke":               anySignedIn,
-	"GET /admin/users":                              adminsOnly,
-	"POST /admin/users":                             adminsOnly,
-	"POST /admin/users/:id/disable":                 adminsOnly,
-	"POST /admin/users/:id/enable":                  adminsOnly,
-	"POST /admin/users/:id/reset-password":          adminsOnly,
-	"POST /admin/settings":                          adminsOnly,
-	"GET /admin/activity":                           adminsOnly,
-	"GET /projects":                                 anySignedIn,
-	"GET /projects/new":                             anySignedIn,
-	"POST /projects":                                anySignedIn,
-	"GET /projects/:key":                            projectReader,
-	"GET /projects/:key/edit":                       managers,
-	"POST /projects/:key/edit":                      managers,
-	"POST /projects/:key/archive":                   managers,
-	"POST /projects/:key/restore":                   managers,
-	"GET /projects/:key/delete":                     adminsOnly,
-	"POST /projects/:key/delete":                    adminsOnly,
-	"GET /projects/:key/phases":                     projectReader,
-	"POST /projects/:key/phases":                    managers,
-	"POST /projects/:key/phases/:id":                managers,
-	"POST /projects/:key/phases/:id/move":           managers,
-	"POST /projects/:key/phases/:id/delete":         managers,
-	"GET /projects/:key/members":                    projectReader,
-	"POST /projects/:key/members":                   managers,
-	"POST /projects/:key/members/:user_id":          managers,
-	"POST /projects/:key/members/:user_id/remove":   managers,
-	"GET /projects/:key/activity":                   projectReader,
-	"GET /api/v1/me":                                anySignedIn,
-	"GET /api/v1/projects":                          anySignedIn,
-	"POST /api/v1/projects":                         anySignedIn,
-	"GET /api/v1/projects/:key":                     projectReader,
-	"PATCH /api/v1/projects/:key":                   managers,
-	"GET /api/v1/projects/:key/members":             projectReader,
-	"POST /api/v1/projects/:key/members":            managers,
-	"PATCH /api/v1/projects/:key/members/:user_id":  managers,
-	"DELETE /api/v1/projects/:key/members/:user_id": managers,
-	"GET /api/v1/projects/:key/phases":              projectReader,
-	"GET /api/v1/projects/:key/activity":            projectReader,
+	"GET /healthz":                                           everyone,
+	"GET /readyz":                                            everyone,
+	"GET /":                                                  everyone,
+	"POST /lang":                                             everyone,
+	"POST /setup":                                            everyone,
+	"GET /signin":                                            everyone,
+	"POST /signin":                                           everyone,
+	"POST /signout":                                          anySignedIn,
+	"GET /account":                                           anySignedIn,
+	"POST /account/profile":                                  anySignedIn,
+	"POST /account/password":                                 anySignedIn,
+	"POST /account/tokens":                                   anySignedIn,
+	"POST /account/tokens/:id/revoke":                        anySignedIn,
+	"GET /admin/users":                                       adminsOnly,
+	"POST /admin/users":                                      adminsOnly,
+	"POST /admin/users/:id/disable":                          adminsOnly,
+	"POST /admin/users/:id/enable":                           adminsOnly,
+	"POST /admin/users/:id/reset-password":                   adminsOnly,
+	"POST /admin/settings":                                   adminsOnly,
+	"GET /admin/activity":                                    adminsOnly,
+	"GET /projects":                                          anySignedIn,
+	"GET /projects/new":                                      anySignedIn,
+	"POST /projects":                                         anySignedIn,
+	"GET /projects/:key":                                     projectReader,
+	"GET /projects/:key/edit":                                managers,
+	"POST /projects/:key/edit":                               managers,
+	"POST /projects/:key/archive":                            managers,
+	"POST /projects/:key/restore":                            managers,
+	"GET /projects/:key/delete":                              adminsOnly,
+	"POST /projects/:key/delete":                             adminsOnly,
+	"GET /projects/:key/phases":                              projectReader,
+	"POST /projects/:key/phases":                             managers,
+	"POST /projects/:key/phases/:id":                         managers,
+	"POST /projects/:key/phases/:id/move":                    managers,
+	"POST /projects/:key/phases/:id/delete":                  managers,
+	"GET /projects/:key/members":                             projectReader,
+	"POST /projects/:key/members":                            managers,
+	"POST /projects/:key/members/:user_id":                   managers,
+	"POST /projects/:key/members/:user_id/remove":            managers,
+	"GET /projects/:key/activity":                            projectReader,
+	"GET /projects/:key/goals":                               projectReader,
+	"GET /projects/:key/goals/new":                           goalEditors,
+	"POST /projects/:key/goals":                              goalEditors,
+	"GET /projects/:key/goals/export.xlsx":                   projectReader,
+	"GET /projects/:key/goals/import":                        measurers,
+	"POST /projects/:key/goals/import":                       measurers,
+	"GET /projects/:key/goals/:id":                           projectReader,
+	"GET /projects/:key/goals/:id/edit":                      goalEditors,
+	"POST /projects/:key/goals/:id/edit":                     goalEditors,
+	"POST /projects/:key/goals/:id/delete":                   goalEditors,
+	"POST /projects/:key/goals/:id/measurements":             measurers,
+	"POST /projects/:key/goals/:id/measurements/:mid/delete": goalEditors,
+	"GET /api/v1/projects/:key/goals":                        projectReader,
+	"POST /api/v1/projects/:key/goals":                       goalEditors,
+	"GET /api/v1/projects/:key/goals/:id":                    projectReader,
+	"PATCH /api/v1/projects/:key/goals/:id":                  goalEditors,
+	"DELETE /api/v1/projects/:key/goals/:id":                 goalEditors,
+	"GET /api/v1/projects/:key/goals/:id/measurements":       projectReader,
+	"POST /api/v1/projects/:key/goals/:id/measurements":      measurers,
+	"GET /api/v1/me":                                         anySignedIn,
+	"GET /api/v1/projects":                                   anySignedIn,
+	"POST /api/v1/projects":                                  anySignedIn,
+	"GET /api/v1/projects/:key":                              projectReader,
+	"PATCH /api/v1/projects/:key":                            managers,
+	"GET /api/v1/projects/:key/members":                      projectReader,
+	"POST /api/v1/projects/:key/members":                     managers,
+	"PATCH /api/v1/projects/:key/members/:user_id":           managers,
+	"DELETE /api/v1/projects/:key/members/:user_id":          managers,
+	"GET /api/v1/projects/:key/phases":                       projectReader,
+	"GET /api/v1/projects/:key/activity":                     projectReader,
 }
 
 // matrix is the shared fixture: one browser per caller, and per route a
@@ -146,7 +169,10 @@ func (m *matrix) newProject() string {
 	m.t.Helper()
 	ctx := context.Background()
 	m.seq++
-	key := "P" + strings.Repeat("Z", m.seq/26) + string(rune('A'+m.seq%26))
+	key := "P"
+	for n := m.seq; n > 0; n /= 26 { // the sequence number in letters: PB, PC, … PBA …
+		key += string(rune('A' + n%26))
+	}
 	p, err := project.Create(ctx, m.db, m.users[projectManager].ID, project.Input{Key: key, Name: "Secret project " + key}, "en")
 	if err != nil {
 		m.t.Fatal(err)
@@ -160,7 +186,35 @@ func (m *matrix) newProject() string {
 	if _, err := project.AddMember(ctx, m.db, 0, p.ID, project.MemberInput{Email: m.target.Email, Role: project.RoleMember, Department: project.DeptIT}); err != nil {
 		m.t.Fatal(err)
 	}
+	baseline, target := 20.0, 30.0
+	g, err := goal.Create(ctx, m.db, 0, p.ID, goal.Input{Title: "Lead conversion", Metric: "converted ÷ leads", Baseline: &baseline,
+		Target: &target, Direction: goal.Increase, Category: goal.Business, StartOn: date.New(2026, 1, 1),
+		DueOn: date.New(2026, 12, 31), OwnerID: m.users[projectManager].ID})
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	v := 22.0
+	if _, err := goal.AddMeasurement(ctx, m.db, 0, p.ID, g.ID, goal.MeasurementInput{Value: &v, MeasuredOn: date.New(2026, 2, 1)}, goal.Manual, date.New(2026, 3, 1)); err != nil {
+		m.t.Fatal(err)
+	}
 	return key
+}
+
+// itemID returns the newest item of a table in the project (measurements
+// through their goal).
+func (m *matrix) itemID(table, key string) int64 {
+	m.t.Helper()
+	q := m.db.NewSelect().TableExpr(table + " AS x").Column("x.id").OrderExpr("x.id DESC").Limit(1)
+	if table == "measurements" {
+		q = q.Join("JOIN goals AS g ON g.id = x.goal_id").Join("JOIN projects AS p ON p.id = g.project_id")
+	} else {
+		q = q.Join("JOIN projects AS p ON p.id = x.project_id")
+	}
+	var id int64
+	if err := q.Where("p.key = ?", key).Scan(context.Background(), &id); err != nil {
+		m.t.Fatalf("%s of %s: %v", table, key, err)
+	}
+	return id
 }
 
 // fill puts real values into a route's parameters.
@@ -174,6 +228,8 @@ func (m *matrix) fill(path, key string) string {
 		switch part {
 		case ":key":
 			parts[i] = key
+		case ":mid":
+			parts[i] = fmt.Sprint(m.itemID("measurements", key))
 		case ":user_id":
 			parts[i] = fmt.Sprint(m.target.ID)
 		case ":id":
@@ -186,6 +242,8 @@ func (m *matrix) fill(path, key string) string {
 					m.t.Fatal(err)
 				}
 				parts[i] = fmt.Sprint(id)
+			case strings.Contains(path, "/goals/"):
+				parts[i] = fmt.Sprint(m.itemID("goals", key))
 			case strings.HasPrefix(path, "/admin/users/"):
 				parts[i] = fmt.Sprint(m.victim.ID)
 			default:
@@ -268,9 +326,10 @@ func TestEveryRouteChecksWhoIsCalling(t *testing.T) {
 func (m *matrix) checkRoute(method, path string) {
 	t := m.t
 	who := routeAccess[method+" "+path]
+	// The refused share one project; each allowed caller gets a fresh one, so
+	// one allowed write (a deletion, an archive) cannot change the next answer.
 	key := m.newProject()
 	target := m.fill(path, key)
-	// The refused first, so an allowed write (an archive, a removal) cannot change their answer.
 	order := make([]caller, 0, numCallers)
 	for c := anonymous; c < numCallers; c++ {
 		if !who[c] {
@@ -283,6 +342,10 @@ func (m *matrix) checkRoute(method, path string) {
 		}
 	}
 	for _, c := range order {
+		if who[c] && strings.Contains(path, ":key") {
+			key = m.newProject()
+			target = m.fill(path, key)
+		}
 		r := m.request(c, method, target)
 		if who[c] {
 			// A public form may answer 401 to wrong credentials; that is not a refusal of the caller.

@@ -2,7 +2,9 @@ package web
 
 import (
 	"encoding/json"
+	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -13,10 +15,21 @@ import (
 )
 
 // bindForm reads a submitted form (or JSON body) into v. A value of the wrong
-// type (letters in a date, say) is a 422, never a 500.
+// type (letters in a date, say) is a 422, never a 500. In a form, an empty
+// field of pointer type stays nil: "no baseline" must not read as zero.
 func bindForm(c *fiber.Ctx, v any) error {
 	if err := c.BodyParser(v); err != nil {
 		return &apperr.Error{Kind: apperr.KindInvalid, Message: apperr.Msg("error.bad_input"), Err: err}
+	}
+	if !strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEApplicationJSON) {
+		rv := reflect.ValueOf(v).Elem()
+		for i := range rv.NumField() {
+			f := rv.Type().Field(i)
+			name := f.Tag.Get("form")
+			if f.Type.Kind() == reflect.Pointer && name != "" && strings.TrimSpace(c.FormValue(name)) == "" {
+				rv.Field(i).SetZero()
+			}
+		}
 	}
 	return nil
 }
@@ -45,6 +58,8 @@ func paramID(c *fiber.Ctx, name string) (int64, error) {
 	}
 	return id, nil
 }
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 
 // projectPath is the address of a project page.
 func projectPath(p *project.Project, rest string) string { return "/projects/" + p.Key + rest }

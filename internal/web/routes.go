@@ -12,6 +12,9 @@ import (
 type access struct {
 	kind   accessKind
 	action project.Action // for inProject: what the caller must be allowed to do
+	// orOwner lets any member through the guard when the item's owner may act
+	// whatever their role; the handler then checks Access.CanOrOwns on the item.
+	orOwner bool
 }
 
 type accessKind int
@@ -32,6 +35,8 @@ var (
 )
 
 func in(a project.Action) access { return access{kind: kindInProject, action: a} }
+
+func inOrOwner(a project.Action) access { return access{kind: kindInProject, action: a, orOwner: true} }
 
 // route is one row of the route table.
 type route struct {
@@ -99,6 +104,20 @@ func (s *Server) routes() []route {
 		{post, "/projects/:key/members/:user_id/remove", in(project.ManageMembers), s.handleMemberRemove},
 		{get, "/projects/:key/activity", in(project.ViewProject), s.handleActivity},
 
+		// Goals and measurements.
+		{get, "/projects/:key/goals", in(project.ViewProject), s.handleGoals},
+		{get, "/projects/:key/goals/new", in(project.ManageGoals), s.handleGoalNew},
+		{post, "/projects/:key/goals", in(project.ManageGoals), s.handleGoalCreate},
+		{get, "/projects/:key/goals/export.xlsx", in(project.ViewProject), s.handleGoalExport},
+		{get, "/projects/:key/goals/import", in(project.RecordMeasurement), s.handleGoalImportPage},
+		{post, "/projects/:key/goals/import", in(project.RecordMeasurement), s.handleGoalImport},
+		{get, "/projects/:key/goals/:id", in(project.ViewProject), s.handleGoal},
+		{get, "/projects/:key/goals/:id/edit", in(project.ManageGoals), s.handleGoalEdit},
+		{post, "/projects/:key/goals/:id/edit", in(project.ManageGoals), s.handleGoalUpdate},
+		{post, "/projects/:key/goals/:id/delete", in(project.ManageGoals), s.handleGoalDelete},
+		{post, "/projects/:key/goals/:id/measurements", inOrOwner(project.RecordMeasurement), s.handleMeasurementCreate},
+		{post, "/projects/:key/goals/:id/measurements/:mid/delete", in(project.ManageGoals), s.handleMeasurementDelete},
+
 		// JSON API.
 		{get, "/api/v1/me", signedIn, s.apiMe},
 		{get, "/api/v1/projects", signedIn, s.apiProjects},
@@ -111,6 +130,13 @@ func (s *Server) routes() []route {
 		{del, "/api/v1/projects/:key/members/:user_id", in(project.ManageMembers), s.apiMemberRemove},
 		{get, "/api/v1/projects/:key/phases", in(project.ViewProject), s.apiPhases},
 		{get, "/api/v1/projects/:key/activity", in(project.ViewProject), s.apiActivity},
+		{get, "/api/v1/projects/:key/goals", in(project.ViewProject), s.apiGoals},
+		{post, "/api/v1/projects/:key/goals", in(project.ManageGoals), s.apiGoalCreate},
+		{get, "/api/v1/projects/:key/goals/:id", in(project.ViewProject), s.apiGoal},
+		{patch, "/api/v1/projects/:key/goals/:id", in(project.ManageGoals), s.apiGoalUpdate},
+		{del, "/api/v1/projects/:key/goals/:id", in(project.ManageGoals), s.apiGoalDelete},
+		{get, "/api/v1/projects/:key/goals/:id/measurements", in(project.ViewProject), s.apiMeasurements},
+		{post, "/api/v1/projects/:key/goals/:id/measurements", inOrOwner(project.RecordMeasurement), s.apiMeasurementCreate},
 	}
 }
 
@@ -151,7 +177,7 @@ func (s *Server) guard(a access) fiber.Handler {
 			}
 			allowed := u.IsAdmin
 			if a.kind == kindInProject {
-				allowed = acc.Can(a.action)
+				allowed = acc.Can(a.action) || (a.orOwner && acc.IsMember)
 				// An archived project is read-only until it is restored.
 				if allowed && p.Archived && a.action != project.ViewProject && a.action != project.ArchiveProject {
 					return &apperr.Error{Kind: apperr.KindForbidden, Message: apperr.Msg("project.archived_readonly")}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"rollout/internal/database"
+	"rollout/internal/database/dbtest"
+	"rollout/internal/date"
+	"rollout/internal/goal"
+	"rollout/internal/project"
+)
+
+func TestDemoLoadsOnceWithRealisticData(t *testing.T) {
+	dsn := dbtest.DSN(t)
+	code, out, errOut := runOnce(t, map[string]string{"DATABASE_URL": dsn}, "demo")
+	if code != 0 || !strings.Contains(out, "Created the demo project DEMO") || !strings.Contains(out, "pm@demo.example") {
+		t.Fatalf("%d %q %q", code, out, errOut)
+	}
+	code, out, _ = runOnce(t, map[string]string{"DATABASE_URL": dsn}, "demo")
+	if code != 0 || !strings.Contains(out, "already there") {
+		t.Fatalf("second run: %d %q", code, out)
+	}
+
+	ctx := context.Background()
+	db, err := database.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var p project.Project
+	if err := db.NewSelect().Model(&p).Where("key = 'DEMO'").Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	members, _ := project.Members(ctx, db, p.ID)
+	goals, err := goal.List(ctx, db, p.ID, date.Today())
+	if err != nil || len(members) != 8 || len(goals) != 6 {
+		t.Fatalf("%d members, %d goals (%v)", len(members), len(goals), err)
+	}
+	statuses := map[goal.Status]int{}
+	for _, g := range goals {
+		if g.Count < 8 {
+			t.Errorf("%s has only %d measurements", g.Title, g.Count)
+		}
+		statuses[g.Status]++
+	}
+	// A demo worth looking at has goals in more than one state.
+	if len(statuses) < 2 {
+		t.Fatalf("statuses %v", statuses)
+	}
+}

@@ -1,0 +1,362 @@
+package goal
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+	"golang.org/x/text/width"
+
+	"rollout/internal/apperr"
+	"rollout/internal/audit"
+	"rollout/internal/database"
+	"rollout/internal/date"
+	"rollout/internal/sheet"
+)
+
+// Columns of a measurements sheet, in English and Chinese. Export writes the
+// same names, so an exported sheet imports again.
+var measurementColumns = map[string][]string{
+	"goal_id": {"goal_id", "goal id", "目标编号", "目标id"},
+	"goal":    {"goal", "goal title", "目标", "目标名称"},
+	"date":    {"date", "measured_on", "measured on", "日期", "测量日期"},
+	"value":   {"value", "数值", "值", "测量值"},
+	"note":    {"note", "notes", "备注", "说明"},
+}
+
+// ImportRow is one data row of a measurements sheet, as text.
+type ImportRow struct {
+	Line   int    `json:"line"` // line in the file, counting the header as 1
+	GoalID string `json:"goal_id"`
+	Goal   string `json:"goal"`
+	Date   string `json:"date"`
+	Value  string `json:"value"`
+	Note   string `json:"note"`
+}
+
+// RowResult is a row checked against the project: what it will record, or
+// what is wrong with it.
+type RowResult struct {
+	ImportRow
+	GoalTitle string
+	Errors    []apperr.Message
+	// Duplicate is a good row that is already recorded (same goal, day, value
+	// and note), or repeats an earlier row of the file: it is skipped, so that
+	// an exported sheet with new rows added can be uploaded again, and a
+	// confirmation sent twice records nothing twice.
+	Duplicate bool
+
+	goalID int64
+	input  MeasurementInput
+}
+
+// Parsed returns what a good row records: the goal, the day and the value
+// (zero values where the row is wrong).
+func (r RowResult) Parsed() (goalID int64, on date.Date, value float64) {
+	if r.input.Value != nil {
+		value = *r.input.Value
+	}
+	return r.goalID, r.input.MeasuredOn, value
+}
+
+// ReadMeasurementRows maps a sheet's header (its first non-blank row) and
+// returns its data rows. A missing column is an Invalid error on "file" naming it.
+func ReadMeasurementRows(rows [][]string) ([]ImportRow, error) {
+	head := 0
+	for head < len(rows) && blankRow(rows[head]) {
+		head++
+	}
+	if head == len(rows) {
+		return nil, apperr.InvalidField("file", "import.no_rows")
+	}
+	cols, missing := sheet.Header(rows[head], measurementColumns, "date", "value")
+	_, hasID := cols["goal_id"]
+	_, hasTitle := cols["goal"]
+	if !hasID && !hasTitle {
+		missing = append([]string{"goal"}, missing...)
+	}
+	if len(missing) > 0 {
+		return nil, apperr.InvalidField("file", "import.missing_columns", "Columns", strings.Join(missing, ", "))
+	}
+	var out []ImportRow
+	cell := func(r []string, key string) string { return strings.TrimSpace(cols.Get(r, key)) }
+	for i, r := range rows[head+1:] {
+		if blankRow(r) {
+			continue
+		}
+		out = append(out, ImportRow{Line: head + i + 2, GoalID: cell(r, "goal_id"), Goal: cell(r, "goal"),
+			Date: cell(r, "date"), Value: cell(r, "value"), Note: cell(r, "note")})
+	}
+	if len(out) == 0 {
+		return nil, apperr.InvalidField("file", "import.no_rows")
+	}
+	return out, nil
+}
+
+// CheckMeasurementRows checks every row against the project's goals (one
+// query) and its measurements on the days of the file (one more), and reports
+// whether all of them are good. Rows already recorded are good but marked
+// Duplicate.
+func CheckMeasurementRows(ctx context.Context, db bun.IDB, projectID int64, rows []ImportRow, today date.Date) ([]RowResult, bool, error) {
+	var goals []Goal
+	if err := db.NewSelect().Model(&goals).Column("id", "title").Where("project_id = ?", projectID).Scan(ctx); err != nil {
+		return nil, false, database.MapError(err)
+	}
+	byID := map[int64]string{}
+	byTitle := map[string][]int64{}
+	for _, g := range goals {
+		byID[g.ID] = g.Title
+		key := titleKey(g.Title)
+		byTitle[key] = append(byTitle[key], g.ID)
+	}
+	ok := true
+	results := make([]RowResult, len(rows))
+	for i, row := range rows {
+		res := RowResult{ImportRow: row}
+		title := strings.TrimSpace(row.Goal)
+		switch ref := strings.TrimPrefix(strings.TrimSpace(row.GoalID), "#"); {
+		case ref != "":
+			id, err := strconv.ParseInt(ref, 10, 64)
+			found, known := byID[id]
+			switch {
+			case err != nil || !known:
+				res.Errors = append(res.Errors, apperr.Msg("import.no_such_goal_id", "ID", row.GoalID))
+			case title != "" && titleKey(title) != titleKey(found):
+				// A row copied from another goal with only one column changed
+				// must not land silently on the wrong goal.
+				res.Errors = append(res.Errors, apperr.Msg("import.goal_mismatch", "ID", id, "Goal", title, "Title", found))
+			default:
+				res.goalID, res.GoalTitle = id, found
+			}
+		default:
+			ids := byTitle[titleKey(title)]
+			switch {
+			case title == "":
+				res.Errors = append(res.Errors, apperr.Msg("import.goal_missing"))
+			case len(ids) == 0:
+				res.Errors = append(res.Errors, apperr.Msg("import.no_such_goal", "Goal", title))
+			case len(ids) > 1:
+				res.Errors = append(res.Errors, apperr.Msg("import.ambiguous_goal", "Goal", title))
+			default:
+				res.goalID, res.GoalTitle = ids[0], byID[ids[0]]
+			}
+		}
+		res.input = MeasurementInput{Note: strings.TrimSpace(row.Note)}
+		switch d, err := parseDay(row.Date); {
+		case strings.TrimSpace(row.Date) == "":
+			res.Errors = append(res.Errors, apperr.Msg("goal.measured_on_required"))
+		case err != nil:
+			res.Errors = append(res.Errors, apperr.Msg("import.bad_date", "Value", row.Date))
+		case d.After(today.AddDays(futureSlack)):
+			res.Errors = append(res.Errors, apperr.Msg("goal.measured_in_future"))
+		default:
+			res.input.MeasuredOn = d
+		}
+		switch v, err := parseNumber(row.Value); {
+		case strings.TrimSpace(row.Value) == "":
+			res.Errors = append(res.Errors, apperr.Msg("goal.value_required"))
+		case err != nil:
+			res.Errors = append(res.Errors, apperr.Msg("import.bad_number", "Value", row.Value))
+		default:
+			res.input.Value = &v
+		}
+		if len([]rune(res.input.Note)) > 500 {
+			res.Errors = append(res.Errors, apperr.Msg("validation.max_len", "Max", 500))
+		}
+		if len(res.Errors) > 0 {
+			ok = false
+		}
+		results[i] = res
+	}
+	if err := markDuplicates(ctx, db, projectID, results); err != nil {
+		return nil, false, err
+	}
+	return results, ok, nil
+}
+
+// blankRow reports whether a row holds nothing but spaces.
+func blankRow(r []string) bool {
+	for _, c := range r {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func titleKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// markDuplicates marks the good rows that are already recorded, or that
+// repeat an earlier row of the file.
+func markDuplicates(ctx context.Context, db bun.IDB, projectID int64, results []RowResult) error {
+	var lo, hi date.Date
+	for _, r := range results {
+		if len(r.Errors) > 0 {
+			continue
+		}
+		if d := r.input.MeasuredOn; lo.IsZero() || d.Before(lo) {
+			lo = d
+		}
+		if d := r.input.MeasuredOn; hi.IsZero() || d.After(hi) {
+			hi = d
+		}
+	}
+	if lo.IsZero() {
+		return nil
+	}
+	var existing []struct {
+		GoalID     int64
+		MeasuredOn date.Date `bun:"type:date"`
+		Value      float64
+		Note       string
+	}
+	err := db.NewSelect().TableExpr("measurements AS m").Column("m.goal_id", "m.measured_on", "m.value", "m.note").
+		Join("JOIN goals AS g ON g.id = m.goal_id").
+		Where("g.project_id = ? AND m.measured_on BETWEEN ? AND ?", projectID, lo, hi).
+		Scan(ctx, &existing)
+	if err != nil {
+		return database.MapError(err)
+	}
+	seen := make(map[string]bool, len(existing)+len(results))
+	for _, m := range existing {
+		seen[sameKey(m.GoalID, m.MeasuredOn, m.Value, m.Note)] = true
+	}
+	for i := range results {
+		r := &results[i]
+		if len(r.Errors) > 0 {
+			continue
+		}
+		k := sameKey(r.goalID, r.input.MeasuredOn, *r.input.Value, r.input.Note)
+		r.Duplicate = seen[k]
+		seen[k] = true
+	}
+	return nil
+}
+
+// sameKey identifies a measurement by goal, day, value (to 10 significant
+// digits, as a spreadsheet shows it) and note.
+func sameKey(goalID int64, on date.Date, value float64, note string) string {
+	return strconv.FormatInt(goalID, 10) + "|" + on.String() + "|" + strconv.FormatFloat(value, 'g', 10, 64) + "|" + strings.TrimSpace(note)
+}
+
+// dayLayouts are the ways people write a day with the year first; anything
+// day- or month-first (03/01/26) is ambiguous and refused.
+var dayLayouts = []string{date.Layout, "2006-1-2", "2006/1/2", "2006.1.2", "2006年1月2日"}
+
+// parseDay reads a day as YYYY-MM-DD, or written with slashes, dots or 年月日;
+// a time of day after it (as some spreadsheets add) is ignored.
+func parseDay(s string) (date.Date, error) {
+	s = width.Narrow.String(strings.TrimSpace(s))
+	if i := strings.IndexAny(s, " T"); i > 0 {
+		s = s[:i]
+	}
+	for _, l := range dayLayouts {
+		// Years before 1900 are typing mistakes (and year 0 is no date PostgreSQL keeps).
+		if t, err := time.Parse(l, s); err == nil && t.Year() >= 1900 {
+			return date.Of(t), nil
+		}
+	}
+	return date.Date{}, strconv.ErrSyntax
+}
+
+// decimal is a plain decimal number, optionally with thousands separators.
+var (
+	decimal   = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$`)
+	thousands = regexp.MustCompile(`^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$`)
+)
+
+// parseNumber reads a number as people type it: "12.5", "1,234", "85%", and
+// full-width digits from a Chinese input method. A comma is only a thousands
+// separator: "12,5" is refused rather than read as 125.
+func parseNumber(s string) (float64, error) {
+	s = width.Narrow.String(strings.TrimSpace(s))
+	s = strings.ReplaceAll(s, "−", "-") // the minus sign of typeset text
+	s = strings.TrimSpace(strings.TrimSuffix(s, "%"))
+	if strings.Contains(s, ",") {
+		if !thousands.MatchString(s) {
+			return 0, strconv.ErrSyntax
+		}
+		s = strings.ReplaceAll(s, ",", "")
+	}
+	if !decimal.MatchString(s) {
+		return 0, strconv.ErrSyntax
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || !finite(f) {
+		return 0, strconv.ErrSyntax
+	}
+	return f, nil
+}
+
+// ImportMeasurements records every row or none: if any row is bad, nothing is
+// written and the results say what is wrong with each. Rows already recorded
+// (Duplicate) are skipped; the results say which.
+func ImportMeasurements(ctx context.Context, db bun.IDB, actorID, projectID int64, rows []ImportRow, today date.Date) ([]RowResult, error) {
+	switch {
+	case len(rows) == 0:
+		return nil, apperr.InvalidField("file", "import.no_rows")
+	case len(rows) > sheet.MaxRows:
+		return nil, apperr.InvalidField("file", "import.too_many_rows", "Max", sheet.MaxRows)
+	}
+	var results []RowResult
+	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		// Hold the project's goals while checking and writing: a goal deleted
+		// meanwhile cannot lose rows, and two imports of the same file run one
+		// after the other, so the second finds the first's rows as duplicates.
+		var ids []int64
+		if err := tx.NewSelect().Table("goals").Column("id").Where("project_id = ?", projectID).
+			For("NO KEY UPDATE").Scan(ctx, &ids); err != nil {
+			return database.MapError(err)
+		}
+		var ok bool
+		var err error
+		results, ok, err = CheckMeasurementRows(ctx, tx, projectID, rows, today)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return apperr.InvalidField("file", "import.rows_invalid")
+		}
+		ms := make([]Measurement, 0, len(results))
+		for _, r := range results {
+			if !r.Duplicate {
+				ms = append(ms, *newMeasurement(r.goalID, actorID, r.input, Import))
+			}
+		}
+		if len(ms) == 0 {
+			return nil
+		}
+		if _, err := tx.NewInsert().Model(&ms).Returning("*").Exec(ctx); err != nil {
+			return database.MapError(err)
+		}
+		writes := make([]audit.Write, len(ms))
+		for i := range ms {
+			writes[i] = audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "measurement",
+				EntityID: ms[i].ID, Action: audit.Create, After: &ms[i], Ref: "import"}
+		}
+		return audit.RecordMany(ctx, tx, writes)
+	})
+	return results, err
+}
+
+// ExportRow is one measurement with its goal, for the export.
+type ExportRow struct {
+	Measurement `bun:",extend"`
+	GoalTitle   string `bun:"goal_title"`
+}
+
+// AllMeasurements returns every measurement of the project's goals, by goal then date.
+func AllMeasurements(ctx context.Context, db bun.IDB, projectID int64) ([]ExportRow, error) {
+	var rows []ExportRow
+	err := db.NewSelect().Model(&rows).
+		ColumnExpr("m.*, g.title AS goal_title, coalesce(u.name, '') AS entered_by_name").
+		Join("JOIN goals AS g ON g.id = m.goal_id").
+		Join("LEFT JOIN users AS u ON u.id = m.entered_by").
+		Where("g.project_id = ?", projectID).
+		OrderExpr("g.due_on, g.id, m.measured_on, m.id").
+		Scan(ctx)
+	return rows, database.MapError(err)
+}
