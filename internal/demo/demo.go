@@ -79,8 +79,8 @@ func Load(ctx context.Context, db *bun.DB, today date.Date) (Result, error) {
 		start := today.AddDays(-150)
 		proj, err := project.Create(ctx, tx, pm.ID, project.Input{
 			Key: Key, Name: "Customer 360 — CRM rollout", Template: "crm", Department: project.DeptOperations,
-			Description:       "Replace spreadsheets and three legacy tools with one CRM for sales and service, in two phases.",
-			Sponsor:           "Chen Jing (VP Sales)", SponsorDepartment: project.DeptSales,
+			Description: "Replace spreadsheets and three legacy tools with one CRM for sales and service, in two phases.",
+			Sponsor:     "Chen Jing (VP Sales)", SponsorDepartment: project.DeptSales,
 			StartOn: start, TargetOn: today.AddDays(240),
 			ScopeIn:  "Leads, accounts and contacts, opportunities and quotes, service tickets, sales and service dashboards.",
 			ScopeOut: "Orders, invoicing and stock stay in the ERP; approvals and HR stay in the OA system; finance reporting stays in the finance system.",
