@@ -29,6 +29,14 @@ const (
 	// owner may also record measurements, whatever their role.
 	ManageGoals       Action = "goals.manage"
 	RecordMeasurement Action = "goals.measure"
+	// Risks: project managers and the steering committee manage the register
+	// (edit, review, delete, import); a risk's owner may also edit and review
+	// it, whatever their role (risk.CanEdit); members propose new risks.
+	ManageRisks Action = "risks.manage"
+	ProposeRisk Action = "risks.propose"
+	// Requirements: business owners and project managers create, edit, rank
+	// and delete; a member may edit the requirements they own.
+	ManageRequirements Action = "requirements.manage"
 )
 
 // permissions is the one table of who may do what: action × roles allowed.
@@ -43,6 +51,11 @@ var permissions = map[Action][]Role{
 
 	ManageGoals:       {RoleProjectManager, RoleBusinessOwner},
 	RecordMeasurement: {RoleProjectManager, RoleBusinessOwner, RoleMember},
+
+	ManageRisks: {RoleProjectManager, RoleSteering},
+	ProposeRisk: {RoleProjectManager, RoleBusinessOwner, RoleSteering, RoleMember},
+
+	ManageRequirements: {RoleProjectManager, RoleBusinessOwner},
 }
 
 // Access is what a caller is in a project: a member with a role, or an

@@ -16,6 +16,7 @@ import (
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/project"
+	"rollout/internal/requirement"
 )
 
 // caller is one kind of person knocking on a route.
@@ -50,13 +51,14 @@ func allow(cs ...caller) callers {
 }
 
 var (
-	everyone      = allow(anonymous, disabledUser, outsider, viewer, teamMember, steering, businessOwner, projectManager, admin)
-	anySignedIn   = allow(outsider, viewer, teamMember, steering, businessOwner, projectManager, admin)
-	adminsOnly    = allow(admin)
-	projectReader = allow(viewer, teamMember, steering, businessOwner, projectManager, admin)
-	managers      = allow(projectManager)
-	goalEditors   = allow(projectManager, businessOwner)
-	measurers     = allow(projectManager, businessOwner, teamMember) // and the goal's owner, tested apart
+	everyone           = allow(anonymous, disabledUser, outsider, viewer, teamMember, steering, businessOwner, projectManager, admin)
+	anySignedIn        = allow(outsider, viewer, teamMember, steering, businessOwner, projectManager, admin)
+	adminsOnly         = allow(admin)
+	projectReader      = allow(viewer, teamMember, steering, businessOwner, projectManager, admin)
+	managers           = allow(projectManager)
+	goalEditors        = allow(projectManager, businessOwner)
+	requirementEditors = allow(projectManager, businessOwner)
+	measurers          = allow(projectManager, businessOwner, teamMember) // and the goal's owner, tested apart
 )
 
 // routeAccess is who may call each route: the test's own statement of the rules,
@@ -121,6 +123,27 @@ var routeAccess = map[string]callers{
 	"DELETE /api/v1/projects/:key/goals/:id":                 goalEditors,
 	"GET /api/v1/projects/:key/goals/:id/measurements":       projectReader,
 	"POST /api/v1/projects/:key/goals/:id/measurements":      measurers,
+	"GET /projects/:key/requirements":                        projectReader,
+	"GET /projects/:key/requirements/new":                    requirementEditors,
+	"POST /projects/:key/requirements":                       requirementEditors,
+	"POST /projects/:key/requirements/bulk":                  requirementEditors,
+	"GET /projects/:key/requirements/export.xlsx":            projectReader,
+	"GET /projects/:key/requirements/export.csv":             projectReader,
+	"GET /projects/:key/requirements/import":                 requirementEditors,
+	"POST /projects/:key/requirements/import":                requirementEditors,
+	"GET /projects/:key/requirements/:number":                projectReader,
+	"GET /projects/:key/requirements/:number/edit":           requirementEditors, // and the member who owns it, tested apart
+	"POST /projects/:key/requirements/:number/edit":          requirementEditors,
+	"POST /projects/:key/requirements/:number/move":          requirementEditors,
+	"POST /projects/:key/requirements/:number/delete":        requirementEditors,
+	"GET /api/v1/projects/:key/requirements":                 projectReader,
+	"POST /api/v1/projects/:key/requirements":                requirementEditors,
+	"GET /api/v1/projects/:key/requirements/trend":           projectReader,
+	"GET /api/v1/projects/:key/requirements/:number":         projectReader,
+	"PATCH /api/v1/projects/:key/requirements/:number":       requirementEditors,
+	"DELETE /api/v1/projects/:key/requirements/:number":      requirementEditors,
+	"POST /api/v1/projects/:key/requirements/:number/move":   requirementEditors,
+	"GET /api/v1/projects/:key/requirements/:number/history": projectReader,
 	"GET /api/v1/me":                                         anySignedIn,
 	"GET /api/v1/projects":                                   anySignedIn,
 	"POST /api/v1/projects":                                  anySignedIn,
@@ -197,6 +220,10 @@ func (m *matrix) newProject() string {
 	if _, err := goal.AddMeasurement(ctx, m.db, 0, p.ID, g.ID, goal.MeasurementInput{Value: &v, MeasuredOn: date.New(2026, 2, 1)}, goal.Manual, date.New(2026, 3, 1)); err != nil {
 		m.t.Fatal(err)
 	}
+	if _, err := requirement.Create(ctx, m.db, 0, p.ID, requirement.Input{Title: "Lead capture", Tier: requirement.Must,
+		Kind: requirement.Feature, Approach: requirement.Configuration, OwnerID: &m.users[businessOwner].ID}); err != nil {
+		m.t.Fatal(err)
+	}
 	return key
 }
 
@@ -228,6 +255,16 @@ func (m *matrix) fill(path, key string) string {
 		switch part {
 		case ":key":
 			parts[i] = key
+		case ":number":
+			// The project's newest numbered item of the kind the path names.
+			table := strings.Split(strings.TrimPrefix(strings.SplitN(path, ":key/", 2)[1], "/"), "/")[0]
+			var n int
+			err := m.db.NewSelect().TableExpr(table+" AS x").Column("x.number").Join("JOIN projects AS p ON p.id = x.project_id").
+				Where("p.key = ?", key).OrderExpr("x.id DESC").Limit(1).Scan(context.Background(), &n)
+			if err != nil {
+				m.t.Fatalf("%s of %s: %v", table, key, err)
+			}
+			parts[i] = fmt.Sprint(n)
 		case ":mid":
 			parts[i] = fmt.Sprint(m.itemID("measurements", key))
 		case ":user_id":

@@ -1,0 +1,433 @@
+// Package requirement holds the project's requirement backlog: each item with
+// its key (CRM-42), user story, acceptance criteria, tier (must / important /
+// optional), rank in one total order, phase, kind, approach (configuration or
+// customisation), business owner, status, estimate and the goals it serves.
+// Every change is kept in the audit trail, which the history page and the churn
+// chart read back.
+package requirement
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"rollout/internal/apperr"
+	"rollout/internal/audit"
+	"rollout/internal/database"
+	"rollout/internal/validate"
+)
+
+// Tier is a business owner's ranking class.
+type Tier string
+
+// Tiers, most important first.
+const (
+	Must      Tier = "must"
+	Important Tier = "important"
+	Optional  Tier = "optional"
+)
+
+// Tiers lists the tiers in order.
+var Tiers = []Tier{Must, Important, Optional}
+
+// Kind says what sort of work a requirement is.
+type Kind string
+
+// Kinds.
+const (
+	Process          Kind = "process"
+	Feature          Kind = "feature"
+	Report           Kind = "report"
+	Integration      Kind = "integration"
+	DataMigration    Kind = "data_migration"
+	Training         Kind = "training"
+	ChangeManagement Kind = "change_management"
+	OtherKind        Kind = "other"
+)
+
+// Kinds lists the kinds in form order.
+var Kinds = []Kind{Process, Feature, Report, Integration, DataMigration, Training, ChangeManagement, OtherKind}
+
+// Approach says whether the CRM is configured or custom-built for it.
+type Approach string
+
+// Approaches.
+const (
+	Configuration Approach = "configuration"
+	Customization Approach = "customization"
+)
+
+// Approaches lists both approaches.
+var Approaches = []Approach{Configuration, Customization}
+
+// Status is where a requirement stands.
+type Status string
+
+// Statuses.
+const (
+	Proposed   Status = "proposed"
+	Approved   Status = "approved"
+	InProgress Status = "in_progress"
+	Done       Status = "done"
+	Rejected   Status = "rejected"
+	Deferred   Status = "deferred"
+)
+
+// Statuses lists the statuses in workflow order.
+var Statuses = []Status{Proposed, Approved, InProgress, Done, Rejected, Deferred}
+
+// Requirement is one item of the backlog.
+type Requirement struct {
+	bun.BaseModel `bun:"table:requirements,alias:r"`
+
+	ID                 int64     `bun:",pk,autoincrement" json:"id"`
+	ProjectID          int64     `json:"-"`
+	Number             int       `json:"number"`
+	Title              string    `json:"title"`
+	UserStory          string    `json:"user_story"`
+	AcceptanceCriteria []string  `bun:",array" json:"acceptance_criteria"`
+	Tier               Tier      `json:"tier"`
+	Rank               int64     `json:"rank"`
+	PhaseID            *int64    `json:"phase_id"`
+	Kind               Kind      `json:"kind"`
+	Approach           Approach  `json:"approach"`
+	OwnerID            *int64    `json:"owner_id"`
+	Status             Status    `json:"status"`
+	EstimateDays       *float64  `json:"estimate_days"`
+	Version            int       `json:"version"`
+	CreatedAt          time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"created_at"`
+	UpdatedAt          time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"updated_at"`
+
+	GoalIDs []int64 `bun:"goal_ids,array,scanonly" json:"goal_ids"`
+}
+
+// Input creates or edits a requirement; field names are the API's.
+type Input struct {
+	Title              string   `json:"title" form:"title" validate:"required,max=300"`
+	UserStory          string   `json:"user_story" form:"user_story" validate:"max=4000"`
+	AcceptanceCriteria []string `json:"acceptance_criteria" form:"acceptance_criteria" validate:"max=50,dive,max=1000"`
+	Tier               Tier     `json:"tier" form:"tier" validate:"required,oneof=must important optional"`
+	PhaseID            *int64   `json:"phase_id" form:"phase_id"`
+	Kind               Kind     `json:"kind" form:"kind" validate:"required,oneof=process feature report integration data_migration training change_management other"`
+	Approach           Approach `json:"approach" form:"approach" validate:"required,oneof=configuration customization"`
+	OwnerID            *int64   `json:"owner_id" form:"owner_id"`
+	Status             Status   `json:"status" form:"status" validate:"required,oneof=proposed approved in_progress done rejected deferred"`
+	EstimateDays       *float64 `json:"estimate_days" form:"estimate_days"`
+	GoalIDs            []int64  `json:"goal_ids" form:"goal_ids"`
+	Version            int      `json:"version" form:"version"`
+}
+
+// InputOf returns the editable fields of r.
+func InputOf(r *Requirement) Input {
+	return Input{Title: r.Title, UserStory: r.UserStory, AcceptanceCriteria: slices.Clone(r.AcceptanceCriteria),
+		Tier: r.Tier, PhaseID: r.PhaseID, Kind: r.Kind, Approach: r.Approach, OwnerID: r.OwnerID, Status: r.Status,
+		EstimateDays: r.EstimateDays, GoalIDs: slices.Clone(r.GoalIDs), Version: r.Version}
+}
+
+// normalize trims text, drops empty criteria and treats zero ids as none.
+func (in *Input) normalize() {
+	in.Title = strings.TrimSpace(in.Title)
+	in.UserStory = strings.TrimSpace(in.UserStory)
+	criteria := in.AcceptanceCriteria[:0]
+	for _, c := range in.AcceptanceCriteria {
+		if c = strings.TrimSpace(c); c != "" {
+			criteria = append(criteria, c)
+		}
+	}
+	in.AcceptanceCriteria = criteria
+	if in.PhaseID != nil && *in.PhaseID == 0 {
+		in.PhaseID = nil
+	}
+	if in.OwnerID != nil && *in.OwnerID == 0 {
+		in.OwnerID = nil
+	}
+	goals := in.GoalIDs[:0]
+	for _, g := range in.GoalIDs {
+		if g != 0 && !slices.Contains(goals, g) {
+			goals = append(goals, g)
+		}
+	}
+	in.GoalIDs = goals
+	if in.Status == "" {
+		in.Status = Proposed
+	}
+}
+
+// check validates the input against the project: its phase, owner and goals
+// must be the project's own.
+func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64) error {
+	in.normalize()
+	fields := map[string]apperr.Message{}
+	if err := validate.Struct(in); err != nil {
+		ae, ok := err.(*apperr.Error)
+		if !ok {
+			return err
+		}
+		fields = ae.Fields
+	}
+	if in.EstimateDays != nil && (*in.EstimateDays < 0 || math.IsNaN(*in.EstimateDays) || math.IsInf(*in.EstimateDays, 0)) {
+		fields["estimate_days"] = apperr.Msg("requirement.estimate_invalid")
+	}
+	var refs struct {
+		PhaseOK bool `bun:"phase_ok"`
+		OwnerOK bool `bun:"owner_ok"`
+		Goals   int  `bun:"goals"`
+	}
+	err := db.NewSelect().
+		ColumnExpr("? IS NULL OR EXISTS (SELECT 1 FROM phases WHERE id = ? AND project_id = ?) AS phase_ok", in.PhaseID, in.PhaseID, projectID).
+		ColumnExpr("? IS NULL OR EXISTS (SELECT 1 FROM members WHERE user_id = ? AND project_id = ?) AS owner_ok", in.OwnerID, in.OwnerID, projectID).
+		ColumnExpr("(SELECT count(*) FROM goals WHERE project_id = ? AND id = ANY(?::bigint[])) AS goals", projectID, pgArray(in.GoalIDs)).
+		Scan(ctx, &refs)
+	if err != nil {
+		return database.MapError(err)
+	}
+	if !refs.PhaseOK {
+		fields["phase_id"] = apperr.Msg("requirement.no_such_phase")
+	}
+	if !refs.OwnerOK {
+		fields["owner_id"] = apperr.Msg("requirement.owner_not_member")
+	}
+	if refs.Goals != len(in.GoalIDs) {
+		fields["goal_ids"] = apperr.Msg("requirement.no_such_goal")
+	}
+	if len(fields) > 0 {
+		return apperr.Invalid(fields)
+	}
+	return nil
+}
+
+// pgArray passes ids as one PostgreSQL array parameter.
+func pgArray(ids []int64) any {
+	if ids == nil {
+		ids = []int64{}
+	}
+	return pgdialect.Array(ids)
+}
+
+func apply(r *Requirement, in Input) {
+	r.Title, r.UserStory, r.AcceptanceCriteria, r.Tier, r.PhaseID = in.Title, in.UserStory, in.AcceptanceCriteria, in.Tier, in.PhaseID
+	r.Kind, r.Approach, r.OwnerID, r.Status, r.EstimateDays, r.GoalIDs = in.Kind, in.Approach, in.OwnerID, in.Status, in.EstimateDays, in.GoalIDs
+	if r.AcceptanceCriteria == nil {
+		r.AcceptanceCriteria = []string{}
+	}
+	if r.GoalIDs == nil {
+		r.GoalIDs = []int64{}
+	}
+}
+
+// gap is the distance between the ranks of items added at the end.
+const gap = 1 << 16
+
+// Create adds a requirement at the bottom of the backlog with the project's next number.
+func Create(ctx context.Context, db bun.IDB, actorID, projectID int64, in Input) (*Requirement, error) {
+	var r *Requirement
+	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		r, err = create(ctx, tx, actorID, projectID, in, "")
+		return err
+	})
+	return r, err
+}
+
+// create inserts one requirement inside the caller's transaction; ref links the
+// audit entry to what caused it (an import, a change request).
+func create(ctx context.Context, tx bun.Tx, actorID, projectID int64, in Input, ref string) (*Requirement, error) {
+	if err := in.check(ctx, tx, projectID); err != nil {
+		return nil, err
+	}
+	r := &Requirement{ProjectID: projectID, Version: 1}
+	apply(r, in)
+	// Taking the next number locks the project row, so numbers and ranks of
+	// concurrent creations cannot collide.
+	if err := tx.NewRaw("UPDATE projects SET requirement_seq = requirement_seq + 1 WHERE id = ? RETURNING requirement_seq", projectID).
+		Scan(ctx, &r.Number); err != nil {
+		return nil, database.MapError(err)
+	}
+	if err := tx.NewSelect().Table("requirements").ColumnExpr("coalesce(max(rank), 0) + ?", gap).
+		Where("project_id = ?", projectID).Scan(ctx, &r.Rank); err != nil {
+		return nil, database.MapError(err)
+	}
+	if _, err := tx.NewInsert().Model(r).Returning("*").Exec(ctx); err != nil {
+		return nil, database.MapError(err)
+	}
+	if err := setGoals(ctx, tx, r.ID, r.GoalIDs); err != nil {
+		return nil, err
+	}
+	return r, audit.Record(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "requirement",
+		EntityID: r.ID, Action: audit.Create, After: r, Ref: ref})
+}
+
+func setGoals(ctx context.Context, tx bun.Tx, requirementID int64, goalIDs []int64) error {
+	if _, err := tx.NewDelete().Table("requirement_goals").Where("requirement_id = ?", requirementID).Exec(ctx); err != nil {
+		return database.MapError(err)
+	}
+	if len(goalIDs) == 0 {
+		return nil
+	}
+	_, err := tx.NewRaw("INSERT INTO requirement_goals (requirement_id, goal_id) SELECT ?, unnest(?::bigint[])",
+		requirementID, pgArray(goalIDs)).Exec(ctx)
+	return database.MapError(err)
+}
+
+// selectWithGoals reads requirements with their goal ids.
+func selectWithGoals(db bun.IDB, model any) *bun.SelectQuery {
+	return db.NewSelect().Model(model).
+		ColumnExpr("r.*").
+		ColumnExpr("coalesce((SELECT array_agg(rg.goal_id ORDER BY rg.goal_id) FROM requirement_goals AS rg WHERE rg.requirement_id = r.id), '{}') AS goal_ids")
+}
+
+// Get returns the requirement with this number in the project.
+func Get(ctx context.Context, db bun.IDB, projectID int64, number int) (*Requirement, error) {
+	r := new(Requirement)
+	err := selectWithGoals(db, r).Where("r.project_id = ? AND r.number = ?", projectID, number).Scan(ctx)
+	return r, database.MapError(err)
+}
+
+// Update edits a requirement if in.Version is still current.
+func Update(ctx context.Context, db bun.IDB, actorID, projectID int64, number int, in Input) (*Requirement, error) {
+	var r *Requirement
+	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		r, err = update(ctx, tx, actorID, projectID, number, in, "")
+		return err
+	})
+	return r, err
+}
+
+func update(ctx context.Context, tx bun.Tx, actorID, projectID int64, number int, in Input, ref string) (*Requirement, error) {
+	before, err := Get(ctx, tx, projectID, number)
+	if err != nil {
+		return nil, err
+	}
+	if before.Version != in.Version {
+		return nil, apperr.Conflict("")
+	}
+	if err := in.check(ctx, tx, projectID); err != nil {
+		return nil, err
+	}
+	r := *before
+	apply(&r, in)
+	if err := save(ctx, tx, actorID, before, &r, ref); err != nil {
+		return nil, err
+	}
+	if !slices.Equal(before.GoalIDs, r.GoalIDs) {
+		if err := setGoals(ctx, tx, r.ID, r.GoalIDs); err != nil {
+			return nil, err
+		}
+	}
+	return &r, nil
+}
+
+var contentColumns = []string{"title", "user_story", "acceptance_criteria", "tier", "phase_id", "kind", "approach",
+	"owner_id", "status", "estimate_days", "version", "updated_at"}
+
+// save writes r's content over before (whose version was checked) and records the change.
+func save(ctx context.Context, tx bun.Tx, actorID int64, before, r *Requirement, ref string) error {
+	r.Version, r.UpdatedAt = before.Version+1, time.Now()
+	res, err := tx.NewUpdate().Model(r).Column(contentColumns...).WherePK().Where("version = ?", before.Version).Exec(ctx)
+	if err != nil {
+		return database.MapError(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.Conflict("")
+	}
+	return audit.Record(ctx, tx, audit.Write{ProjectID: r.ProjectID, ActorID: actorID, Entity: "requirement",
+		EntityID: r.ID, Action: audit.Update, Before: before, After: r, Ref: ref})
+}
+
+// Delete removes a requirement from the backlog.
+func Delete(ctx context.Context, db bun.IDB, actorID, projectID int64, number int) error {
+	return database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		return remove(ctx, tx, actorID, projectID, number, "")
+	})
+}
+
+func remove(ctx context.Context, tx bun.Tx, actorID, projectID int64, number int, ref string) error {
+	before, err := Get(ctx, tx, projectID, number)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.NewDelete().Model(before).WherePK().Exec(ctx); err != nil {
+		return database.MapError(err)
+	}
+	return audit.Record(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "requirement",
+		EntityID: before.ID, Action: audit.Delete, Before: before, Ref: ref})
+}
+
+// Change is a bulk edit: each field that is set is applied to every selected item.
+type Change struct {
+	Tier     Tier   `json:"tier" form:"tier" validate:"omitempty,oneof=must important optional"`
+	Status   Status `json:"status" form:"status" validate:"omitempty,oneof=proposed approved in_progress done rejected deferred"`
+	SetPhase bool   `json:"set_phase" form:"set_phase"`
+	PhaseID  *int64 `json:"phase_id" form:"phase_id"` // with SetPhase; nil clears the phase
+	Numbers  []int  `json:"numbers" form:"numbers" validate:"required,min=1,max=1000"`
+}
+
+// Bulk applies one change to many requirements in one transaction, each with
+// its own version bump and audit entry. It returns how many changed.
+func Bulk(ctx context.Context, db bun.IDB, actorID, projectID int64, ch Change) (int, error) {
+	if err := validate.Struct(&ch); err != nil {
+		return 0, err
+	}
+	if ch.Tier == "" && ch.Status == "" && !ch.SetPhase {
+		return 0, apperr.InvalidField("change", "requirement.bulk_nothing")
+	}
+	if ch.PhaseID != nil && *ch.PhaseID == 0 {
+		ch.PhaseID = nil
+	}
+	changed := 0
+	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		if ch.SetPhase && ch.PhaseID != nil {
+			ok, err := tx.NewSelect().Table("phases").Where("id = ? AND project_id = ?", *ch.PhaseID, projectID).Exists(ctx)
+			if err != nil {
+				return database.MapError(err)
+			}
+			if !ok {
+				return apperr.InvalidField("phase_id", "requirement.no_such_phase")
+			}
+		}
+		var rs []Requirement
+		if err := selectWithGoals(tx, &rs).Where("r.project_id = ? AND r.number IN (?)", projectID, bun.List(ch.Numbers)).
+			For("UPDATE OF r").Scan(ctx); err != nil {
+			return database.MapError(err)
+		}
+		if len(rs) != len(ch.Numbers) {
+			return apperr.InvalidField("numbers", "requirement.bulk_unknown")
+		}
+		var writes []audit.Write
+		for i := range rs {
+			before := rs[i]
+			r := before
+			if ch.Tier != "" {
+				r.Tier = ch.Tier
+			}
+			if ch.Status != "" {
+				r.Status = ch.Status
+			}
+			if ch.SetPhase {
+				r.PhaseID = ch.PhaseID
+			}
+			if r.Tier == before.Tier && r.Status == before.Status && samePhase(r.PhaseID, before.PhaseID) {
+				continue
+			}
+			r.Version, r.UpdatedAt = before.Version+1, time.Now()
+			if _, err := tx.NewUpdate().Model(&r).Column("tier", "status", "phase_id", "version", "updated_at").WherePK().Exec(ctx); err != nil {
+				return database.MapError(err)
+			}
+			changed++
+			writes = append(writes, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "requirement",
+				EntityID: r.ID, Action: audit.Update, Before: &before, After: &r, Ref: "bulk"})
+		}
+		return audit.RecordMany(ctx, tx, writes)
+	})
+	return changed, err
+}
+
+func samePhase(a, b *int64) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
+}

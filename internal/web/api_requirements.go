@@ -1,0 +1,191 @@
+package web
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"rollout/internal/apperr"
+	"rollout/internal/audit"
+	"rollout/internal/project"
+	"rollout/internal/requirement"
+)
+
+// requirementFilter reads the backlog filters from the query string; the API
+// and the backlog page take the same parameters.
+func requirementFilter(c *fiber.Ctx) requirement.Filter {
+	f := requirement.Filter{
+		Tier:     requirement.Tier(c.Query("tier")),
+		Phase:    c.Query("phase"),
+		Status:   requirement.Status(c.Query("status")),
+		Kind:     requirement.Kind(c.Query("kind")),
+		Approach: requirement.Approach(c.Query("approach")),
+		Text:     c.Query("q"),
+	}
+	f.OwnerID, _ = strconv.ParseInt(c.Query("owner"), 10, 64)
+	f.GoalID, _ = strconv.ParseInt(c.Query("goal"), 10, 64)
+	f.After, _ = strconv.ParseInt(c.Query("cursor"), 10, 64)
+	f.Limit, _ = strconv.Atoi(c.Query("limit"))
+	return f
+}
+
+// requirementParam loads the requirement named by :number in the current project.
+func (s *Server) requirementParam(c *fiber.Ctx) (*requirement.Requirement, error) {
+	p, _ := currentProject(c)
+	n, err := strconv.Atoi(c.Params("number"))
+	if err != nil || n <= 0 {
+		return nil, apperr.NotFound()
+	}
+	return requirement.Get(c.UserContext(), s.db, p.ID, n)
+}
+
+// canEditRequirement: business owners and project managers, or a member who owns it.
+func canEditRequirement(c *fiber.Ctx, r *requirement.Requirement) bool {
+	_, acc := currentProject(c)
+	owner := int64(0)
+	if r.OwnerID != nil {
+		owner = *r.OwnerID
+	}
+	return acc.CanOrOwns(project.ManageRequirements, mustUser(c).ID, owner)
+}
+
+// requirementJSON is a requirement with its key and names, as the API shows it.
+func (s *Server) requirementJSON(c *fiber.Ctx, number int) (requirement.View, error) {
+	p, _ := currentProject(c)
+	vs, _, err := requirement.List(c.UserContext(), s.db, p.ID, requirement.Filter{Number: number, Limit: 1})
+	if err != nil {
+		return requirement.View{}, err
+	}
+	if len(vs) == 0 {
+		return requirement.View{}, apperr.NotFound()
+	}
+	return vs[0], nil
+}
+
+func (s *Server) apiRequirements(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	f := requirementFilter(c)
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	vs, next, err := requirement.List(c.UserContext(), s.db, p.ID, f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(vs, next))
+}
+
+func (s *Server) apiRequirementCreate(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	var in requirement.Input
+	if err := bindForm(c, &in); err != nil {
+		return err
+	}
+	r, err := requirement.Create(c.UserContext(), s.db, mustUser(c).ID, p.ID, in)
+	if err != nil {
+		return err
+	}
+	v, err := s.requirementJSON(c, r.Number)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(v)
+}
+
+func (s *Server) apiRequirement(c *fiber.Ctx) error {
+	r, err := s.requirementParam(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.requirementJSON(c, r.Number)
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+func (s *Server) apiRequirementUpdate(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	r, err := s.requirementParam(c)
+	if err != nil {
+		return err
+	}
+	if !canEditRequirement(c, r) {
+		return apperr.Forbidden()
+	}
+	in := requirement.InputOf(r)
+	in.Version = 0
+	if err := bindPatch(c, &in); err != nil {
+		return err
+	}
+	if _, err := requirement.Update(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number, in); err != nil {
+		return err
+	}
+	v, err := s.requirementJSON(c, r.Number)
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+func (s *Server) apiRequirementDelete(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	r, err := s.requirementParam(c)
+	if err != nil {
+		return err
+	}
+	if err := requirement.Delete(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// apiRequirementMove takes {"before": n}, {"after": n}, {"top": true} or {"bottom": true}.
+func (s *Server) apiRequirementMove(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	r, err := s.requirementParam(c)
+	if err != nil {
+		return err
+	}
+	var to requirement.Target
+	if err := bindForm(c, &to); err != nil {
+		return err
+	}
+	if err := requirement.Move(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number, to); err != nil {
+		return err
+	}
+	v, err := s.requirementJSON(c, r.Number)
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+func (s *Server) apiRequirementHistory(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	r, err := s.requirementParam(c)
+	if err != nil {
+		return err
+	}
+	entries, err := audit.List(c.UserContext(), s.db, audit.Filter{ProjectID: p.ID, Entity: "requirement",
+		EntityID: itoa64(r.ID), Limit: 500})
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(entries, ""))
+}
+
+// apiRequirementTrend is the backlog's weekly churn; ?weeks= (default 26).
+func (s *Server) apiRequirementTrend(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	weeks, _ := strconv.Atoi(c.Query("weeks"))
+	if weeks <= 0 || weeks > 260 {
+		weeks = 26
+	}
+	today := s.today()
+	ws, err := requirement.Churn(c.UserContext(), s.db, p.ID, today.AddDays(-7*(weeks-1)), today)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(ws, ""))
+}
