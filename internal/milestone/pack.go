@@ -1,0 +1,251 @@
+package milestone
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"rollout/internal/apperr"
+	"rollout/internal/database"
+	"rollout/internal/date"
+	"rollout/internal/goal"
+	"rollout/internal/requirement"
+	"rollout/internal/risk"
+)
+
+// Pack is what the steering committee reads before a gate: a list of
+// sections assembled from the project as it stands. Each section kind has
+// its own field; change requests and pitfall findings add their sections
+// through SectionBuilders passed to BuildPack.
+type Pack struct {
+	BuiltAt   time.Time     `json:"built_at"`
+	Milestone MilestoneLine `json:"milestone"`
+	Sections  []Section     `json:"sections"`
+}
+
+// Section kinds.
+const (
+	SectionDeliverables = "deliverables"
+	SectionGoals        = "goals"
+	SectionRisks        = "risks"
+	SectionRequirements = "requirements"
+)
+
+// Section is one part of the pack; only the field of its Kind is set.
+type Section struct {
+	Kind         string            `json:"kind"`
+	Deliverables []Deliverable     `json:"deliverables,omitempty"`
+	Goals        []GoalLine        `json:"goals,omitempty"`
+	Risks        []RiskLine        `json:"risks,omitempty"`
+	Requirements *RequirementTable `json:"requirements,omitempty"`
+	// Extra carries the data of sections added by other packages, as JSON.
+	Extra json.RawMessage `json:"extra,omitempty"`
+}
+
+// MilestoneLine is the gate under review.
+type MilestoneLine struct {
+	ID         int64     `json:"id"`
+	Name       string    `json:"name"`
+	PhaseName  string    `json:"phase_name"`
+	PlannedOn  date.Date `json:"planned_on"`
+	ForecastOn date.Date `json:"forecast_on"`
+	Status     Status    `json:"status"`
+	Slip       int       `json:"slip_days"`
+}
+
+// GoalLine is a goal as the pack shows it.
+type GoalLine struct {
+	ID        int64       `json:"id"`
+	Title     string      `json:"title"`
+	Unit      string      `json:"unit"`
+	Baseline  float64     `json:"baseline"`
+	Target    float64     `json:"target"`
+	Current   float64     `json:"current"`
+	Progress  float64     `json:"progress"`
+	Status    goal.Status `json:"status"`
+	OwnerName string      `json:"owner_name"`
+	DueOn     date.Date   `json:"due_on"`
+}
+
+// RiskLine is an open risk as the pack shows it, with the change of its score
+// since the last gate decision (New when it was not in that pack).
+type RiskLine struct {
+	ID        int64         `json:"id"`
+	Key       string        `json:"key"`
+	Title     string        `json:"title"`
+	Category  risk.Category `json:"category"`
+	Score     int           `json:"score"`
+	Level     risk.Severity `json:"level"`
+	Status    risk.Status   `json:"status"`
+	OwnerName string        `json:"owner_name"`
+	Change    int           `json:"change"`
+	New       bool          `json:"new"`
+	Overdue   bool          `json:"overdue"`
+}
+
+// RequirementTable is the phase's backlog by tier and status.
+type RequirementTable struct {
+	PhaseName string                                          `json:"phase_name"`
+	Counts    map[requirement.Tier]map[requirement.Status]int `json:"counts"`
+	Total     int                                             `json:"total"`
+	Must      []RequirementLine                               `json:"must"`
+}
+
+// RequirementLine is one must item of the phase.
+type RequirementLine struct {
+	Key    string             `json:"key"`
+	Title  string             `json:"title"`
+	Status requirement.Status `json:"status"`
+}
+
+// SectionBuilder adds a section to a pack; since is when the previous gate
+// was decided (zero when there was none).
+type SectionBuilder func(ctx context.Context, db bun.IDB, projectID int64, since time.Time, today date.Date) (Section, error)
+
+// BuildPack assembles a review's pack from the project as it stands. It
+// runs a fixed number of queries whatever the size of the project.
+func BuildPack(ctx context.Context, db bun.IDB, r *Review, now time.Time, extra ...SectionBuilder) (*Pack, error) {
+	today := date.Of(now)
+	m, err := Get(ctx, db, r.ProjectID, r.MilestoneID)
+	if err != nil {
+		return nil, err
+	}
+	phaseName := ""
+	if m.PhaseID != nil {
+		if err := db.NewSelect().Table("phases").Column("name").Where("id = ?", *m.PhaseID).Scan(ctx, &phaseName); err != nil {
+			return nil, database.MapError(err)
+		}
+	}
+	pack := &Pack{BuiltAt: now, Milestone: MilestoneLine{ID: m.ID, Name: m.Name, PhaseName: phaseName, PlannedOn: m.PlannedOn,
+		ForecastOn: m.ForecastOn, Status: StatusOf(m.PlannedOn, m.ForecastOn, m.ActualOn, today),
+		Slip: Slip(m.PlannedOn, m.ForecastOn, m.ActualOn, today)}}
+
+	ds, err := Deliverables(ctx, db, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	pack.Sections = append(pack.Sections, Section{Kind: SectionDeliverables, Deliverables: ds})
+
+	goals, err := goal.List(ctx, db, r.ProjectID, today)
+	if err != nil {
+		return nil, err
+	}
+	gs := Section{Kind: SectionGoals}
+	for _, g := range goals {
+		gs.Goals = append(gs.Goals, GoalLine{ID: g.ID, Title: g.Title, Unit: g.Unit, Baseline: g.Baseline, Target: g.Target,
+			Current: g.Current, Progress: g.Progress, Status: g.Status, OwnerName: g.OwnerName, DueOn: g.DueOn})
+	}
+	pack.Sections = append(pack.Sections, gs)
+
+	previous, since, err := lastDecidedPack(ctx, db, r)
+	if err != nil {
+		return nil, err
+	}
+	risks, err := risk.List(ctx, db, r.ProjectID, risk.Filter{Status: risk.ActiveStatuses, Sort: risk.SortScore}, today)
+	if err != nil {
+		return nil, err
+	}
+	rs := Section{Kind: SectionRisks}
+	for _, v := range risks {
+		line := RiskLine{ID: v.ID, Key: v.Key, Title: v.Title, Category: v.Category, Score: v.Score, Level: v.Level,
+			Status: v.Status, OwnerName: v.OwnerName, Overdue: v.Overdue}
+		if previous != nil {
+			if old, ok := previous[v.ID]; ok {
+				line.Change = v.Score - old
+			} else {
+				line.New = true
+			}
+		}
+		rs.Risks = append(rs.Risks, line)
+	}
+	pack.Sections = append(pack.Sections, rs)
+
+	table, err := requirementTable(ctx, db, r.ProjectID, m.PhaseID, phaseName)
+	if err != nil {
+		return nil, err
+	}
+	pack.Sections = append(pack.Sections, Section{Kind: SectionRequirements, Requirements: table})
+
+	for _, b := range extra {
+		s, err := b(ctx, db, r.ProjectID, since, today)
+		if err != nil {
+			return nil, err
+		}
+		pack.Sections = append(pack.Sections, s)
+	}
+	return pack, nil
+}
+
+// lastDecidedPack returns the risk scores of the project's latest decided
+// review other than r, and when it was decided.
+func lastDecidedPack(ctx context.Context, db bun.IDB, r *Review) (map[int64]int, time.Time, error) {
+	var last Review
+	err := db.NewSelect().Model(&last).Where("gr.project_id = ? AND gr.id <> ? AND gr.decision IS NOT NULL", r.ProjectID, r.ID).
+		OrderExpr("gr.decided_at DESC").Limit(1).Scan(ctx)
+	if err != nil {
+		if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
+			return nil, time.Time{}, nil
+		}
+		return nil, time.Time{}, err
+	}
+	p, err := last.FrozenPack()
+	if err != nil || p == nil {
+		return nil, time.Time{}, err
+	}
+	scores := map[int64]int{}
+	for _, s := range p.Sections {
+		for _, line := range s.Risks {
+			scores[line.ID] = line.Score
+		}
+	}
+	return scores, *last.DecidedAt, nil
+}
+
+// mustLines caps the must items listed in a pack; the counts cover them all.
+const mustLines = 200
+
+func requirementTable(ctx context.Context, db bun.IDB, projectID int64, phaseID *int64, phaseName string) (*RequirementTable, error) {
+	phaseCond := "r.phase_id IS NULL"
+	args := []any{projectID}
+	if phaseID != nil {
+		phaseCond = "r.phase_id = ?"
+		args = append(args, *phaseID)
+	}
+	var counts []struct {
+		Tier   requirement.Tier   `bun:"tier"`
+		Status requirement.Status `bun:"status"`
+		N      int                `bun:"n"`
+	}
+	err := db.NewSelect().TableExpr("requirements AS r").ColumnExpr("r.tier, r.status, count(*) AS n").
+		Where("r.project_id = ? AND "+phaseCond, args...).GroupExpr("r.tier, r.status").Scan(ctx, &counts)
+	if err != nil {
+		return nil, database.MapError(err)
+	}
+	t := &RequirementTable{PhaseName: phaseName, Counts: map[requirement.Tier]map[requirement.Status]int{}}
+	for _, tier := range requirement.Tiers {
+		t.Counts[tier] = map[requirement.Status]int{}
+	}
+	for _, c := range counts {
+		t.Counts[c.Tier][c.Status] = c.N
+		t.Total += c.N
+	}
+	f := requirement.Filter{Tier: requirement.Must, Phase: "none", Limit: mustLines}
+	if phaseID != nil {
+		f.Phase = strconv.FormatInt(*phaseID, 10)
+	}
+	items, _, err := requirement.List(ctx, db, projectID, f)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		t.Must = append(t.Must, RequirementLine{Key: it.Key, Title: it.Title, Status: it.Status})
+	}
+	slices.SortStableFunc(t.Must, func(a, b RequirementLine) int {
+		return slices.Index(requirement.Statuses, a.Status) - slices.Index(requirement.Statuses, b.Status)
+	})
+	return t, nil
+}
