@@ -42,6 +42,7 @@ type Section struct {
 	Goals        []GoalLine        `json:"goals,omitempty"`
 	Risks        []RiskLine        `json:"risks,omitempty"`
 	Requirements *RequirementTable `json:"requirements,omitempty"`
+	Changes      []ChangeLine      `json:"changes,omitempty"`
 	// Extra carries the data of sections added by other packages, as JSON.
 	Extra json.RawMessage `json:"extra,omitempty"`
 }
@@ -100,6 +101,20 @@ type RequirementLine struct {
 	Key    string             `json:"key"`
 	Title  string             `json:"title"`
 	Status requirement.Status `json:"status"`
+}
+
+// SectionChanges is the change requests' section (built by package change).
+const SectionChanges = "changes"
+
+// ChangeLine is a change request pending or decided since the last gate.
+type ChangeLine struct {
+	Key          string     `json:"key"`
+	Title        string     `json:"title"`
+	Status       string     `json:"status"`
+	Requester    string     `json:"requester"`
+	ScheduleDays int        `json:"schedule_days"`
+	Cost         float64    `json:"cost"`
+	DecidedAt    *time.Time `json:"decided_at,omitempty"`
 }
 
 // SectionBuilder adds a section to a pack; since is when the previous gate

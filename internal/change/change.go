@@ -1,0 +1,373 @@
+// Package change holds change requests: what should change in the plan and
+// why, its impact, the steering committee's votes, and the structured
+// operations it carries (add or remove a requirement, change a requirement's
+// tier or phase, shift a milestone). An approved request is applied by a
+// project manager in one transaction; if anything it touches moved on since
+// the approval, nothing is applied and each conflict is listed.
+package change
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"rollout/internal/apperr"
+	"rollout/internal/audit"
+	"rollout/internal/database"
+	"rollout/internal/requirement"
+	"rollout/internal/validate"
+)
+
+// Status is where a request stands in its workflow:
+// draft → submitted → approved / rejected / withdrawn → implemented.
+type Status string
+
+// Statuses.
+const (
+	Draft       Status = "draft"
+	Submitted   Status = "submitted"
+	Approved    Status = "approved"
+	Rejected    Status = "rejected"
+	Withdrawn   Status = "withdrawn"
+	Implemented Status = "implemented"
+)
+
+// Statuses lists them in workflow order.
+var Statuses = []Status{Draft, Submitted, Approved, Rejected, Withdrawn, Implemented}
+
+// Operation kinds.
+const (
+	OpAddRequirement    = "add_requirement"
+	OpRemoveRequirement = "remove_requirement"
+	OpSetTier           = "set_tier"
+	OpSetPhase          = "set_phase"
+	OpShiftMilestone    = "shift_milestone"
+)
+
+// OpKinds lists the operation kinds in form order.
+var OpKinds = []string{OpAddRequirement, OpRemoveRequirement, OpSetTier, OpSetPhase, OpShiftMilestone}
+
+// Operation is one structured edit a request makes when applied.
+type Operation struct {
+	Op          string             `json:"op"`
+	Requirement *requirement.Input `json:"requirement,omitempty"`
+	Number      int                `json:"number,omitempty"`
+	Tier        requirement.Tier   `json:"tier,omitempty"`
+	PhaseID     *int64             `json:"phase_id,omitempty"`
+	MilestoneID int64              `json:"milestone_id,omitempty"`
+	Days        int                `json:"days,omitempty"`
+}
+
+// Affected says who the change touches.
+type Affected struct {
+	Roles       []string `json:"roles"`
+	Departments []string `json:"departments"`
+	Note        string   `json:"note"`
+}
+
+// Impact is what the change costs.
+type Impact struct {
+	ScheduleDays int      `json:"schedule_days"`
+	Cost         float64  `json:"cost"`
+	EffortDays   float64  `json:"effort_days"`
+	Affected     Affected `json:"affected"`
+}
+
+// Request is one change request.
+type Request struct {
+	bun.BaseModel `bun:"table:change_requests,alias:cr"`
+
+	ID                  int64          `bun:",pk,autoincrement" json:"id"`
+	ProjectID           int64          `json:"-"`
+	Number              int            `json:"number"`
+	Title               string         `json:"title"`
+	Reason              string         `json:"reason"`
+	Description         string         `json:"description"`
+	ExpectedEffect      string         `json:"expected_effect"`
+	RequestedBy         *int64         `json:"requested_by"`
+	GoalIDs             []int64        `bun:"goal_ids,array" json:"goal_ids"`
+	ScheduleDays        int            `json:"-"`
+	Cost                float64        `json:"-"`
+	EffortDays          float64        `json:"-"`
+	AffectedRoles       []string       `bun:",array" json:"-"`
+	AffectedDepartments []string       `bun:",array" json:"-"`
+	AffectedNote        string         `json:"-"`
+	Operations          []Operation    `bun:"type:jsonb" json:"operations"`
+	Status              Status         `json:"status"`
+	SubmittedAt         *time.Time     `json:"submitted_at"`
+	DecidedAt           *time.Time     `json:"decided_at"`
+	ApprovedVersions    map[string]int `bun:"type:jsonb" json:"-"`
+	AppliedAt           *time.Time     `json:"applied_at"`
+	AppliedBy           *int64         `json:"applied_by"`
+	ApplyResult         []Result       `bun:"type:jsonb" json:"apply_result,omitempty"`
+	Version             int            `json:"version"`
+	CreatedAt           time.Time      `bun:",nullzero,notnull,default:current_timestamp" json:"created_at"`
+	UpdatedAt           time.Time      `bun:",nullzero,notnull,default:current_timestamp" json:"updated_at"`
+}
+
+// Impact returns the request's impact as one value.
+func (r *Request) Impact() Impact {
+	return Impact{ScheduleDays: r.ScheduleDays, Cost: r.Cost, EffortDays: r.EffortDays,
+		Affected: Affected{Roles: r.AffectedRoles, Departments: r.AffectedDepartments, Note: r.AffectedNote}}
+}
+
+// Result says what one operation did when the request was applied.
+type Result struct {
+	Op      string `json:"op"`
+	Subject string `json:"subject"` // CRM-42, or a milestone's name
+	Detail  string `json:"detail,omitempty"`
+}
+
+// Input drafts or edits a request.
+type Input struct {
+	Title          string      `json:"title" validate:"required,max=200"`
+	Reason         string      `json:"reason" validate:"max=4000"`
+	Description    string      `json:"description" validate:"max=8000"`
+	ExpectedEffect string      `json:"expected_effect" validate:"max=4000"`
+	GoalIDs        []int64     `json:"goal_ids"`
+	Impact         Impact      `json:"impact"`
+	Operations     []Operation `json:"operations" validate:"max=100"`
+	Version        int         `json:"version"`
+}
+
+// InputOf returns the editable fields of r.
+func InputOf(r *Request) Input {
+	return Input{Title: r.Title, Reason: r.Reason, Description: r.Description, ExpectedEffect: r.ExpectedEffect,
+		GoalIDs: slices.Clone(r.GoalIDs), Impact: r.Impact(), Operations: slices.Clone(r.Operations), Version: r.Version}
+}
+
+// check validates the input's shape and that everything it names belongs to
+// the project (as it stands now; apply checks again).
+func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64) error {
+	in.Title = strings.TrimSpace(in.Title)
+	in.Impact.Affected.Note = strings.TrimSpace(in.Impact.Affected.Note)
+	fields := map[string]apperr.Message{}
+	if err := validate.Struct(in); err != nil {
+		ae, ok := err.(*apperr.Error)
+		if !ok {
+			return err
+		}
+		fields = ae.Fields
+	}
+	if in.Impact.Cost < 0 || math.IsNaN(in.Impact.Cost) || math.IsInf(in.Impact.Cost, 0) {
+		fields["impact.cost"] = apperr.Msg("change.cost_invalid")
+	}
+	if in.Impact.EffortDays < 0 || math.IsNaN(in.Impact.EffortDays) || math.IsInf(in.Impact.EffortDays, 0) {
+		fields["impact.effort_days"] = apperr.Msg("change.effort_invalid")
+	}
+	if len(in.GoalIDs) > 0 {
+		n, err := db.NewSelect().Table("goals").Where("project_id = ? AND id IN (?)", projectID, bun.List(in.GoalIDs)).Count(ctx)
+		if err != nil {
+			return database.MapError(err)
+		}
+		if int(n) != len(in.GoalIDs) {
+			fields["goal_ids"] = apperr.Msg("change.no_such_goal")
+		}
+	}
+	for i := range in.Operations {
+		if msg := checkOperation(ctx, db, projectID, &in.Operations[i]); msg.ID != "" {
+			fields[fmt.Sprintf("operations.%d", i)] = msg
+		}
+	}
+	if len(fields) > 0 {
+		return apperr.Invalid(fields)
+	}
+	return nil
+}
+
+// checkOperation validates one operation; an empty Message means it is fine.
+func checkOperation(ctx context.Context, db bun.IDB, projectID int64, op *Operation) apperr.Message {
+	exists := func(query string, args ...any) bool {
+		ok, err := db.NewSelect().TableExpr(query, args...).Exists(ctx)
+		return err == nil && ok
+	}
+	requirementExists := func(n int) bool {
+		return exists("requirements WHERE project_id = ? AND number = ?", projectID, n)
+	}
+	switch op.Op {
+	case OpAddRequirement:
+		if op.Requirement == nil {
+			return apperr.Msg("change.op_requirement_missing")
+		}
+		if err := requirement.Validate(ctx, db, projectID, *op.Requirement); err != nil {
+			if ae, ok := err.(*apperr.Error); ok {
+				for f, m := range ae.Fields {
+					return apperr.Msg("change.op_requirement_invalid", "Field", f, "Problem", m.ID)
+				}
+			}
+			return apperr.Msg("change.op_requirement_missing")
+		}
+	case OpRemoveRequirement, OpSetTier, OpSetPhase:
+		if !requirementExists(op.Number) {
+			return apperr.Msg("change.op_no_requirement", "Number", op.Number)
+		}
+		if op.Op == OpSetTier && !slices.Contains(requirement.Tiers, op.Tier) {
+			return apperr.Msg("change.op_bad_tier")
+		}
+		if op.Op == OpSetPhase && op.PhaseID != nil && *op.PhaseID != 0 &&
+			!exists("phases WHERE project_id = ? AND id = ?", projectID, *op.PhaseID) {
+			return apperr.Msg("change.op_no_phase")
+		}
+	case OpShiftMilestone:
+		if !exists("milestones WHERE project_id = ? AND id = ?", projectID, op.MilestoneID) {
+			return apperr.Msg("change.op_no_milestone")
+		}
+		if op.Days == 0 || op.Days < -3650 || op.Days > 3650 {
+			return apperr.Msg("change.op_bad_days")
+		}
+	default:
+		return apperr.Msg("change.op_unknown", "Op", op.Op)
+	}
+	if op.PhaseID != nil && *op.PhaseID == 0 {
+		op.PhaseID = nil
+	}
+	return apperr.Message{}
+}
+
+func apply(r *Request, in Input) {
+	r.Title, r.Reason, r.Description, r.ExpectedEffect = in.Title, strings.TrimSpace(in.Reason), strings.TrimSpace(in.Description), strings.TrimSpace(in.ExpectedEffect)
+	r.GoalIDs = nonNil(in.GoalIDs)
+	r.ScheduleDays, r.Cost, r.EffortDays = in.Impact.ScheduleDays, in.Impact.Cost, in.Impact.EffortDays
+	r.AffectedRoles, r.AffectedDepartments = nonNilS(in.Impact.Affected.Roles), nonNilS(in.Impact.Affected.Departments)
+	r.AffectedNote = in.Impact.Affected.Note
+	r.Operations = in.Operations
+	if r.Operations == nil {
+		r.Operations = []Operation{}
+	}
+}
+
+func nonNil(v []int64) []int64 {
+	if v == nil {
+		return []int64{}
+	}
+	return v
+}
+
+func nonNilS(v []string) []string {
+	if v == nil {
+		return []string{}
+	}
+	return v
+}
+
+// Create drafts a request; any member may.
+func Create(ctx context.Context, db bun.IDB, actorID, projectID int64, in Input) (*Request, error) {
+	var r *Request
+	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		if err := in.check(ctx, tx, projectID); err != nil {
+			return err
+		}
+		r = &Request{ProjectID: projectID, RequestedBy: &actorID, Status: Draft, Version: 1}
+		apply(r, in)
+		if err := tx.NewRaw("UPDATE projects SET change_seq = change_seq + 1 WHERE id = ? RETURNING change_seq", projectID).
+			Scan(ctx, &r.Number); err != nil {
+			return database.MapError(err)
+		}
+		if _, err := tx.NewInsert().Model(r).Returning("*").Exec(ctx); err != nil {
+			return database.MapError(err)
+		}
+		return audit.Record(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "change_request",
+			EntityID: r.ID, Action: audit.Create, After: r})
+	})
+	return r, err
+}
+
+// Get returns the request with this number in the project.
+func Get(ctx context.Context, db bun.IDB, projectID int64, number int) (*Request, error) {
+	r := new(Request)
+	err := db.NewSelect().Model(r).Where("cr.project_id = ? AND cr.number = ?", projectID, number).Scan(ctx)
+	return r, database.MapError(err)
+}
+
+func lockRequest(ctx context.Context, tx bun.Tx, projectID int64, number int) (*Request, error) {
+	r := new(Request)
+	err := tx.NewSelect().Model(r).Where("cr.project_id = ? AND cr.number = ?", projectID, number).For("UPDATE").Scan(ctx)
+	return r, database.MapError(err)
+}
+
+// save writes r (whose version was checked under lock) and records the change.
+func save(ctx context.Context, tx bun.Tx, actorID int64, before, r *Request, action string) error {
+	r.Version, r.UpdatedAt = before.Version+1, time.Now()
+	if _, err := tx.NewUpdate().Model(r).ExcludeColumn("id", "project_id", "number", "created_at").WherePK().Exec(ctx); err != nil {
+		return database.MapError(err)
+	}
+	return audit.Record(ctx, tx, audit.Write{ProjectID: r.ProjectID, ActorID: actorID, Entity: "change_request",
+		EntityID: r.ID, Action: action, Before: before, After: r})
+}
+
+// Update edits a draft.
+func Update(ctx context.Context, db bun.IDB, actorID, projectID int64, number int, in Input) (*Request, error) {
+	var r *Request
+	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		before, err := lockRequest(ctx, tx, projectID, number)
+		if err != nil {
+			return err
+		}
+		if before.Version != in.Version {
+			return apperr.Conflict("")
+		}
+		if before.Status != Draft {
+			return apperr.Conflict("change.not_draft")
+		}
+		if err := in.check(ctx, tx, projectID); err != nil {
+			return err
+		}
+		next := *before
+		apply(&next, in)
+		r = &next
+		return save(ctx, tx, actorID, before, r, audit.Update)
+	})
+	return r, err
+}
+
+// transition moves a request from one of the allowed states to another.
+func transition(ctx context.Context, db bun.IDB, actorID, projectID int64, number int, from []Status, to Status,
+	action string, change func(ctx context.Context, tx bun.Tx, r *Request) error) (*Request, error) {
+	var r *Request
+	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		before, err := lockRequest(ctx, tx, projectID, number)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(from, before.Status) {
+			return apperr.Conflict("change.wrong_state", "Status", string(before.Status))
+		}
+		next := *before
+		next.Status = to
+		if change != nil {
+			if err := change(ctx, tx, &next); err != nil {
+				return err
+			}
+		}
+		r = &next
+		return save(ctx, tx, actorID, before, r, action)
+	})
+	return r, err
+}
+
+// Submit sends a draft to the steering committee. Its operations are checked
+// against the project as it stands.
+func Submit(ctx context.Context, db bun.IDB, actorID, projectID int64, number int, now time.Time) (*Request, error) {
+	return transition(ctx, db, actorID, projectID, number, []Status{Draft}, Submitted, "submit",
+		func(ctx context.Context, tx bun.Tx, r *Request) error {
+			in := InputOf(r)
+			if len(in.Operations) == 0 && in.Impact.ScheduleDays == 0 && in.Description == "" {
+				return apperr.InvalidField("operations", "change.nothing_to_submit")
+			}
+			if err := in.check(ctx, tx, projectID); err != nil {
+				return err
+			}
+			r.SubmittedAt = &now
+			return nil
+		})
+}
+
+// Withdraw takes back a draft or a submitted request.
+func Withdraw(ctx context.Context, db bun.IDB, actorID, projectID int64, number int) (*Request, error) {
+	return transition(ctx, db, actorID, projectID, number, []Status{Draft, Submitted}, Withdrawn, "withdraw", nil)
+}
