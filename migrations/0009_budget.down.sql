@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS spend_entries, budget_lines;
