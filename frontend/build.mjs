@@ -1,4 +1,4 @@
-// build.mjs bundles src/app.js and src/app.css into dist/ with content-hashed
+// build.mjs bundles the entries below (src/app.js, src/app.css and the page bundles) into dist/ with content-hashed
 // names and writes dist/manifest.json ({"app.css": "app-HASH.css", ...}).
 //
 // The output must be deterministic: CI rebuilds and fails when dist/ differs
@@ -17,6 +17,8 @@ const outdir = path.join(root, "dist");
 const entries = {
   "app.js": "src/app.js",
   "app.css": "src/app.css",
+  "backlog.js": "src/backlog.js",
+  "charts.js": "src/charts.js",
 };
 
 await mkdir(outdir, { recursive: true });

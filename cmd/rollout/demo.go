@@ -2,22 +2,31 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/uptrace/bun"
 
-	"rollout/internal/config"
 	"rollout/internal/date"
 	"rollout/internal/demo"
 )
 
-// cmdDemo loads the demo project into the database and says how to sign in.
+// cmdDemo loads the demo project into the database and says how to sign in;
+// --size large adds the project LARGE for load tests instead.
 func cmdDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := config.Load("demo", args, getenv, stderr)
+	c := cli{getenv: getenv, stdout: stdout, stderr: stderr}
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	size := fs.String("size", "small", "`size` of the demo: small (the project DEMO) or large (the project LARGE: 5,000 requirements, 500 risks, a year of history)")
+	cfg, err := parseWithConfig(fs, "demo", args, c)
 	if err != nil {
 		return err
+	}
+	if *size != "small" && *size != "large" {
+		return fmt.Errorf("--size %q is not a demo size: use small or large", *size)
 	}
 	log := newLogger(cfg, stderr)
 	db, closeDB, err := openDatabase(ctx, cfg, log)
@@ -27,6 +36,9 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	defer closeDB()
 	if err := migrate(ctx, db, log); err != nil {
 		return err
+	}
+	if *size == "large" {
+		return loadLargeDemo(ctx, db, log, stdout)
 	}
 	return loadDemo(ctx, db, log, stdout)
 }
@@ -45,5 +57,24 @@ func loadDemo(ctx context.Context, db *bun.DB, log *slog.Logger, stdout io.Write
 	for _, p := range res.People {
 		fmt.Fprintf(stdout, "  %-28s %-18s %s\n", p.Email, p.Name, p.Role)
 	}
+	return nil
+}
+
+func loadLargeDemo(ctx context.Context, db *bun.DB, log *slog.Logger, stdout io.Writer) error {
+	start := time.Now()
+	res, err := demo.LoadLarge(ctx, db, date.Today())
+	if err != nil {
+		return fmt.Errorf("loading the large demo: %w", err)
+	}
+	if !res.Created {
+		fmt.Fprintf(stdout, "The large project %s is already there.\n", demo.LargeKey)
+		return nil
+	}
+	took := time.Since(start)
+	log.Info("large demo project created", "key", demo.LargeKey, "took_ms", took.Milliseconds())
+	fmt.Fprintf(stdout, "Created the large project %s in %.1f s: %d requirements, %d risks, %d goals with %d measurements each, %d milestones, %d change requests, a year of history.\n",
+		demo.LargeKey, took.Seconds(), demo.LargeRequirements, demo.LargeRisks, demo.LargeGoals, demo.LargeMeasurementsPerGoal,
+		demo.LargeMilestones, demo.LargeChanges)
+	fmt.Fprintf(stdout, "Sign in as the demo team (password %q), e.g. %s.\n", demo.Password, demo.People[0].Email)
 	return nil
 }

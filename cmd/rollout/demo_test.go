@@ -10,6 +10,7 @@ import (
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/project"
+	"rollout/internal/requirement"
 )
 
 func TestDemoLoadsOnceWithRealisticData(t *testing.T) {
@@ -48,5 +49,28 @@ func TestDemoLoadsOnceWithRealisticData(t *testing.T) {
 	// A demo worth looking at has goals in more than one state.
 	if len(statuses) < 2 {
 		t.Fatalf("statuses %v", statuses)
+	}
+
+	// A backlog the size of a real one, with weeks of history for the churn chart.
+	if n, err := db.NewSelect().Table("requirements").Where("project_id = ?", p.ID).Count(ctx); err != nil || n < 40 {
+		t.Fatalf("%d requirements (%v)", n, err)
+	}
+	weeks, err := requirement.Churn(ctx, db, p.ID, date.Today().AddDays(-7*25), date.Today())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total requirement.Counts
+	active := 0
+	for _, w := range weeks {
+		if w.Total != (requirement.Counts{}) {
+			active++
+		}
+		total.Added += w.Total.Added
+		total.Removed += w.Total.Removed
+		total.TierMoves += w.Total.TierMoves
+		total.PhaseMoves += w.Total.PhaseMoves
+	}
+	if active < 12 || total.Added < 41 || total.Removed < 1 || total.TierMoves < 5 || total.PhaseMoves < 5 {
+		t.Fatalf("churn over %d active weeks: %+v", active, total)
 	}
 }

@@ -25,7 +25,9 @@ Usage: rollout [command] [flags]
 Commands:
   serve     run the web server (the default when no command is given)
   migrate   apply database migrations and exit
-  demo      create the demo project (a CRM rollout with its team and data)
+  demo      create the demo project (a CRM rollout with its team and data); demo --size large adds LARGE
+  export    write a project with its history to a JSON archive: export --key KEY FILE
+  import    restore a project archive: import [--key NEWKEY] FILE
   user      create an account: user create --email E --name N [--admin] [--language en|zh-CN] --password-stdin
   token     create an API token: token create --email E --name LABEL (prints the token once)
   version   print the version and exit
@@ -59,6 +61,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = cmdUser(ctx, rest, cli{getenv: getenv, stdin: os.Stdin, stdout: stdout, stderr: stderr})
 	case "token":
 		err = cmdToken(ctx, rest, cli{getenv: getenv, stdout: stdout, stderr: stderr})
+	case "import":
+		err = cmdImport(ctx, rest, cli{getenv: getenv, stdout: stdout, stderr: stderr})
+	case "export":
+		err = cmdExport(ctx, rest, cli{getenv: getenv, stdout: stdout, stderr: stderr})
 	case "version":
 		fmt.Fprintln(stdout, "rollout", buildVersion())
 	case "help":

@@ -75,6 +75,15 @@
       }
     }
   }
+  // (e) <button type="button" data-print> opens the browser's print dialog
+  // (the gate review pack); the print stylesheet lays it out for A4.
+  doc.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (!button) return;
+    event.preventDefault();
+    window.print();
+  });
+
   if (doc.readyState === "loading") {
     doc.addEventListener("DOMContentLoaded", function () {
       setProgress(doc);

@@ -9,6 +9,7 @@ package change
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"rollout/internal/apperr"
 	"rollout/internal/audit"
 	"rollout/internal/database"
+	"rollout/internal/project"
 	"rollout/internal/requirement"
 	"rollout/internal/validate"
 )
@@ -160,6 +162,16 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64) error {
 	if in.Impact.EffortDays < 0 || math.IsNaN(in.Impact.EffortDays) || math.IsInf(in.Impact.EffortDays, 0) {
 		fields["impact.effort_days"] = apperr.Msg("change.effort_invalid")
 	}
+	for _, r := range in.Impact.Affected.Roles {
+		if !slices.Contains(project.Roles, project.Role(r)) {
+			fields["impact.affected.roles"] = apperr.Msg("change.bad_affected")
+		}
+	}
+	for _, d := range in.Impact.Affected.Departments {
+		if !slices.Contains(project.Departments, project.Department(d)) {
+			fields["impact.affected.departments"] = apperr.Msg("change.bad_affected")
+		}
+	}
 	if len(in.GoalIDs) > 0 {
 		n, err := db.NewSelect().Table("goals").Where("project_id = ? AND id IN (?)", projectID, bun.List(in.GoalIDs)).Count(ctx)
 		if err != nil {
@@ -195,10 +207,10 @@ func checkOperation(ctx context.Context, db bun.IDB, projectID int64, op *Operat
 			return apperr.Msg("change.op_requirement_missing")
 		}
 		if err := requirement.Validate(ctx, db, projectID, *op.Requirement); err != nil {
-			if ae, ok := err.(*apperr.Error); ok {
-				for f, m := range ae.Fields {
-					return apperr.Msg("change.op_requirement_invalid", "Field", f, "Problem", m.ID)
-				}
+			if ae, ok := err.(*apperr.Error); ok && len(ae.Fields) > 0 {
+				// The first field in name order, so the same input always names the same field.
+				fields := slices.Sorted(maps.Keys(ae.Fields))
+				return apperr.Msg("change.op_requirement_invalid", "Field", fields[0], "Problem", ae.Fields[fields[0]].ID)
 			}
 			return apperr.Msg("change.op_requirement_missing")
 		}

@@ -1,5 +1,6 @@
 // Package demo fills an installation with a realistic CRM rollout to explore:
-// a project with its team, measurable goals and months of measurements. It uses
+// a project with its team, measurable goals and months of measurements, a
+// ranked backlog with weeks of history (backlog.go). It uses
 // the domain packages' own functions, so the demo obeys every rule real data
 // does. Each feature adds its part here.
 package demo
@@ -103,7 +104,22 @@ func Load(ctx context.Context, db *bun.DB, today date.Date) (Result, error) {
 		if proj, err = project.Update(ctx, tx, pm.ID, proj.ID, in); err != nil {
 			return err
 		}
-		return addGoals(ctx, tx, proj, users, start, today)
+		if err := addGoals(ctx, tx, proj, users, start, today); err != nil {
+			return err
+		}
+		if err := addBacklog(ctx, tx, proj, users, today); err != nil {
+			return err
+		}
+		if err := addRisks(ctx, tx, proj, users, start, today); err != nil {
+			return err
+		}
+		if err := addPlan(ctx, tx, proj, users, today); err != nil {
+			return err
+		}
+		if err := addBudget(ctx, tx, proj, users, today); err != nil {
+			return err
+		}
+		return addChanges(ctx, tx, proj, users, today)
 	})
 	res.Created = err == nil
 	return res, err

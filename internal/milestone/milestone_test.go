@@ -197,3 +197,36 @@ func TestFrozenPackAndGateClosing(t *testing.T) {
 		t.Fatalf("closing after go with conditions: %v", err)
 	}
 }
+
+// A milestone's page lists the risks that name it; GetView carries the same
+// figures as List.
+func TestThreateningRisksAndGetView(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	vs, _ := List(ctx, f.db, f.project.ID, f.today)
+	target := vs[3] // First mock migration
+	for _, in := range []risk.Input{
+		{Title: "Contacts fail to load", Category: risk.DataMigration, Probability: 3, Impact: 4, OwnerID: f.pm.ID, MilestoneID: &target.ID},
+		{Title: "Formats differ", Category: risk.DataQuality, Probability: 4, Impact: 4, OwnerID: f.sc.ID, MilestoneID: &target.ID},
+		{Title: "Vendor short of staff", Category: risk.Vendor, Probability: 5, Impact: 5, OwnerID: f.pm.ID},
+	} {
+		if _, err := risk.Create(ctx, f.db, f.pm.ID, f.project.ID, in, f.today); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ts, err := ThreateningRisks(ctx, f.db, f.project.ID, target.ID)
+	if err != nil || len(ts) != 2 {
+		t.Fatalf("%+v %v", ts, err)
+	}
+	if ts[0].Title != "Formats differ" || ts[0].Score != 16 || ts[0].Level != risk.High || ts[0].Key != "CRM-R-2" || ts[0].OwnerName != "SC" {
+		t.Fatalf("first threat %+v", ts[0])
+	}
+	v, err := GetView(ctx, f.db, f.project.ID, target.ID, f.today)
+	if err != nil || v.Name != target.Name || v.DeliverablesTotal != 2 || v.PhaseName != "Implementation" || v.Status != target.Status {
+		t.Fatalf("view %+v %v", v, err)
+	}
+	if _, err := GetView(ctx, f.db, f.project.ID+1, target.ID, f.today); !apperr.Is(err, apperr.KindNotFound) {
+		t.Fatalf("another project's milestone: %v", err)
+	}
+}

@@ -43,6 +43,7 @@ type Section struct {
 	Risks        []RiskLine        `json:"risks,omitempty"`
 	Requirements *RequirementTable `json:"requirements,omitempty"`
 	Changes      []ChangeLine      `json:"changes,omitempty"`
+	Health       *HealthLine       `json:"health,omitempty"`
 	// Extra carries the data of sections added by other packages, as JSON.
 	Extra json.RawMessage `json:"extra,omitempty"`
 }
@@ -115,6 +116,36 @@ type ChangeLine struct {
 	ScheduleDays int        `json:"schedule_days"`
 	Cost         float64    `json:"cost"`
 	DecidedAt    *time.Time `json:"decided_at,omitempty"`
+}
+
+// SectionHealth is the pitfall health section (built by package pitfall).
+const SectionHealth = "health"
+
+// HealthLine is the project's health score as the pack holds it: the
+// breakdown and the findings as message IDs with their data, not translated
+// text, so a frozen pack reads in any language later.
+type HealthLine struct {
+	Score            int             `json:"score"`
+	CatalogueVersion string          `json:"catalogue_version"`
+	Pitfalls         []HealthPitfall `json:"pitfalls"`
+	Findings         []HealthFinding `json:"findings"`
+}
+
+// HealthPitfall is one pitfall's part of the score.
+type HealthPitfall struct {
+	Code     string `json:"code"`
+	Points   int    `json:"points"`
+	Status   string `json:"status"`
+	Warnings int    `json:"warnings"`
+	Critical int    `json:"critical"`
+}
+
+// HealthFinding is one finding: its message ID and the numbers behind it.
+type HealthFinding struct {
+	Pitfall  string         `json:"pitfall"`
+	Severity string         `json:"severity"`
+	Message  string         `json:"message_id"`
+	Data     map[string]any `json:"data"`
 }
 
 // SectionBuilder adds a section to a pack; since is when the previous gate

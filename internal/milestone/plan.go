@@ -31,7 +31,35 @@ type View struct {
 // figures, in one query.
 func List(ctx context.Context, db bun.IDB, projectID int64, today date.Date) ([]View, error) {
 	var vs []View
-	err := db.NewSelect().Model(&vs).
+	err := selectViews(db, &vs).Where("m.project_id = ?", projectID).
+		OrderExpr("coalesce(ph.position, 1000000), m.planned_on, m.id").
+		Scan(ctx)
+	if err != nil {
+		return nil, database.MapError(err)
+	}
+	for i := range vs {
+		vs[i].evaluate(today)
+	}
+	return vs, nil
+}
+
+// GetView returns one milestone of the project as the plan shows it.
+func GetView(ctx context.Context, db bun.IDB, projectID, id int64, today date.Date) (*View, error) {
+	v := new(View)
+	if err := selectViews(db, v).Where("m.project_id = ? AND m.id = ?", projectID, id).Scan(ctx); err != nil {
+		return nil, database.MapError(err)
+	}
+	v.evaluate(today)
+	return v, nil
+}
+
+func (v *View) evaluate(today date.Date) {
+	v.Status = StatusOf(v.PlannedOn, v.ForecastOn, v.ActualOn, today)
+	v.Slip = Slip(v.PlannedOn, v.ForecastOn, v.ActualOn, today)
+}
+
+func selectViews(db bun.IDB, model any) *bun.SelectQuery {
+	return db.NewSelect().Model(model).
 		ColumnExpr("m.*").
 		ColumnExpr("coalesce(ph.name, '') AS phase_name, coalesce(ph.position, 1000000) AS phase_position").
 		ColumnExpr("coalesce(u.name, '') AS owner_name").
@@ -40,19 +68,7 @@ func List(ctx context.Context, db bun.IDB, projectID int64, today date.Date) ([]
 		ColumnExpr("(SELECT gr.decision FROM gate_reviews AS gr WHERE gr.milestone_id = m.id AND gr.decision IS NOT NULL ORDER BY gr.decided_at DESC LIMIT 1) AS last_decision").
 		ColumnExpr("(SELECT gr.id FROM gate_reviews AS gr WHERE gr.milestone_id = m.id AND gr.decision IS NULL LIMIT 1) AS pending_review_id").
 		Join("LEFT JOIN phases AS ph ON ph.id = m.phase_id").
-		Join("LEFT JOIN users AS u ON u.id = m.owner_id").
-		Where("m.project_id = ?", projectID).
-		OrderExpr("coalesce(ph.position, 1000000), m.planned_on, m.id").
-		Scan(ctx)
-	if err != nil {
-		return nil, database.MapError(err)
-	}
-	for i := range vs {
-		v := &vs[i]
-		v.Status = StatusOf(v.PlannedOn, v.ForecastOn, v.ActualOn, today)
-		v.Slip = Slip(v.PlannedOn, v.ForecastOn, v.ActualOn, today)
-	}
-	return vs, nil
+		Join("LEFT JOIN users AS u ON u.id = m.owner_id")
 }
 
 // PhaseBoard is one phase of the board: milestones done of total,
@@ -176,13 +192,18 @@ func TemplateMilestones(today date.Date) project.Extension {
 		if _, err := tx.NewInsert().Model(&ms).Returning("*").Exec(ctx); err != nil {
 			return database.MapError(err)
 		}
+		// The creator is the project's only member while it is being created.
+		var creator int64
+		if err := tx.NewSelect().Table("members").Column("user_id").Where("project_id = ?", p.ID).Limit(1).Scan(ctx, &creator); err != nil {
+			return database.MapError(err)
+		}
 		var dels []Deliverable
 		var writes []audit.Write
 		for i := range ms {
 			for j, title := range ds[i] {
 				dels = append(dels, Deliverable{MilestoneID: ms[i].ID, Position: j + 1, Title: title})
 			}
-			writes = append(writes, audit.Write{ProjectID: p.ID, Entity: "milestone", EntityID: ms[i].ID,
+			writes = append(writes, audit.Write{ProjectID: p.ID, ActorID: creator, Entity: "milestone", EntityID: ms[i].ID,
 				Action: audit.Create, After: &ms[i], Ref: "template"})
 		}
 		if _, err := tx.NewInsert().Model(&dels).Exec(ctx); err != nil {

@@ -43,7 +43,7 @@ type BacklogFacts struct {
 	Custom           int `bun:"custom"`
 }
 
-// RiskFact is an active risk rated high or critical.
+// RiskFact is an active risk scored at or above the project's RiskScore threshold.
 type RiskFact struct {
 	Number   int    `bun:"number"`
 	Title    string `bun:"title"`
@@ -105,7 +105,7 @@ func Gather(ctx context.Context, db bun.IDB, projectID int64, today date.Date) (
 	}
 	err = db.NewSelect().TableExpr("risks AS k").
 		ColumnExpr("k.number, k.title, k.category, k.probability * k.impact AS score").
-		Where("k.project_id = ? AND k.status IN ('open', 'mitigating') AND k.probability * k.impact >= 10", projectID).
+		Where("k.project_id = ? AND k.status IN ('open', 'mitigating') AND k.probability * k.impact >= ?", projectID, f.Thresholds.RiskScore).
 		OrderExpr("k.probability * k.impact DESC, k.number").
 		Scan(ctx, &f.Risks)
 	if err != nil {

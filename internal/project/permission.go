@@ -37,6 +37,30 @@ const (
 	// Requirements: business owners and project managers create, edit, rank
 	// and delete; a member may edit the requirements they own.
 	ManageRequirements Action = "requirements.manage"
+	// Milestones: project managers plan them (create, edit, delete, schedule
+	// gate reviews); a milestone's owner may also tick its deliverables, and an
+	// action item's owner mark it done, whatever their role. Only the steering
+	// committee records a gate decision.
+	ManageMilestones Action = "milestones.manage"
+	RecordDecision   Action = "reviews.decide"
+	// Change requests: any member but a viewer drafts one; project managers
+	// (and the request's requester, checked by the handler) submit, edit the
+	// draft and withdraw it; the steering committee votes; project managers
+	// apply an approved request and set how many approvals one needs.
+	DraftChange   Action = "changes.draft"
+	ManageChanges Action = "changes.manage"
+	VoteChange    Action = "changes.vote"
+	ApplyChange   Action = "changes.apply"
+	// Pitfalls: project managers and the steering committee assess the
+	// pitfalls and tune the detectors' thresholds; everyone in the project reads.
+	AssessPitfalls Action = "pitfalls.assess"
+	// Budget: project managers keep the budget lines and record the spend
+	// (by hand or from a spreadsheet); everyone in the project reads.
+	ManageBudget Action = "budget.manage"
+	// Export: project managers download the whole project as an archive;
+	// so do instance admins, member or not (it is a read of everything,
+	// which they have anyway).
+	ExportProject Action = "project.export"
 )
 
 // permissions is the one table of who may do what: action × roles allowed.
@@ -56,6 +80,20 @@ var permissions = map[Action][]Role{
 	ProposeRisk: {RoleProjectManager, RoleBusinessOwner, RoleSteering, RoleMember},
 
 	ManageRequirements: {RoleProjectManager, RoleBusinessOwner},
+
+	ManageMilestones: {RoleProjectManager},
+	RecordDecision:   {RoleSteering},
+
+	DraftChange:   {RoleProjectManager, RoleBusinessOwner, RoleSteering, RoleMember},
+	ManageChanges: {RoleProjectManager},
+	VoteChange:    {RoleSteering},
+	ApplyChange:   {RoleProjectManager},
+
+	AssessPitfalls: {RoleProjectManager, RoleSteering},
+
+	ManageBudget: {RoleProjectManager},
+
+	ExportProject: {RoleProjectManager},
 }
 
 // Access is what a caller is in a project: a member with a role, or an
@@ -69,6 +107,9 @@ type Access struct {
 
 // Can reports whether the caller may take the action.
 func (a Access) Can(act Action) bool {
+	if a.IsAdmin && act == ExportProject {
+		return true
+	}
 	if !a.IsMember {
 		return a.IsAdmin && act == ViewProject
 	}
@@ -82,8 +123,9 @@ func (a Access) Can(act Action) bool {
 
 // CanOrOwns reports whether the caller may take the action, either by role or
 // because they own the item (a member whose user id is ownerID).
+// Viewers change nothing, even what they own.
 func (a Access) CanOrOwns(act Action, userID, ownerID int64) bool {
-	return a.Can(act) || (a.IsMember && userID != 0 && userID == ownerID)
+	return a.Can(act) || (a.IsMember && a.Role != RoleViewer && userID != 0 && userID == ownerID)
 }
 
 // RolesAllowed returns the roles that may take an action (for tests and help pages).

@@ -60,6 +60,9 @@ type Input struct {
 	Template          string     `json:"template" form:"template" validate:"omitempty,oneof=crm blank"`
 	Department        Department `json:"department" form:"department" validate:"omitempty,oneof=sales service marketing operations finance it vendor other"`
 	Version           int        `json:"version" form:"version"`
+	// StarterRisks are the codes of the CRM template's starter risks to add
+	// on creation (the web layer passes them to risk.StarterRisks).
+	StarterRisks []string `json:"starter_risks" form:"starter_risks"`
 }
 
 // InputOf returns the editable fields of p, the base for a partial update.

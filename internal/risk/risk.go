@@ -196,13 +196,58 @@ func inScale(n int) bool { return n >= 1 && n <= Scale }
 
 // check validates the input; every missing or wrong field gets its message.
 func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64, today date.Date) error {
+	fields, err := in.checkFields(today)
+	if err != nil {
+		return err
+	}
+	if in.OwnerID == 0 {
+		fields["owner_id"] = apperr.Msg("risk.owner_required")
+	} else {
+		var role project.Role
+		err := db.NewSelect().Table("members").Column("role").Where("project_id = ? AND user_id = ?", projectID, in.OwnerID).Scan(ctx, &role)
+		if err = database.MapError(err); err != nil && !apperr.Is(err, apperr.KindNotFound) {
+			return err
+		}
+		if m := ownerProblem(err == nil, role); m.ID != "" {
+			fields["owner_id"] = m
+		}
+	}
+	if in.MilestoneID != nil && *in.MilestoneID > 0 {
+		ok, err := db.NewSelect().Table("milestones").Where("id = ? AND project_id = ?", *in.MilestoneID, projectID).Exists(ctx)
+		if err != nil {
+			return database.MapError(err)
+		}
+		if !ok {
+			fields["milestone_id"] = apperr.Msg("risk.milestone_invalid")
+		}
+	}
+	if len(fields) > 0 {
+		return apperr.Invalid(fields)
+	}
+	return nil
+}
+
+// ownerProblem says what is wrong with an owner: not a member of the project,
+// or a viewer (owners update their risks; viewers change nothing).
+func ownerProblem(member bool, role project.Role) apperr.Message {
+	switch {
+	case !member:
+		return apperr.Msg("risk.owner_not_member")
+	case role == project.RoleViewer:
+		return apperr.Msg("risk.owner_viewer")
+	}
+	return apperr.Message{}
+}
+
+// checkFields checks everything but the owner, and returns the problems by field.
+func (in *Input) checkFields(today date.Date) (map[string]apperr.Message, error) {
 	in.Title, in.Description = strings.TrimSpace(in.Title), strings.TrimSpace(in.Description)
 	in.Mitigation, in.Contingency, in.Trigger = strings.TrimSpace(in.Mitigation), strings.TrimSpace(in.Contingency), strings.TrimSpace(in.Trigger)
 	fields := map[string]apperr.Message{}
 	if err := validate.Struct(in); err != nil {
 		ae, ok := err.(*apperr.Error)
 		if !ok {
-			return err
+			return nil, err
 		}
 		fields = ae.Fields
 	}
@@ -231,25 +276,7 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64, today d
 	if in.MilestoneID != nil && *in.MilestoneID <= 0 {
 		fields["milestone_id"] = apperr.Msg("risk.milestone_invalid")
 	}
-	if in.OwnerID == 0 {
-		fields["owner_id"] = apperr.Msg("risk.owner_required")
-	} else {
-		var role project.Role
-		err := db.NewSelect().Table("members").Column("role").Where("project_id = ? AND user_id = ?", projectID, in.OwnerID).Scan(ctx, &role)
-		switch {
-		case apperr.Is(database.MapError(err), apperr.KindNotFound):
-			fields["owner_id"] = apperr.Msg("risk.owner_not_member")
-		case err != nil:
-			return database.MapError(err)
-		case role == project.RoleViewer:
-			// Owners update their risks; viewers change nothing.
-			fields["owner_id"] = apperr.Msg("risk.owner_viewer")
-		}
-	}
-	if len(fields) > 0 {
-		return apperr.Invalid(fields)
-	}
-	return nil
+	return fields, nil
 }
 
 // nextNumber allocates the project's next risk number. The row lock it takes
@@ -269,31 +296,38 @@ func nextNumber(ctx context.Context, tx bun.Tx, projectID int64) (int, string, e
 
 // Create adds a risk to the project's register.
 func Create(ctx context.Context, db bun.IDB, actorID, projectID int64, in Input, today date.Date) (*Risk, error) {
+	var r *Risk
+	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		r, err = create(ctx, tx, actorID, projectID, in, today, "")
+		return err
+	})
+	return r, err
+}
+
+// create checks and inserts a risk with the next number, and records it.
+func create(ctx context.Context, tx bun.Tx, actorID, projectID int64, in Input, today date.Date, ref string) (*Risk, error) {
 	if in.Status == "" {
 		in.Status = Open
 	}
 	if in.IdentifiedOn.IsZero() {
 		in.IdentifiedOn = today
 	}
-	var r *Risk
-	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		if err := in.check(ctx, tx, projectID, today); err != nil {
-			return err
-		}
-		n, key, err := nextNumber(ctx, tx, projectID)
-		if err != nil {
-			return err
-		}
-		r = &Risk{ProjectID: projectID, Number: n, Version: 1, InitialProbability: in.Probability, InitialImpact: in.Impact}
-		apply(r, in)
-		if _, err := tx.NewInsert().Model(r).Returning("*").Exec(ctx); err != nil {
-			return database.MapError(err)
-		}
-		r.Key = KeyOf(key, n)
-		return audit.Record(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "risk",
-			EntityID: r.Key, Action: audit.Create, After: r})
-	})
-	return r, err
+	if err := in.check(ctx, tx, projectID, today); err != nil {
+		return nil, err
+	}
+	n, key, err := nextNumber(ctx, tx, projectID)
+	if err != nil {
+		return nil, err
+	}
+	r := &Risk{ProjectID: projectID, Number: n, Version: 1, InitialProbability: in.Probability, InitialImpact: in.Impact}
+	apply(r, in)
+	if _, err := tx.NewInsert().Model(r).Returning("*").Exec(ctx); err != nil {
+		return nil, database.MapError(err)
+	}
+	r.Key = KeyOf(key, n)
+	return r, audit.Record(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "risk",
+		EntityID: r.Key, Action: audit.Create, After: r, Ref: ref})
 }
 
 // Propose adds a risk raised by someone who does not manage the register: it

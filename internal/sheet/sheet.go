@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -29,8 +30,18 @@ var (
 )
 
 // Read returns the rows of a .csv file or of the first sheet of an .xlsx file,
-// chosen by the file's name. Trailing empty rows are dropped; cells are trimmed.
+// chosen by the file's name. Trailing empty rows are dropped; cells are trimmed;
+// cells of an .xlsx that show a date come out as YYYY-MM-DD, whatever the
+// display format of the workbook.
 func Read(name string, r io.Reader) ([][]string, error) {
+	return ReadPreferring(name, r)
+}
+
+// ReadPreferring is Read, except that from an .xlsx workbook it takes the
+// first sheet whose name is one of sheetNames (compared without case and
+// surrounding space), and the first sheet when none is: an export of several
+// sheets can be uploaded again as it is.
+func ReadPreferring(name string, r io.Reader, sheetNames ...string) ([][]string, error) {
 	raw, err := io.ReadAll(io.LimitReader(r, 32<<20))
 	if err != nil {
 		return nil, err
@@ -38,7 +49,7 @@ func Read(name string, r io.Reader) ([][]string, error) {
 	var rows [][]string
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".xlsx":
-		rows, err = readXLSX(raw)
+		rows, err = readXLSX(raw, sheetNames)
 	case ".csv":
 		rows, err = readCSV(raw)
 	default:
@@ -64,7 +75,7 @@ func Read(name string, r io.Reader) ([][]string, error) {
 	return rows, nil
 }
 
-func readXLSX(raw []byte) ([][]string, error) {
+func readXLSX(raw []byte, prefer []string) ([][]string, error) {
 	f, err := excelize.OpenReader(bytes.NewReader(raw))
 	if err != nil {
 		return nil, ErrFormat
@@ -74,11 +85,153 @@ func readXLSX(raw []byte) ([][]string, error) {
 	if len(sheets) == 0 {
 		return nil, ErrEmpty
 	}
-	rows, err := f.GetRows(sheets[0])
+	name := sheets[0]
+pick:
+	for _, s := range sheets {
+		for _, p := range prefer {
+			if strings.EqualFold(strings.TrimSpace(s), strings.TrimSpace(p)) {
+				name = s
+				break pick
+			}
+		}
+	}
+	rows, err := f.GetRows(name)
 	if err != nil {
 		return nil, ErrFormat
 	}
+	if err := datesAsDays(f, name, rows); err != nil {
+		return nil, ErrFormat
+	}
 	return rows, nil
+}
+
+// datesAsDays rewrites the cells whose number format shows a date as
+// YYYY-MM-DD (with the time, HH:MM, when the format shows one too): excelize
+// formats them as the workbook says, and "03-01-26" means a different day to
+// an American and to a Chinese reader (and some East Asian formats it does not
+// apply at all, leaving the day's serial number). Only numeric cells are
+// looked at; the formats are read once per style.
+func datesAsDays(f *excelize.File, sheet string, rows [][]string) error {
+	raws, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+	if err != nil {
+		return err
+	}
+	date1904 := false
+	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+		date1904 = *props.Date1904
+	}
+	formats := map[int]dateFormat{} // by style index
+	for i := range rows {
+		if i >= len(raws) {
+			break
+		}
+		for j := range rows[i] {
+			if j >= len(raws[i]) {
+				continue
+			}
+			serial, err := strconv.ParseFloat(raws[i][j], 64)
+			if err != nil || serial < 0 {
+				continue
+			}
+			cell, err := excelize.CoordinatesToCellName(j+1, i+1)
+			if err != nil {
+				return err
+			}
+			idx, err := f.GetCellStyle(sheet, cell)
+			if err != nil {
+				return err
+			}
+			kind, ok := formats[idx]
+			if !ok {
+				kind = styleDateFormat(f, idx)
+				formats[idx] = kind
+			}
+			if kind == notDate {
+				continue
+			}
+			if typ, err := f.GetCellType(sheet, cell); err != nil || !numeric(typ) {
+				continue // digits typed as text stay text
+			}
+			t, err := excelize.ExcelDateToTime(serial, date1904)
+			if err != nil {
+				continue
+			}
+			if kind == dateAndTime {
+				rows[i][j] = t.Format("2006-01-02 15:04")
+			} else {
+				rows[i][j] = t.Format("2006-01-02")
+			}
+		}
+	}
+	return nil
+}
+
+// numeric reports whether a cell holds a number (a day is a number).
+func numeric(t excelize.CellType) bool {
+	return t == excelize.CellTypeUnset || t == excelize.CellTypeNumber || t == excelize.CellTypeDate
+}
+
+type dateFormat int
+
+const (
+	notDate dateFormat = iota
+	dateOnly
+	dateAndTime
+)
+
+// builtInDates are the built-in number formats that show a day: 14–17 and 22
+// everywhere, 27–31, 36 and 50–58 in the East Asian locales (of which 55 and
+// 56 are times of day in Chinese: left out).
+var builtInDates = map[int]dateFormat{14: dateOnly, 15: dateOnly, 16: dateOnly, 17: dateOnly, 22: dateAndTime,
+	27: dateOnly, 28: dateOnly, 29: dateOnly, 30: dateOnly, 31: dateOnly, 36: dateOnly,
+	50: dateOnly, 51: dateOnly, 52: dateOnly, 53: dateOnly, 54: dateOnly, 57: dateOnly, 58: dateOnly}
+
+// styleDateFormat says whether a cell style shows numbers as days.
+func styleDateFormat(f *excelize.File, idx int) dateFormat {
+	st, err := f.GetStyle(idx)
+	if err != nil || st == nil {
+		return notDate
+	}
+	if st.CustomNumFmt != nil {
+		return customDateFormat(*st.CustomNumFmt)
+	}
+	return builtInDates[st.NumFmt]
+}
+
+// customDateFormat reads a format code such as yyyy/m/d or "d-mmm-yy h:mm":
+// once quoted text, escaped characters and [brackets] are left out, a d or a
+// y means a day (m alone may be minutes), an h or an s a time too.
+func customDateFormat(code string) dateFormat {
+	code, _, _ = strings.Cut(code, ";") // the format of positive numbers
+	var b strings.Builder
+	for i := 0; i < len(code); i++ {
+		switch c := code[i]; c {
+		case '"':
+			if j := strings.IndexByte(code[i+1:], '"'); j >= 0 {
+				i += j + 1
+			} else {
+				i = len(code)
+			}
+		case '[':
+			if j := strings.IndexByte(code[i+1:], ']'); j >= 0 {
+				i += j + 1
+			} else {
+				i = len(code)
+			}
+		case '\\', '_', '*':
+			i++ // the next character is shown as it is, or used as padding
+		default:
+			b.WriteByte(c)
+		}
+	}
+	s := strings.ToLower(b.String())
+	switch {
+	case !strings.ContainsAny(s, "dy"):
+		return notDate
+	case strings.ContainsAny(s, "hs"):
+		return dateAndTime
+	}
+	return dateOnly
 }
 
 func readCSV(raw []byte) ([][]string, error) {

@@ -5,7 +5,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
@@ -90,4 +92,115 @@ func FuzzRead(f *testing.F) {
 			t.Fatal("no error and no rows")
 		}
 	})
+}
+
+func TestReadPreferringPicksTheNamedSheet(t *testing.T) {
+	w := NewWorkbook()
+	if err := w.AddSheet("Goals", []string{"a"}, [][]any{{"goals"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddSheet("需求", []string{"a"}, [][]any{{"requirements"}}); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := w.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		prefer []string
+		want   string
+	}{
+		{nil, "goals"},
+		{[]string{"Requirements", " 需求 "}, "requirements"},
+		{[]string{"requirements"}, "goals"}, // none matches: the first sheet
+		{[]string{"GOALS", "需求"}, "goals"},  // the workbook's order decides
+	} {
+		rows, err := ReadPreferring("x.xlsx", bytes.NewReader(buf.Bytes()), c.prefer...)
+		if err != nil || len(rows) != 2 || rows[1][0] != c.want {
+			t.Errorf("prefer %q: %q %v", c.prefer, rows, err)
+		}
+	}
+	// A CSV file has one table: the names do not matter.
+	rows, err := ReadPreferring("x.csv", strings.NewReader("a\nb\n"), "Requirements")
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("csv: %q %v", rows, err)
+	}
+}
+
+// Dates typed into Excel are numbers with a display format; whatever the
+// format (American, Chinese, custom), they come out as YYYY-MM-DD. Numbers
+// with other formats keep their formatted text.
+func TestXLSXDateCellsComeOutAsDays(t *testing.T) {
+	x := excelize.NewFile()
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	at := time.Date(2026, 3, 1, 14, 30, 0, 0, time.UTC)
+	style := func(s *excelize.Style) int {
+		id, err := x.NewStyle(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	custom := func(code string) int { return style(&excelize.Style{CustomNumFmt: &code}) }
+	cells := []struct {
+		value any
+		style int
+		want  string
+	}{
+		{day, style(&excelize.Style{NumFmt: 14}), "2026-03-01"},          // m/d/yy in Excel's default
+		{day, style(&excelize.Style{NumFmt: 15}), "2026-03-01"},          // d-mmm-yy
+		{day, style(&excelize.Style{NumFmt: 31}), "2026-03-01"},          // yyyy"年"m"月"d"日"
+		{day, custom(`dd/mm/yyyy`), "2026-03-01"},                        // European
+		{day, custom(`yyyy"年"m"月"d"日"`), "2026-03-01"},                   // Chinese, custom
+		{day, custom(`[$-409]mmmm d, yyyy;@`), "2026-03-01"},             // with a locale
+		{at, custom(`m/d/yyyy h:mm`), "2026-03-01 14:30"},                // a date and time
+		{at, style(&excelize.Style{NumFmt: 22}), "2026-03-01 14:30"},     // built-in date and time
+		{0.85, style(&excelize.Style{NumFmt: 9}), "85%"},                 // a percentage stays one
+		{1234.5, style(&excelize.Style{NumFmt: 4}), "1,234.50"},          // a formatted number too
+		{0.5, custom(`h:mm`), "12:00"},                                   // a time of day is no date
+		{12.5, 0, "12.5"},                                                // a plain number
+		{"2026/3/1", 0, "2026/3/1"},                                      // text is left alone
+		{46082, custom(`"day "0`), "day 46082"},                          // a d inside quotes is text
+		{7, custom(`0" days"`), "7 days"},                                // so is this one
+		{"yyyy-mm-dd", style(&excelize.Style{NumFmt: 14}), "yyyy-mm-dd"}, // text in a date cell
+		{"46082", style(&excelize.Style{NumFmt: 14}), "46082"},           // digits typed as text
+	}
+	for i, c := range cells {
+		cell, _ := excelize.CoordinatesToCellName(i+1, 2)
+		if err := x.SetCellValue("Sheet1", cell, c.value); err != nil {
+			t.Fatal(err)
+		}
+		if c.style != 0 {
+			if err := x.SetCellStyle("Sheet1", cell, cell, c.style); err != nil {
+				t.Fatal(err)
+			}
+		}
+		head, _ := excelize.CoordinatesToCellName(i+1, 1)
+		_ = x.SetCellValue("Sheet1", head, i)
+	}
+	var buf bytes.Buffer
+	if _, err := x.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := Read("dates.xlsx", &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cells {
+		if got := rows[1][i]; got != c.want {
+			t.Errorf("cell %d (%v): %q, want %q", i, c.value, got, c.want)
+		}
+	}
+}
+
+func TestCustomDateFormat(t *testing.T) {
+	for code, want := range map[string]dateFormat{
+		"yyyy-mm-dd": dateOnly, "d-mmm": dateOnly, "mmm-yy": dateOnly, `yyyy\-mm`: dateOnly,
+		"hh:mm:ss": notDate, "mm:ss": notDate, "0.00": notDate, `#,##0" d"`: notDate, `_(* #,##0_)`: notDate,
+		"yyyy/m/d h:mm": dateAndTime, "[Red]0;[Blue]yyyy": notDate, `"unterminated`: notDate, "[unterminated": notDate,
+	} {
+		if got := customDateFormat(code); got != want {
+			t.Errorf("%q: %v, want %v", code, got, want)
+		}
+	}
 }

@@ -161,7 +161,7 @@ func TestEveryWriteIsAudited(t *testing.T) {
 		do   func() response
 		want string // entity.action of the newest entry afterwards
 	}{
-		{func() response { return admin.post("/projects", url.Values{"key": {"CRM"}, "name": {"CRM"}}) }, "phase.create"},
+		{func() response { return admin.post("/projects", url.Values{"key": {"CRM"}, "name": {"CRM"}}) }, "milestone.create"},
 		{func() response {
 			return admin.post("/projects/CRM/edit", url.Values{"name": {"CRM 2026"}, "scope_in": {"Leads to cash"}, "version": {"1"},
 				"current_phase_id": {itoa64(deref(currentPhase(t, db)))}})

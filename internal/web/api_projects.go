@@ -49,7 +49,7 @@ func (s *Server) apiProjectCreate(c *fiber.Ctx) error {
 	if err := bindForm(c, &in); err != nil {
 		return err
 	}
-	p, err := project.Create(c.UserContext(), s.db, u.ID, in, lang(c))
+	p, err := project.Create(c.UserContext(), s.db, u.ID, in, lang(c), s.templateExtensions(in)...)
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,13 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
+	"rollout/internal/date"
 	"rollout/internal/goal"
+	"rollout/internal/milestone"
+	"rollout/internal/pitfall"
+	"rollout/internal/requirement"
 )
 
 // Charts drawn on the server as inline SVG: they need no script, print as
@@ -120,4 +125,347 @@ func trendChart(g *goal.View, ms []goal.Measurement, title, baselineLabel, targe
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// churnColors are the bar colours of the churn chart: added, removed, moved
+// between tiers, moved between phases.
+var churnColors = [4]string{"#16a34a", "#dc2626", "#d97706", "#2563eb"}
+
+// churnChart draws the backlog's weekly churn as stacked bars, oldest week
+// first; labels name the four kinds of change in the reader's language.
+func churnChart(weeks []requirement.Week, title string, labels [4]string) template.HTML {
+	const w, h = 640.0, 240.0
+	const left, right, top, bottom = 36.0, 8.0, 34.0, 24.0
+	if len(weeks) == 0 {
+		return ""
+	}
+	parts := func(c requirement.Counts) [4]int { return [4]int{c.Added, c.Removed, c.TierMoves, c.PhaseMoves} }
+	peak := 2
+	for _, wk := range weeks {
+		p := parts(wk.Total)
+		peak = max(peak, p[0]+p[1]+p[2]+p[3])
+	}
+	if peak%2 == 1 {
+		peak++ // so the middle grid line falls on a whole number
+	}
+	plotH := h - top - bottom
+	slot := (w - left - right) / float64(len(weeks))
+	y := func(v int) float64 { return top + plotH*(1-float64(v)/float64(peak)) }
+
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %g %g" role="img" aria-label="%s"><title>%s</title>`, w, h,
+		html.EscapeString(title), html.EscapeString(title))
+	for i, label := range labels { // legend
+		x := left + float64(i)*150
+		fmt.Fprintf(&b, `<rect x="%g" y="8" width="10" height="10" fill="%s"/><text x="%g" y="17" font-size="11" fill="#475569">%s</text>`,
+			x, churnColors[i], x+14, html.EscapeString(label))
+	}
+	for _, v := range []int{0, peak / 2, peak} {
+		fmt.Fprintf(&b, `<line x1="%g" x2="%g" y1="%.1f" y2="%.1f" stroke="#e2e8f0"/><text x="%g" y="%.1f" font-size="11" text-anchor="end" fill="#475569">%d</text>`,
+			left, w-right, y(v), y(v), left-6, y(v)+4, v)
+	}
+	for i, wk := range weeks {
+		x := left + slot*float64(i) + slot*0.15
+		base := 0
+		for k, n := range parts(wk.Total) {
+			if n == 0 {
+				continue
+			}
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s · %s: %d</title></rect>`,
+				x, y(base+n), slot*0.7, y(base)-y(base+n), churnColors[k], wk.Week, html.EscapeString(labels[k]), n)
+			base += n
+		}
+		if (len(weeks)-1-i)%4 == 0 { // every fourth week, counted back from this one
+			fmt.Fprintf(&b, `<text x="%.1f" y="%g" font-size="10" text-anchor="middle" fill="#475569">%s</text>`,
+				x+slot*0.35, h-8, wk.Week.String()[5:])
+		}
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// planLabels are the words of the plan chart in the reader's language.
+type planLabels struct {
+	Title, Planned, Forecast, Actual, Gate, Today, NoPhase, Days string
+}
+
+// planChart draws the plan as a timeline: one row per milestone under its
+// phase, the planned date as a hollow mark, the forecast in amber, the actual
+// date filled green (gates as diamonds), a line from plan to where the
+// milestone lands, today as a dashed line and the slip in days at the end.
+// vs comes from milestone.List (grouped by phase); href links a row.
+func planChart(vs []milestone.View, today date.Date, href func(int64) string, l planLabels) template.HTML {
+	const w, left, right, top, rowH, phaseH = 760.0, 232.0, 60.0, 44.0, 20.0, 22.0
+	if len(vs) == 0 {
+		return ""
+	}
+	lo, hi := today, today
+	for _, v := range vs {
+		for _, d := range []date.Date{v.PlannedOn, v.ForecastOn, v.ActualOn} {
+			if d.IsZero() {
+				continue
+			}
+			if d.Before(lo) {
+				lo = d
+			}
+			if d.After(hi) {
+				hi = d
+			}
+		}
+	}
+	lo, hi = lo.AddDays(-7), hi.AddDays(7)
+	span := float64(max(lo.DaysUntil(hi), 30))
+	x := func(d date.Date) float64 { return left + (w-left-right)*float64(lo.DaysUntil(d))/span }
+	rows, phases := len(vs), 0
+	for i, v := range vs {
+		if i == 0 || v.PhaseName != vs[i-1].PhaseName || phaseKey(v.PhaseID) != phaseKey(vs[i-1].PhaseID) {
+			phases++
+		}
+	}
+	h := top + float64(rows)*rowH + float64(phases)*phaseH + 8
+	mark := func(b *strings.Builder, gate bool, cx, cy float64, fill, stroke string) {
+		if gate {
+			fmt.Fprintf(b, `<polygon points="%.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f" fill="%s" stroke="%s" stroke-width="1.5"/>`,
+				cx, cy-6, cx+6, cy, cx, cy+6, cx-6, cy, fill, stroke)
+			return
+		}
+		fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="4.5" fill="%s" stroke="%s" stroke-width="1.5"/>`, cx, cy, fill, stroke)
+	}
+
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart plan-chart" viewBox="0 0 %g %.0f" role="img" aria-label="%s"><title>%s</title>`, w, h,
+		html.EscapeString(l.Title), html.EscapeString(l.Title))
+	// Legend.
+	legend := []struct {
+		label, fill, stroke string
+		gate                bool
+	}{{l.Planned, "#fff", "#334155", false}, {l.Forecast, "#d97706", "#d97706", false}, {l.Actual, "#16a34a", "#16a34a", false}, {l.Gate, "#fff", "#334155", true}}
+	lx := 8.0
+	for _, e := range legend {
+		mark(&b, e.gate, lx+6, 12, e.fill, e.stroke)
+		fmt.Fprintf(&b, `<text x="%g" y="16" font-size="11" fill="#475569">%s</text>`, lx+16, html.EscapeString(e.label))
+		lx += 26 + textWidth(e.label, 11)
+	}
+	fmt.Fprintf(&b, `<line x1="%g" x2="%g" y1="12" y2="12" stroke="#dc2626" stroke-dasharray="3 2"/><text x="%g" y="16" font-size="11" fill="#475569">%s</text>`,
+		lx, lx+14, lx+18, html.EscapeString(l.Today))
+	// Month ticks.
+	step := 1
+	if months := span / 30; months > 24 {
+		step = 3
+	} else if months > 12 {
+		step = 2
+	}
+	t := lo.Time()
+	for m := date.New(t.Year(), t.Month()+1, 1); m.Before(hi); m = date.New(m.Time().Year(), m.Time().Month()+time.Month(step), 1) {
+		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%g" y2="%.0f" stroke="#e2e8f0"/><text x="%.1f" y="%g" font-size="10" text-anchor="middle" fill="#475569">%s</text>`,
+			x(m), x(m), top-8, h-8, x(m), top-12, m.String()[:7])
+	}
+	y := top
+	for i, v := range vs {
+		if i == 0 || v.PhaseName != vs[i-1].PhaseName || phaseKey(v.PhaseID) != phaseKey(vs[i-1].PhaseID) {
+			name := v.PhaseName
+			if name == "" {
+				name = l.NoPhase
+			}
+			fmt.Fprintf(&b, `<rect x="0" y="%.0f" width="%g" height="%g" fill="#f1f5f9"/><text x="6" y="%.0f" font-size="12" font-weight="600" fill="#0f172a">%s</text>`,
+				y, w, phaseH, y+15, html.EscapeString(name))
+			y += phaseH
+		}
+		cy := y + rowH/2
+		name := []rune(v.Name)
+		for len(name) > 1 && textWidth(string(name), 11) > left-24 {
+			name = append(name[:len(name)-2], '…')
+		}
+		fmt.Fprintf(&b, `<g><title>%s · %s %s%s%s</title>`, html.EscapeString(v.Name), html.EscapeString(l.Planned), v.PlannedOn,
+			optDay(" · "+l.Forecast, v.ForecastOn), optDay(" · "+l.Actual, v.ActualOn))
+		fmt.Fprintf(&b, `<line x1="0" x2="%g" y1="%.0f" y2="%.0f" stroke="#f1f5f9"/>`, w, y+rowH, y+rowH)
+		fmt.Fprintf(&b, `<a href="%s"><text x="14" y="%.1f" font-size="11" fill="#1d4ed8">%s</text></a>`,
+			html.EscapeString(href(v.ID)), cy+4, html.EscapeString(string(name)))
+		px := x(v.PlannedOn)
+		lateColor := "#dc2626"
+		if v.Slip <= 0 {
+			lateColor = "#16a34a"
+		}
+		switch {
+		case !v.ActualOn.IsZero():
+			fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="2"/>`, px, x(v.ActualOn), cy, cy, lateColor)
+		case !v.ForecastOn.IsZero() && v.ForecastOn != v.PlannedOn:
+			fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#d97706" stroke-width="2" stroke-dasharray="4 2"/>`, px, x(v.ForecastOn), cy, cy)
+		case v.PlannedOn.Before(today):
+			fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#dc2626" stroke-width="2" stroke-dasharray="4 2"/>`, px, x(today), cy, cy)
+		}
+		mark(&b, v.IsGate, px, cy, "#fff", "#334155")
+		if !v.ForecastOn.IsZero() && v.ActualOn.IsZero() && v.ForecastOn != v.PlannedOn {
+			mark(&b, v.IsGate, x(v.ForecastOn), cy, "#d97706", "#d97706")
+		}
+		if !v.ActualOn.IsZero() {
+			mark(&b, v.IsGate, x(v.ActualOn), cy, "#16a34a", "#16a34a")
+		}
+		slipColor := "#64748b"
+		if v.Slip > 0 {
+			slipColor = "#dc2626"
+		} else if v.Slip < 0 {
+			slipColor = "#16a34a"
+		}
+		fmt.Fprintf(&b, `<text x="%g" y="%.1f" font-size="11" text-anchor="end" fill="%s">%s %s</text></g>`,
+			w-6, cy+4, slipColor, fmtSigned(v.Slip), html.EscapeString(l.Days))
+		y += rowH
+	}
+	tx := x(today)
+	fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%g" y2="%.0f" stroke="#dc2626" stroke-dasharray="3 2"/>`, tx, tx, top-4, h-4)
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+func phaseKey(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// fmtSigned writes a whole number with its sign: +3, −2 (a true minus), 0.
+func fmtSigned(n int) string {
+	switch {
+	case n > 0:
+		return "+" + strconv.Itoa(n)
+	case n < 0:
+		return "−" + strconv.Itoa(-n)
+	}
+	return "0"
+}
+
+func optDay(label string, d date.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return html.EscapeString(label) + " " + d.String()
+}
+
+// stackedBars draws counts per period as stacked bars, oldest period first:
+// series[k][i] is how many of kind k period i holds, drawn in colours[k] and
+// named names[k] in the legend (in the reader's language). The change
+// requests' monthly chart uses it.
+func stackedBars(periods []string, series [][]int, names, colours []string, title string) template.HTML {
+	const w, h = 640.0, 240.0
+	const left, right, top, bottom = 36.0, 8.0, 34.0, 24.0
+	if len(periods) == 0 || len(series) != len(names) || len(names) > len(colours) {
+		return ""
+	}
+	peak := 2
+	for i := range periods {
+		sum := 0
+		for k := range series {
+			sum += series[k][i]
+		}
+		peak = max(peak, sum)
+	}
+	if peak%2 == 1 {
+		peak++ // so the middle grid line falls on a whole number
+	}
+	plotH := h - top - bottom
+	slot := (w - left - right) / float64(len(periods))
+	y := func(v int) float64 { return top + plotH*(1-float64(v)/float64(peak)) }
+
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %g %g" role="img" aria-label="%s"><title>%s</title>`, w, h,
+		html.EscapeString(title), html.EscapeString(title))
+	step := (w - left - right) / float64(len(names))
+	for k, name := range names { // legend
+		x := left + float64(k)*step
+		fmt.Fprintf(&b, `<rect x="%.1f" y="8" width="10" height="10" fill="%s"/><text x="%.1f" y="17" font-size="11" fill="#475569">%s</text>`,
+			x, colours[k], x+14, html.EscapeString(name))
+	}
+	for _, v := range []int{0, peak / 2, peak} {
+		fmt.Fprintf(&b, `<line x1="%g" x2="%g" y1="%.1f" y2="%.1f" stroke="#e2e8f0"/><text x="%g" y="%.1f" font-size="11" text-anchor="end" fill="#475569">%d</text>`,
+			left, w-right, y(v), y(v), left-6, y(v)+4, v)
+	}
+	for i, period := range periods {
+		x := left + slot*float64(i) + slot*0.15
+		base := 0
+		for k := range series {
+			n := series[k][i]
+			if n == 0 {
+				continue
+			}
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s · %s: %d</title></rect>`,
+				x, y(base+n), slot*0.7, y(base)-y(base+n), colours[k], html.EscapeString(period), html.EscapeString(names[k]), n)
+			base += n
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%g" font-size="10" text-anchor="middle" fill="#475569">%s</text>`,
+			x+slot*0.35, h-8, html.EscapeString(period))
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// bandColours are the colours of a health score: green, amber, red.
+var bandColours = map[string]string{"ok": "#16a34a", "warn": "#d97706", "bad": "#dc2626"}
+
+// scoreGauge draws a score out of 100 as a ring filled to the score, in the
+// colour of its band, with the number in the middle; label is its accessible name.
+func scoreGauge(score int, size float64, label string) template.HTML {
+	const r = 42.0
+	circ := 2 * math.Pi * r
+	colour := bandColours[healthBand(score)]
+	filled := circ * float64(max(0, min(score, 100))) / 100
+	return template.HTML(fmt.Sprintf(`<svg class="gauge" viewBox="0 0 100 100" width="%g" height="%g" role="img" aria-label="%s"><title>%s</title>`+
+		`<circle cx="50" cy="50" r="%g" fill="none" stroke="#e2e8f0" stroke-width="10"/>`+
+		`<circle cx="50" cy="50" r="%g" fill="none" stroke="%s" stroke-width="10" stroke-dasharray="%.2f %.2f" transform="rotate(-90 50 50)"/>`+
+		`<text x="50" y="60" font-size="30" font-weight="700" text-anchor="middle" fill="%s" class="score-value">%d</text></svg>`,
+		size, size, html.EscapeString(label), html.EscapeString(label), r, r, colour, filled, circ, colour, score))
+}
+
+// healthChart draws the daily health scores from one day to another on a
+// fixed 0–100 scale, with the amber and red band lines dotted; days without
+// a snapshot are bridged by the line. title is the accessible name.
+func healthChart(points []pitfall.Point, from, to date.Date, title string) template.HTML {
+	const w, h = 640.0, 180.0
+	const left, right, top, bottom = 36.0, 12.0, 12.0, 26.0
+	if len(points) == 0 {
+		return ""
+	}
+	days := float64(max(from.DaysUntil(to), 1))
+	x := func(d date.Date) float64 { return left + (w-left-right)*float64(from.DaysUntil(d))/days }
+	y := func(v int) float64 { return top + (h-top-bottom)*(1-float64(v)/100) }
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %g %g" role="img" aria-label="%s"><title>%s</title>`, w, h,
+		html.EscapeString(title), html.EscapeString(title))
+	for _, v := range []int{0, 50, 100} {
+		fmt.Fprintf(&b, `<line x1="%g" x2="%g" y1="%.1f" y2="%.1f" stroke="#e2e8f0"/><text x="%g" y="%.1f" font-size="11" text-anchor="end" fill="#475569">%d</text>`,
+			left, w-right, y(v), y(v), left-6, y(v)+4, v)
+	}
+	for _, band := range []struct {
+		from   int
+		colour string
+	}{{healthyFrom, bandColours["ok"]}, {slidingFrom, bandColours["warn"]}} {
+		fmt.Fprintf(&b, `<line x1="%g" x2="%g" y1="%.1f" y2="%.1f" stroke="%s" stroke-dasharray="2 3"/>`, left, w-right, y(band.from), y(band.from), band.colour)
+	}
+	fmt.Fprintf(&b, `<text x="%g" y="%g" font-size="11" fill="#475569">%s</text><text x="%g" y="%g" font-size="11" text-anchor="end" fill="#475569">%s</text>`,
+		left, h-8, from, w-right, h-8, to)
+	var pts strings.Builder
+	for _, p := range points {
+		fmt.Fprintf(&pts, "%.1f,%.1f ", x(p.Day), y(p.Score))
+	}
+	fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#2563eb" stroke-width="2"/>`, strings.TrimSpace(pts.String()))
+	for _, p := range points {
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>%s: %d</title></circle>`,
+			x(p.Day), y(p.Score), bandColours[healthBand(p.Score)], p.Day, p.Score)
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// textWidth estimates how wide a label is drawn at a font size: CJK
+// characters take a full em, others a little over half.
+func textWidth(s string, size float64) float64 {
+	w := 0.0
+	for _, r := range s {
+		if r >= 0x2E80 {
+			w += size
+		} else {
+			w += size * 0.6
+		}
+	}
+	return w
 }

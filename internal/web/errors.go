@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"rollout/internal/apperr"
+	"rollout/internal/change"
 )
 
 // problem is an RFC 9457 problem document, the body of every API error.
@@ -18,6 +19,9 @@ type problem struct {
 	Detail    string            `json:"detail"`
 	Errors    map[string]string `json:"errors,omitempty"`
 	RequestID string            `json:"request_id,omitempty"`
+	// Conflicts lists what moved on since a change request was approved,
+	// when applying it was refused for that.
+	Conflicts any `json:"conflicts,omitempty"`
 }
 
 // handleError is Fiber's one error handler: it maps apperr kinds and Fiber's own
@@ -40,15 +44,20 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		}
 	}
 	if isAPI(c) {
-		c.Status(status)
-		return c.JSON(problem{
+		pr := problem{
 			Type:      "/problems/" + strings.TrimPrefix(kind, "error."),
 			Title:     title,
 			Status:    status,
 			Detail:    detail,
 			Errors:    fields,
 			RequestID: requestID(c),
-		}, "application/problem+json")
+		}
+		var ce *change.ConflictError
+		if errors.As(err, &ce) {
+			pr.Conflicts = ce.Conflicts
+		}
+		c.Status(status)
+		return c.JSON(pr, "application/problem+json")
 	}
 	var ref string
 	if status >= 500 {

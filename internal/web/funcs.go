@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,7 +23,7 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 		"hasPrefix": strings.HasPrefix,
 		// enum translates a stored code: {{enum "role" .Role}} → t "enum.role.viewer".
 		"enum": func(kind string, code any) string {
-			c := fmt.Sprint(code)
+			c := codeOf(code)
 			if c == "" {
 				return ""
 			}
@@ -29,8 +31,19 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 		},
 		"day":       func(d date.Date) string { return d.String() },
 		"num":       fmtNum,
+		"money":     fmtMoney,
 		"percent":   func(f float64) string { return fmtNum(math.Round(f*100)) + "%" },
 		"sparkline": sparkline,
+		"signed":    fmtSigned,
+		// share is part ÷ whole as a fraction (0 when whole is 0), for progress bars.
+		"share": func(part, whole int) float64 {
+			if whole == 0 {
+				return 0
+			}
+			return float64(part) / float64(whole)
+		},
+		// hasID reports whether an id is in a list (checked boxes).
+		"hasID": slices.Contains[[]int64, int64],
 		// pct5 rounds a progress to the nearest 5 % step of the .progress bar classes.
 		"pct5": func(f float64) int { return int(math.Max(0, math.Min(100, math.Round(f*20)*5))) },
 		"when": func(t any) string {
@@ -57,7 +70,7 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 		},
 		// tone maps a status to the colour classes ok, warn and bad.
 		"tone": func(status any) string {
-			switch fmt.Sprint(status) {
+			switch codeOf(status) {
 			case "achieved", "on_track", "done", "clear", "low", "go", "approved", "implemented":
 				return "ok"
 			case "at_risk", "medium", "go_with_conditions", "submitted", "postponed":
@@ -78,5 +91,25 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 			}
 			return m
 		},
+		// tdata translates a message ID with its data map (a finding kept in a pack).
+		"tdata": tr.TData,
+		// pitfallTitle names a pitfall of the catalogue in this language.
+		"pitfallTitle": func(code string) string { return pitfallTitle(code, tr.Lang) },
 	}
+}
+
+// codeOf prints a stored code, following pointers (an optional decision):
+// a nil pointer is "".
+func codeOf(v any) string {
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return ""
+		}
+		rv = rv.Elem()
+	}
+	if !rv.IsValid() {
+		return ""
+	}
+	return fmt.Sprint(rv.Interface())
 }

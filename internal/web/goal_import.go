@@ -4,14 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"math"
 	"mime/multipart"
 	"path/filepath"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/xuri/excelize/v2"
 
 	"rollout/internal/apperr"
 	"rollout/internal/goal"
@@ -202,57 +199,22 @@ func (s *Server) renderGoalPreview(c *fiber.Ctx, fileName string, results []goal
 // takes the one named Measurements (in either language), so the export
 // itself can be uploaded again; otherwise the first sheet.
 func (s *Server) readUpload(fh *multipart.FileHeader) ([][]string, error) {
+	return s.readSheet(fh, "import.sheet_measurements")
+}
+
+// readSheet reads an uploaded .xlsx or .csv file; from a workbook it prefers
+// the sheet named by the message sheetMsgID in any language.
+func (s *Server) readSheet(fh *multipart.FileHeader, sheetMsgID string) ([][]string, error) {
 	f, err := fh.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if !strings.EqualFold(filepath.Ext(fh.Filename), ".xlsx") {
-		return sheet.Read(fh.Filename, f)
+	names := make([]string, len(i18n.Languages))
+	for i, l := range i18n.Languages {
+		names[i] = s.i18n.For(l).T(sheetMsgID)
 	}
-	raw, err := io.ReadAll(io.LimitReader(f, 32<<20))
-	if err != nil {
-		return nil, err
-	}
-	return sheet.Read(fh.Filename, bytes.NewReader(s.measurementSheetFirst(raw)))
-}
-
-// measurementSheetFirst returns the workbook with only its Measurements
-// sheet when it has one besides others, else the workbook unchanged (the
-// sheet package reads the first sheet, and reports a file it cannot open).
-func (s *Server) measurementSheetFirst(raw []byte) []byte {
-	x, err := excelize.OpenReader(bytes.NewReader(raw))
-	if err != nil {
-		return raw
-	}
-	defer x.Close()
-	names := x.GetSheetList()
-	wanted := map[string]bool{}
-	for _, l := range i18n.Languages {
-		wanted[strings.ToLower(s.i18n.For(l).T("import.sheet_measurements"))] = true
-	}
-	keep := -1
-	for i, n := range names {
-		if wanted[strings.ToLower(strings.TrimSpace(n))] {
-			keep = i
-			break
-		}
-	}
-	if keep <= 0 {
-		return raw
-	}
-	for i, n := range names {
-		if i != keep {
-			if err := x.DeleteSheet(n); err != nil {
-				return raw
-			}
-		}
-	}
-	buf, err := x.WriteToBuffer()
-	if err != nil {
-		return raw
-	}
-	return buf.Bytes()
+	return sheet.ReadPreferring(fh.Filename, f, names...)
 }
 
 // handleGoalExport sends the project's goals and every measurement as one

@@ -9,14 +9,19 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
 
 	"rollout/internal/account"
+	"rollout/internal/budget"
+	"rollout/internal/change"
 	"rollout/internal/date"
 	"rollout/internal/goal"
+	"rollout/internal/milestone"
 	"rollout/internal/project"
 	"rollout/internal/requirement"
+	"rollout/internal/risk"
 )
 
 // caller is one kind of person knocking on a route.
@@ -59,6 +64,15 @@ var (
 	goalEditors        = allow(projectManager, businessOwner)
 	requirementEditors = allow(projectManager, businessOwner)
 	measurers          = allow(projectManager, businessOwner, teamMember) // and the goal's owner, tested apart
+	planners           = allow(projectManager)                            // ticking: also the milestone's or action's owner, tested apart
+	deciders           = allow(steering)
+	riskEditors        = allow(projectManager, steering) // and the risk's owner, tested apart
+	riskProposers      = allow(projectManager, businessOwner, steering, teamMember)
+	exporters          = allow(projectManager, admin) // admins export any project, member or not
+	changeDrafters     = allow(projectManager, businessOwner, steering, teamMember)
+	changeManagers     = allow(projectManager) // and the request's requester, tested apart
+	changeVoters       = allow(steering)
+	assessors          = allow(projectManager, steering)
 )
 
 // routeAccess is who may call each route: the test's own statement of the rules,
@@ -104,6 +118,7 @@ var routeAccess = map[string]callers{
 	"POST /projects/:key/members/:user_id":                   managers,
 	"POST /projects/:key/members/:user_id/remove":            managers,
 	"GET /projects/:key/activity":                            projectReader,
+	"GET /projects/:key/export":                              exporters,
 	"GET /projects/:key/goals":                               projectReader,
 	"GET /projects/:key/goals/new":                           goalEditors,
 	"POST /projects/:key/goals":                              goalEditors,
@@ -116,6 +131,17 @@ var routeAccess = map[string]callers{
 	"POST /projects/:key/goals/:id/delete":                   goalEditors,
 	"POST /projects/:key/goals/:id/measurements":             measurers,
 	"POST /projects/:key/goals/:id/measurements/:mid/delete": goalEditors,
+	"GET /projects/:key/risks":                               projectReader,
+	"GET /projects/:key/risks/new":                           riskProposers,
+	"POST /projects/:key/risks":                              riskProposers,
+	"GET /projects/:key/risks/export.xlsx":                   projectReader,
+	"GET /projects/:key/risks/import":                        riskEditors,
+	"POST /projects/:key/risks/import":                       riskEditors,
+	"GET /projects/:key/risks/:number":                       projectReader,
+	"GET /projects/:key/risks/:number/edit":                  riskEditors,
+	"POST /projects/:key/risks/:number/edit":                 riskEditors,
+	"POST /projects/:key/risks/:number/delete":               riskEditors,
+	"POST /projects/:key/risks/:number/reviews":              riskEditors,
 	"GET /api/v1/projects/:key/goals":                        projectReader,
 	"POST /api/v1/projects/:key/goals":                       goalEditors,
 	"GET /api/v1/projects/:key/goals/:id":                    projectReader,
@@ -123,6 +149,14 @@ var routeAccess = map[string]callers{
 	"DELETE /api/v1/projects/:key/goals/:id":                 goalEditors,
 	"GET /api/v1/projects/:key/goals/:id/measurements":       projectReader,
 	"POST /api/v1/projects/:key/goals/:id/measurements":      measurers,
+	"GET /api/v1/projects/:key/risks":                        projectReader,
+	"POST /api/v1/projects/:key/risks":                       riskProposers,
+	"GET /api/v1/projects/:key/risks/heatmap":                projectReader,
+	"GET /api/v1/projects/:key/risks/:number":                projectReader,
+	"PATCH /api/v1/projects/:key/risks/:number":              riskEditors,
+	"DELETE /api/v1/projects/:key/risks/:number":             riskEditors,
+	"GET /api/v1/projects/:key/risks/:number/reviews":        projectReader,
+	"POST /api/v1/projects/:key/risks/:number/reviews":       riskEditors,
 	"GET /projects/:key/requirements":                        projectReader,
 	"GET /projects/:key/requirements/new":                    requirementEditors,
 	"POST /projects/:key/requirements":                       requirementEditors,
@@ -155,6 +189,81 @@ var routeAccess = map[string]callers{
 	"DELETE /api/v1/projects/:key/members/:user_id":          managers,
 	"GET /api/v1/projects/:key/phases":                       projectReader,
 	"GET /api/v1/projects/:key/activity":                     projectReader,
+
+	// The dashboard, the portfolio and the budget.
+	"GET /portfolio":                            anySignedIn,
+	"GET /projects/:key/dashboard":              projectReader,
+	"GET /projects/:key/dashboard.xlsx":         projectReader,
+	"GET /projects/:key/reviews/latest.xlsx":    projectReader,
+	"GET /projects/:key/budget":                 projectReader,
+	"GET /projects/:key/budget/export.xlsx":     projectReader,
+	"GET /projects/:key/budget/import":          managers,
+	"POST /projects/:key/budget/import":         managers,
+	"POST /projects/:key/budget/lines":          managers,
+	"GET /projects/:key/budget/lines/:id/edit":  managers,
+	"POST /projects/:key/budget/lines/:id/edit": managers,
+	"POST /projects/:key/budget/entries":        managers,
+	"GET /api/v1/portfolio":                     anySignedIn,
+	"GET /api/v1/projects/:key/dashboard":       projectReader,
+	"GET /api/v1/projects/:key/budget":          projectReader,
+	"POST /api/v1/projects/:key/budget":         managers,
+	"GET /api/v1/projects/:key/export":          exporters,
+
+	// Pitfalls and health.
+	"GET /projects/:key/health":                projectReader,
+	"POST /projects/:key/health/thresholds":    assessors,
+	"GET /projects/:key/pitfalls":              projectReader,
+	"POST /projects/:key/pitfalls/:code":       assessors,
+	"GET /api/v1/projects/:key/pitfalls":       projectReader,
+	"PUT /api/v1/projects/:key/pitfalls/:code": assessors,
+	"GET /api/v1/projects/:key/health":         projectReader,
+
+	// The plan: milestones, deliverables and gate reviews.
+	"GET /projects/:key/plan":                                   projectReader,
+	"GET /projects/:key/milestones/new":                         planners,
+	"POST /projects/:key/milestones":                            planners,
+	"GET /projects/:key/milestones/:id":                         projectReader,
+	"GET /projects/:key/milestones/:id/edit":                    planners,
+	"POST /projects/:key/milestones/:id/edit":                   planners,
+	"POST /projects/:key/milestones/:id/delete":                 planners,
+	"POST /projects/:key/milestones/:id/deliverables":           planners,
+	"POST /projects/:key/milestones/:id/deliverables/:did/tick": planners,
+	"POST /projects/:key/milestones/:id/reviews":                planners,
+	"GET /projects/:key/reviews/:id":                            projectReader,
+	"POST /projects/:key/reviews/:id/decision":                  deciders,
+	"POST /projects/:key/reviews/:id/actions/:aid":              planners,
+	"GET /api/v1/projects/:key/milestones":                      projectReader,
+	"POST /api/v1/projects/:key/milestones":                     planners,
+	"GET /api/v1/projects/:key/milestones/:id":                  projectReader,
+	"PATCH /api/v1/projects/:key/milestones/:id":                planners,
+	"DELETE /api/v1/projects/:key/milestones/:id":               planners,
+	"GET /api/v1/projects/:key/milestones/:id/reviews":          projectReader,
+	"POST /api/v1/projects/:key/milestones/:id/reviews":         planners,
+	"GET /api/v1/projects/:key/reviews/:id":                     projectReader,
+	"POST /api/v1/projects/:key/reviews/:id/decision":           deciders,
+
+	// Change requests: the seeded draft was requested by the project manager.
+	"GET /projects/:key/changes":                                   projectReader,
+	"GET /projects/:key/changes/new":                               changeDrafters,
+	"POST /projects/:key/changes":                                  changeDrafters,
+	"POST /projects/:key/changes/settings":                         managers,
+	"GET /projects/:key/changes/:number":                           projectReader,
+	"GET /projects/:key/changes/:number/edit":                      changeManagers,
+	"POST /projects/:key/changes/:number/edit":                     changeManagers,
+	"POST /projects/:key/changes/:number/operations":               changeManagers,
+	"POST /projects/:key/changes/:number/operations/:index/delete": changeManagers,
+	"POST /projects/:key/changes/:number/submit":                   changeManagers,
+	"POST /projects/:key/changes/:number/withdraw":                 changeManagers,
+	"POST /projects/:key/changes/:number/vote":                     changeVoters,
+	"POST /projects/:key/changes/:number/apply":                    managers,
+	"GET /api/v1/projects/:key/changes":                            projectReader,
+	"POST /api/v1/projects/:key/changes":                           changeDrafters,
+	"GET /api/v1/projects/:key/changes/:number":                    projectReader,
+	"PATCH /api/v1/projects/:key/changes/:number":                  changeManagers,
+	"POST /api/v1/projects/:key/changes/:number/submit":            changeManagers,
+	"POST /api/v1/projects/:key/changes/:number/withdraw":          changeManagers,
+	"POST /api/v1/projects/:key/changes/:number/vote":              changeVoters,
+	"POST /api/v1/projects/:key/changes/:number/apply":             managers,
 }
 
 // matrix is the shared fixture: one browser per caller, and per route a
@@ -220,11 +329,59 @@ func (m *matrix) newProject() string {
 	if _, err := goal.AddMeasurement(ctx, m.db, 0, p.ID, g.ID, goal.MeasurementInput{Value: &v, MeasuredOn: date.New(2026, 2, 1)}, goal.Manual, date.New(2026, 3, 1)); err != nil {
 		m.t.Fatal(err)
 	}
+	if _, err := risk.Create(ctx, m.db, 0, p.ID, risk.Input{Title: "Mock migration fails", Category: risk.DataMigration,
+		Probability: 3, Impact: 4, OwnerID: m.users[projectManager].ID}, date.New(2026, 3, 1)); err != nil {
+		m.t.Fatal(err)
+	}
 	if _, err := requirement.Create(ctx, m.db, 0, p.ID, requirement.Input{Title: "Lead capture", Tier: requirement.Must,
 		Kind: requirement.Feature, Approach: requirement.Configuration, OwnerID: &m.users[businessOwner].ID}); err != nil {
 		m.t.Fatal(err)
 	}
+	m.seedPlan(p.ID)
+	if _, err := budget.AddLine(ctx, m.db, 0, p.ID, budget.LineInput{Category: "Licences", Planned: 1000}); err != nil {
+		m.t.Fatal(err)
+	}
+	m.seedChange(p.ID)
 	return key
+}
+
+// seedChange drafts a change request, requested by the project manager,
+// with one operation.
+func (m *matrix) seedChange(projectID int64) {
+	m.t.Helper()
+	if _, err := change.Create(context.Background(), m.db, m.users[projectManager].ID, projectID, change.Input{
+		Title: "Lead capture becomes important", Reason: "Phase 1 is too full",
+		Operations: []change.Operation{{Op: change.OpSetTier, Number: 1, Tier: requirement.Important}}}); err != nil {
+		m.t.Fatal(err)
+	}
+}
+
+// seedPlan adds a gate milestone with one deliverable, a decided review with
+// one action item (owned by the project manager) and a pending review.
+func (m *matrix) seedPlan(projectID int64) {
+	m.t.Helper()
+	ctx := context.Background()
+	gate, err := milestone.Create(ctx, m.db, 0, projectID, milestone.Input{Name: "Solution design approved", IsGate: true,
+		PlannedOn: date.New(2026, 6, 1), Deliverables: []string{"Process map"}}, date.New(2026, 3, 1))
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	sc, pm := m.users[steering].ID, m.users[projectManager].ID
+	decided, err := milestone.Schedule(ctx, m.db, 0, projectID, gate.ID, milestone.ScheduleInput{ScheduledOn: date.New(2026, 5, 1), Invited: []int64{sc}})
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	now := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	build := func(ctx context.Context, tx bun.Tx, r *milestone.Review) (*milestone.Pack, error) {
+		return milestone.BuildPack(ctx, tx, r, now)
+	}
+	if _, err := milestone.Decide(ctx, m.db, sc, projectID, decided.ID, milestone.DecisionInput{Decision: milestone.NoGo, Attendees: []int64{sc},
+		Conditions: []milestone.ActionInput{{Text: "Rework the process map", OwnerID: &pm}}}, now, build); err != nil {
+		m.t.Fatal(err)
+	}
+	if _, err := milestone.Schedule(ctx, m.db, 0, projectID, gate.ID, milestone.ScheduleInput{ScheduledOn: date.New(2026, 6, 1), Invited: []int64{sc}}); err != nil {
+		m.t.Fatal(err)
+	}
 }
 
 // itemID returns the newest item of a table in the project (measurements
@@ -258,6 +415,9 @@ func (m *matrix) fill(path, key string) string {
 		case ":number":
 			// The project's newest numbered item of the kind the path names.
 			table := strings.Split(strings.TrimPrefix(strings.SplitN(path, ":key/", 2)[1], "/"), "/")[0]
+			if table == "changes" {
+				table = "change_requests"
+			}
 			var n int
 			err := m.db.NewSelect().TableExpr(table+" AS x").Column("x.number").Join("JOIN projects AS p ON p.id = x.project_id").
 				Where("p.key = ?", key).OrderExpr("x.id DESC").Limit(1).Scan(context.Background(), &n)
@@ -265,10 +425,27 @@ func (m *matrix) fill(path, key string) string {
 				m.t.Fatalf("%s of %s: %v", table, key, err)
 			}
 			parts[i] = fmt.Sprint(n)
+		case ":code":
+			parts[i] = "P01"
 		case ":mid":
 			parts[i] = fmt.Sprint(m.itemID("measurements", key))
+		case ":index":
+			parts[i] = "0" // the seeded change request's one operation
 		case ":user_id":
 			parts[i] = fmt.Sprint(m.target.ID)
+		case ":did", ":aid":
+			// The project's deliverable, or the decided review's action item.
+			q := m.db.NewSelect().TableExpr("deliverables AS x").Join("JOIN milestones AS ms ON ms.id = x.milestone_id").
+				Join("JOIN projects AS p ON p.id = ms.project_id")
+			if part == ":aid" {
+				q = m.db.NewSelect().TableExpr("review_actions AS x").Join("JOIN gate_reviews AS gr ON gr.id = x.review_id").
+					Join("JOIN projects AS p ON p.id = gr.project_id")
+			}
+			var id int64
+			if err := q.Column("x.id").Where("p.key = ?", key).OrderExpr("x.id DESC").Limit(1).Scan(context.Background(), &id); err != nil {
+				m.t.Fatal(err)
+			}
+			parts[i] = fmt.Sprint(id)
 		case ":id":
 			switch {
 			case strings.Contains(path, "/phases/"):
@@ -281,6 +458,19 @@ func (m *matrix) fill(path, key string) string {
 				parts[i] = fmt.Sprint(id)
 			case strings.Contains(path, "/goals/"):
 				parts[i] = fmt.Sprint(m.itemID("goals", key))
+			case strings.Contains(path, "/budget/lines/"):
+				parts[i] = fmt.Sprint(m.itemID("budget_lines", key))
+			case strings.Contains(path, "/milestones/"):
+				parts[i] = fmt.Sprint(m.itemID("milestones", key))
+			case strings.Contains(path, "/reviews/"):
+				// The pending review, or the decided one for its action items.
+				q := m.db.NewSelect().TableExpr("gate_reviews AS x").Column("x.id").Join("JOIN projects AS p ON p.id = x.project_id").
+					Where("p.key = ? AND (x.decision IS NULL) = ?", key, !strings.Contains(path, "/actions/")).OrderExpr("x.id DESC").Limit(1)
+				var id int64
+				if err := q.Scan(context.Background(), &id); err != nil {
+					m.t.Fatal(err)
+				}
+				parts[i] = fmt.Sprint(id)
 			case strings.HasPrefix(path, "/admin/users/"):
 				parts[i] = fmt.Sprint(m.victim.ID)
 			default:

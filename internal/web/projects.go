@@ -11,7 +11,9 @@ import (
 	"rollout/internal/account"
 	"rollout/internal/apperr"
 	"rollout/internal/audit"
+	"rollout/internal/milestone"
 	"rollout/internal/project"
+	"rollout/internal/risk"
 )
 
 // bindForm reads a submitted form (or JSON body) into v. A value of the wrong
@@ -100,6 +102,8 @@ type projectFormView struct {
 	Phases      []project.Phase
 	Roles       []project.Role
 	Departments []project.Department
+	// StarterRisks are the CRM template's starter risks, offered on creation.
+	StarterRisks []starterOption
 }
 
 func (s *Server) handleProjectNew(c *fiber.Ctx) error {
@@ -109,7 +113,8 @@ func (s *Server) handleProjectNew(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return s.renderProjectForm(c, fiber.StatusOK, project.Input{Template: "crm", Department: project.DeptOther}, form{}, nil, nil)
+	return s.renderProjectForm(c, fiber.StatusOK, project.Input{Template: "crm", Department: project.DeptOther,
+		StarterRisks: risk.StarterCodes()}, form{}, nil, nil)
 }
 
 func (s *Server) renderProjectForm(c *fiber.Ctx, status int, in project.Input, f form, p *project.Project, phases []project.Phase) error {
@@ -120,7 +125,7 @@ func (s *Server) renderProjectForm(c *fiber.Ctx, status int, in project.Input, f
 		title, name = tr.T("project.edit"), "projects/edit"
 	}
 	return s.render(c, status, name, title, projectFormView{In: in, Form: f, Project: p, Phases: phases,
-		Roles: project.Roles, Departments: project.Departments})
+		Roles: project.Roles, Departments: project.Departments, StarterRisks: starterOptions(c, in.StarterRisks)})
 }
 
 func (s *Server) handleProjectCreate(c *fiber.Ctx) error {
@@ -135,7 +140,7 @@ func (s *Server) handleProjectCreate(c *fiber.Ctx) error {
 	if err := bindForm(c, &in); err != nil {
 		return err
 	}
-	p, err := project.Create(c.UserContext(), s.db, u.ID, in, lang(c))
+	p, err := project.Create(c.UserContext(), s.db, u.ID, in, lang(c), s.templateExtensions(in)...)
 	if err != nil {
 		f, err := s.formErrors(c, err)
 		if err != nil {
@@ -144,6 +149,16 @@ func (s *Server) handleProjectCreate(c *fiber.Ctx) error {
 		return s.renderProjectForm(c, fiber.StatusUnprocessableEntity, in, f, nil, nil)
 	}
 	return s.redirectWith(c, projectPath(p, ""), "success", "flash.project_created")
+}
+
+// templateExtensions are what a new project gets beyond its phases: the CRM
+// template's default milestones, then the starter risks chosen.
+func (s *Server) templateExtensions(in project.Input) []project.Extension {
+	var ext []project.Extension
+	if in.Template == "" || in.Template == "crm" {
+		ext = append(ext, milestone.TemplateMilestones(s.today()))
+	}
+	return append(ext, starterRisks(in)...)
 }
 
 // projectPage is what every page inside a project shows in its header.
@@ -163,10 +178,11 @@ type projectView struct {
 	projectPage
 	Phases  []project.Phase
 	Members []project.Member
+	Health  *healthCard
 }
 
 func (s *Server) handleProject(c *fiber.Ctx) error {
-	p, _ := currentProject(c)
+	p, acc := currentProject(c)
 	ctx := c.UserContext()
 	phases, err := project.Phases(ctx, s.db, p.ID)
 	if err != nil {
@@ -176,8 +192,12 @@ func (s *Server) handleProject(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	health, err := s.healthCard(c, p, acc)
+	if err != nil {
+		return err
+	}
 	return s.render(c, fiber.StatusOK, "projects/show", p.Name,
-		projectView{projectPage: newProjectPage(c, "overview"), Phases: phases, Members: members})
+		projectView{projectPage: newProjectPage(c, "overview"), Phases: phases, Members: members, Health: health})
 }
 
 func (s *Server) handleProjectEdit(c *fiber.Ctx) error {
@@ -437,7 +457,8 @@ type projectActivityView struct {
 const activityPage = 50
 
 // projectEntities are the kinds of item the activity filter offers.
-var projectEntities = []string{"project", "phase", "member"}
+var projectEntities = []string{"project", "phase", "member", "goal", "measurement", "requirement", "risk", "risk_review",
+	"milestone", "deliverable", "gate_review", "review_action", "change_request", "change_vote", "pitfall", "budget_line", "spend", "setting"}
 
 func (s *Server) handleActivity(c *fiber.Ctx) error {
 	p, _ := currentProject(c)

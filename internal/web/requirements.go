@@ -1,14 +1,764 @@
 package web
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
 
-// Stubs, replaced by the backlog pages.
-func (s *Server) handleRequirements(c *fiber.Ctx) error      { return fiber.ErrNotImplemented }
-func (s *Server) handleRequirementNew(c *fiber.Ctx) error    { return fiber.ErrNotImplemented }
-func (s *Server) handleRequirementCreate(c *fiber.Ctx) error { return fiber.ErrNotImplemented }
-func (s *Server) handleRequirementBulk(c *fiber.Ctx) error   { return fiber.ErrNotImplemented }
-func (s *Server) handleRequirement(c *fiber.Ctx) error       { return fiber.ErrNotImplemented }
-func (s *Server) handleRequirementEdit(c *fiber.Ctx) error   { return fiber.ErrNotImplemented }
-func (s *Server) handleRequirementUpdate(c *fiber.Ctx) error { return fiber.ErrNotImplemented }
-func (s *Server) handleRequirementMove(c *fiber.Ctx) error   { return fiber.ErrNotImplemented }
-func (s *Server) handleRequirementDelete(c *fiber.Ctx) error { return fiber.ErrNotImplemented }
+	"github.com/gofiber/fiber/v2"
+
+	"rollout/internal/apperr"
+	"rollout/internal/audit"
+	"rollout/internal/goal"
+	"rollout/internal/i18n"
+	"rollout/internal/project"
+	"rollout/internal/requirement"
+)
+
+// The backlog pages: the ranked list (grouped by tier or phase, filtered,
+// paged, ranked by drag and drop or by buttons, bulk-changed), the weekly
+// churn and the phase summary, and one requirement with its history.
+
+// backlogPageSize is how many requirements one page of the backlog shows.
+const backlogPageSize = 200
+
+// churnWeeks is how many weeks the churn chart covers.
+const churnWeeks = 26
+
+// backlogRow is one requirement in a group, with its neighbours as shown, so
+// the up and down buttons move it past the item the reader sees next to it.
+type backlogRow struct {
+	requirement.View
+	Prev, Next int // numbers of the neighbours in the group, 0 at its ends
+}
+
+// backlogGroup is one tier or one phase of the backlog.
+type backlogGroup struct {
+	ID    string // for the heading's anchor and the drag-and-drop list
+	Label string
+	Rows  []backlogRow
+}
+
+// summaryRow is one line of the phase summary.
+type summaryRow struct {
+	Label string
+	requirement.PhaseSummary
+}
+
+type backlogView struct {
+	projectPage
+	Groups     []backlogGroup
+	Filter     requirement.Filter
+	Group      string // "tier" or "phase"
+	Filtered   bool
+	Total      int // matching the filter, on every page
+	Shown      int
+	FirstPage  string // link to the first page, "" on it
+	NextPage   string // link to the next page, "" on the last
+	Here       string // this page's address, where moves and bulk changes return
+	TierView   string // this page grouped by tier, and by phase
+	PhaseView  string
+	Notice     string
+	CanManage  bool // create, bulk-change, delete
+	CanRank    bool // drag handles and move buttons
+	Selected   map[int]bool
+	Bulk       url.Values // the bulk bar's last input, after an error
+	Phases     []project.Phase
+	Members    []project.Member
+	Goals      []goal.View
+	Tiers      []requirement.Tier
+	Kinds      []requirement.Kind
+	Approaches []requirement.Approach
+	Statuses   []requirement.Status
+	Churn      []requirement.Week
+	ChurnChart template.HTML
+	ChurnTotal requirement.Week
+	Summary    []summaryRow
+	SummaryAll requirement.PhaseSummary
+}
+
+func (s *Server) handleRequirements(c *fiber.Ctx) error {
+	f := requirementFilter(c)
+	v := backlogView{Group: c.Query("group")}
+	if n, err := strconv.Atoi(c.Query("changed")); err == nil && n >= 0 {
+		v.Notice = s.translator(c).T("requirements.bulk_done", "Count", n)
+	}
+	return s.renderBacklog(c, fiber.StatusOK, f, v)
+}
+
+// renderBacklog shows the backlog page; after a refused move or bulk change
+// it comes with the form's errors.
+func (s *Server) renderBacklog(c *fiber.Ctx, status int, f requirement.Filter, v backlogView) error {
+	ctx := c.UserContext()
+	pp := newProjectPage(c, "backlog")
+	pp.Form = v.Form
+	p := pp.Project
+	tr := s.translator(c)
+	v.projectPage = pp
+	if v.Group != "phase" {
+		v.Group = "tier"
+	}
+	f.Limit = backlogPageSize
+	f.Number = 0
+	if f.Phase != "" && f.Phase != "none" {
+		if _, err := strconv.ParseInt(f.Phase, 10, 64); err != nil {
+			f.Phase = ""
+		}
+	}
+	v.Filter = f
+	v.Filtered = f.Tier != "" || f.Phase != "" || f.Status != "" || f.Kind != "" || f.Approach != "" ||
+		f.OwnerID != 0 || f.GoalID != 0 || strings.TrimSpace(f.Text) != ""
+	v.CanManage = pp.Access.Can(project.ManageRequirements) && !p.Archived
+	v.CanRank = v.CanManage
+
+	items, next, err := requirement.List(ctx, s.db, p.ID, f)
+	if err != nil {
+		return err
+	}
+	if v.Total, err = requirement.Count(ctx, s.db, p.ID, f); err != nil {
+		return err
+	}
+	if v.Phases, err = project.Phases(ctx, s.db, p.ID); err != nil {
+		return err
+	}
+	if v.Members, err = project.Members(ctx, s.db, p.ID); err != nil {
+		return err
+	}
+	if v.Goals, err = goal.List(ctx, s.db, p.ID, s.today()); err != nil {
+		return err
+	}
+	v.Shown = len(items)
+	v.Groups = groupBacklog(tr, items, v.Group, v.Phases)
+	base := projectPath(p, "/requirements")
+	v.Here = base + backlogQuery(f, v.Group, f.After)
+	v.TierView, v.PhaseView = base+backlogQuery(f, "tier", 0), base+backlogQuery(f, "phase", 0)
+	if f.After != 0 {
+		v.FirstPage = base + backlogQuery(f, v.Group, 0)
+	}
+	if next != "" {
+		after, _ := strconv.ParseInt(next, 10, 64)
+		v.NextPage = base + backlogQuery(f, v.Group, after)
+	}
+	v.Tiers, v.Kinds, v.Approaches, v.Statuses = requirement.Tiers, requirement.Kinds, requirement.Approaches, requirement.Statuses
+
+	today := s.today()
+	if v.Churn, err = requirement.Churn(ctx, s.db, p.ID, today.AddDays(-7*(churnWeeks-1)), today); err != nil {
+		return err
+	}
+	v.ChurnTotal = requirement.Week{ByTier: map[requirement.Tier]requirement.Counts{}}
+	for _, w := range v.Churn {
+		addCounts(&v.ChurnTotal.Total, w.Total)
+		for t, n := range w.ByTier {
+			sum := v.ChurnTotal.ByTier[t]
+			addCounts(&sum, n)
+			v.ChurnTotal.ByTier[t] = sum
+		}
+	}
+	v.ChurnChart = churnChart(v.Churn, tr.T("backlog.churn_chart_title", "Weeks", churnWeeks),
+		[4]string{tr.T("backlog.churn_added"), tr.T("backlog.churn_removed"), tr.T("backlog.churn_tier_moves"), tr.T("backlog.churn_phase_moves")})
+
+	sums, err := requirement.Summaries(ctx, s.db, p.ID)
+	if err != nil {
+		return err
+	}
+	v.Summary, v.SummaryAll = phaseSummary(tr, sums, v.Phases)
+
+	return s.render(c, status, "requirements/list", tr.T("requirements.title"), v, "backlog.js")
+}
+
+func addCounts(sum *requirement.Counts, c requirement.Counts) {
+	sum.Added += c.Added
+	sum.Removed += c.Removed
+	sum.TierMoves += c.TierMoves
+	sum.PhaseMoves += c.PhaseMoves
+}
+
+// backlogQuery is the query string of a backlog page: its filters, grouping
+// and page.
+func backlogQuery(f requirement.Filter, group string, after int64) string {
+	q := url.Values{}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if group == "phase" {
+		q.Set("group", group)
+	}
+	set("tier", string(f.Tier))
+	set("phase", f.Phase)
+	set("status", string(f.Status))
+	set("kind", string(f.Kind))
+	set("approach", string(f.Approach))
+	if f.OwnerID != 0 {
+		q.Set("owner", itoa64(f.OwnerID))
+	}
+	if f.GoalID != 0 {
+		q.Set("goal", itoa64(f.GoalID))
+	}
+	set("q", strings.TrimSpace(f.Text))
+	if after != 0 {
+		q.Set("cursor", itoa64(after))
+	}
+	if len(q) == 0 {
+		return ""
+	}
+	return "?" + q.Encode()
+}
+
+// groupBacklog splits a page of the backlog (in rank order) into tiers, or
+// into phases in phase order with the items not planned last. Empty groups
+// are left out.
+func groupBacklog(tr *i18n.Translator, items []requirement.View, by string, phases []project.Phase) []backlogGroup {
+	var groups []backlogGroup
+	index := map[string]int{}
+	add := func(id, label string) {
+		index[id] = len(groups)
+		groups = append(groups, backlogGroup{ID: id, Label: label})
+	}
+	key := func(r requirement.View) string { return "tier-" + string(r.Tier) }
+	if by == "phase" {
+		for _, ph := range phases {
+			add("phase-"+itoa64(ph.ID), ph.Name)
+		}
+		add("phase-none", tr.T("requirements.not_planned"))
+		key = func(r requirement.View) string {
+			if r.PhaseID == nil {
+				return "phase-none"
+			}
+			return "phase-" + itoa64(*r.PhaseID)
+		}
+	} else {
+		for _, t := range requirement.Tiers {
+			add("tier-"+string(t), tr.T("enum.tier."+string(t)))
+		}
+	}
+	for _, r := range items {
+		i, ok := index[key(r)]
+		if !ok {
+			continue // a phase deleted since the page was read
+		}
+		rows := groups[i].Rows
+		row := backlogRow{View: r}
+		if n := len(rows); n > 0 {
+			row.Prev = rows[n-1].Number
+			rows[n-1].Next = r.Number
+		}
+		groups[i].Rows = append(rows, row)
+	}
+	return slices.DeleteFunc(groups, func(g backlogGroup) bool { return len(g.Rows) == 0 })
+}
+
+// phaseSummary puts the per-phase figures in phase order, "not planned" last,
+// with a zero line for a phase that has no requirements, and their sum.
+func phaseSummary(tr *i18n.Translator, sums []requirement.PhaseSummary, phases []project.Phase) ([]summaryRow, requirement.PhaseSummary) {
+	var rows []summaryRow
+	var all requirement.PhaseSummary
+	find := func(id *int64) requirement.PhaseSummary {
+		for _, s := range sums {
+			if (id == nil && s.PhaseID == nil) || (id != nil && s.PhaseID != nil && *s.PhaseID == *id) {
+				return s
+			}
+		}
+		return requirement.PhaseSummary{PhaseID: id}
+	}
+	for _, ph := range phases {
+		rows = append(rows, summaryRow{Label: ph.Name, PhaseSummary: find(&ph.ID)})
+	}
+	if none := find(nil); none.Total > 0 || len(phases) == 0 {
+		rows = append(rows, summaryRow{Label: tr.T("requirements.not_planned"), PhaseSummary: none})
+	}
+	for _, r := range rows {
+		all.Total += r.Total
+		all.Must += r.Must
+		all.Important += r.Important
+		all.Optional += r.Optional
+		all.Custom += r.Custom
+		all.Integrations += r.Integrations
+		all.EstimateDays += r.EstimateDays
+		all.NoGoal += r.NoGoal
+	}
+	return rows, all
+}
+
+// backlogReturn is where a move or a bulk change sends the browser back to:
+// the backlog page it came from, with its filters, or the plain backlog.
+func backlogReturn(c *fiber.Ctx, p *project.Project) string {
+	back, base := c.FormValue("back"), projectPath(p, "/requirements")
+	if back == base || (strings.HasPrefix(back, base+"?") && localPath(back) == back) {
+		return back
+	}
+	return base
+}
+
+// formNumbers reads a repeated numeric form field (checkboxes).
+func formNumbers(c *fiber.Ctx, name string) ([]int, bool) {
+	var out []int
+	for _, raw := range c.Request().PostArgs().PeekMulti(name) {
+		n, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+		if err != nil || n <= 0 {
+			return nil, false
+		}
+		out = append(out, n)
+	}
+	return out, true
+}
+
+func (s *Server) handleRequirementBulk(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	ch := requirement.Change{Tier: requirement.Tier(c.FormValue("tier")), Status: requirement.Status(c.FormValue("status"))}
+	numbers, ok := formNumbers(c, "numbers")
+	if !ok {
+		return s.bulkRefused(c, apperr.InvalidField("numbers", "requirement.bulk_unknown"), nil)
+	}
+	if len(numbers) == 0 {
+		return s.bulkRefused(c, apperr.InvalidField("numbers", "backlog.bulk_none_selected"), nil)
+	}
+	ch.Numbers = numbers
+	switch phase := c.FormValue("phase"); phase {
+	case "":
+	case "none":
+		ch.SetPhase = true
+	default:
+		id, err := strconv.ParseInt(phase, 10, 64)
+		if err != nil || id <= 0 {
+			return s.bulkRefused(c, apperr.InvalidField("phase_id", "requirement.no_such_phase"), numbers)
+		}
+		ch.SetPhase, ch.PhaseID = true, &id
+	}
+	n, err := requirement.Bulk(c.UserContext(), s.db, mustUser(c).ID, p.ID, ch)
+	if err != nil {
+		return s.bulkRefused(c, err, numbers)
+	}
+	to, _ := url.Parse(backlogReturn(c, p))
+	q := to.Query()
+	q.Set("changed", strconv.Itoa(n))
+	to.RawQuery = q.Encode()
+	return c.Redirect(to.String(), fiber.StatusSeeOther)
+}
+
+// bulkRefused shows the backlog again with the reason, the selection kept.
+func (s *Server) bulkRefused(c *fiber.Ctx, err error, numbers []int) error {
+	f, ferr := s.formErrors(c, err)
+	if ferr != nil {
+		return ferr
+	}
+	v := backlogView{Selected: map[int]bool{}, Bulk: url.Values{}}
+	v.Form = f
+	for _, n := range numbers {
+		v.Selected[n] = true
+	}
+	for _, k := range []string{"tier", "phase", "status"} {
+		v.Bulk.Set(k, c.FormValue(k))
+	}
+	return s.renderBacklog(c, formStatus(err), requirement.Filter{}, v)
+}
+
+// handleRequirementMove is the keyboard and no-script way to rank: the
+// buttons of a row send direction=up|down|top|bottom, and with up and down
+// the neighbour the reader saw (prev, next), so the item moves past exactly
+// that one. Without a neighbour, up and down step through the whole backlog.
+func (s *Server) handleRequirementMove(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	r, err := s.requirementParam(c)
+	if err != nil {
+		return err
+	}
+	ctx, actor := c.UserContext(), mustUser(c).ID
+	neighbour := func(name string) int {
+		n, _ := strconv.Atoi(c.FormValue(name))
+		return max(n, 0)
+	}
+	switch c.FormValue("direction") {
+	case "top":
+		err = requirement.Move(ctx, s.db, actor, p.ID, r.Number, requirement.Target{Top: true})
+	case "bottom":
+		err = requirement.Move(ctx, s.db, actor, p.ID, r.Number, requirement.Target{Bottom: true})
+	case "up":
+		if prev := neighbour("prev"); prev != 0 {
+			err = requirement.Move(ctx, s.db, actor, p.ID, r.Number, requirement.Target{Before: prev})
+		} else {
+			err = requirement.Step(ctx, s.db, actor, p.ID, r.Number, -1)
+		}
+	case "down":
+		if next := neighbour("next"); next != 0 {
+			err = requirement.Move(ctx, s.db, actor, p.ID, r.Number, requirement.Target{After: next})
+		} else {
+			err = requirement.Step(ctx, s.db, actor, p.ID, r.Number, 1)
+		}
+	default:
+		err = requirement.Move(ctx, s.db, actor, p.ID, r.Number, requirement.Target{Before: neighbour("before"), After: neighbour("after")})
+	}
+	if err != nil {
+		f, ferr := s.formErrors(c, err)
+		if ferr != nil {
+			return ferr
+		}
+		return s.renderBacklog(c, formStatus(err), requirement.Filter{}, backlogView{projectPage: projectPage{Form: f}})
+	}
+	return c.Redirect(backlogReturn(c, p)+"#req-"+strconv.Itoa(r.Number), fiber.StatusSeeOther)
+}
+
+// One requirement.
+
+type goalOption struct {
+	ID      int64
+	Title   string
+	Checked bool
+}
+
+type requirementFormView struct {
+	projectPage
+	In         requirement.Input
+	Criteria   string // the acceptance criteria, one a line
+	Estimate   string // as typed
+	Req        *requirement.Requirement
+	Key        string
+	CanDelete  bool
+	Phases     []project.Phase
+	Members    []project.Member
+	Goals      []goalOption
+	Tiers      []requirement.Tier
+	Kinds      []requirement.Kind
+	Approaches []requirement.Approach
+	Statuses   []requirement.Status
+}
+
+func (s *Server) renderRequirementForm(c *fiber.Ctx, status int, in requirement.Input, estimate string, r *requirement.Requirement, f form) error {
+	ctx := c.UserContext()
+	pp := newProjectPage(c, "backlog")
+	pp.Form = f
+	p := pp.Project
+	v := requirementFormView{projectPage: pp, In: in, Criteria: strings.Join(in.AcceptanceCriteria, "\n"), Estimate: estimate, Req: r,
+		Tiers: requirement.Tiers, Kinds: requirement.Kinds, Approaches: requirement.Approaches, Statuses: requirement.Statuses}
+	var err error
+	if v.Phases, err = project.Phases(ctx, s.db, p.ID); err != nil {
+		return err
+	}
+	if v.Members, err = project.Members(ctx, s.db, p.ID); err != nil {
+		return err
+	}
+	gs, err := goal.List(ctx, s.db, p.ID, s.today())
+	if err != nil {
+		return err
+	}
+	for _, g := range gs {
+		v.Goals = append(v.Goals, goalOption{ID: g.ID, Title: g.Title, Checked: slices.Contains(in.GoalIDs, g.ID)})
+	}
+	tr := s.translator(c)
+	title := tr.T("requirement.new")
+	if r != nil {
+		v.Key = p.Key + "-" + strconv.Itoa(r.Number)
+		v.CanDelete = pp.Access.Can(project.ManageRequirements) && !p.Archived
+		title = tr.T("requirement.edit_title", "Key", v.Key)
+	}
+	return s.render(c, status, "requirements/form", title, v)
+}
+
+// requirementInput reads the form. Acceptance criteria come one a line; the
+// estimate and the references are parsed here so that a typo is reported on
+// its field instead of failing the whole form.
+func requirementInput(c *fiber.Ctx) (requirement.Input, string, map[string]apperr.Message) {
+	bad := map[string]apperr.Message{}
+	in := requirement.Input{
+		Title:     c.FormValue("title"),
+		UserStory: c.FormValue("user_story"),
+		Tier:      requirement.Tier(c.FormValue("tier")),
+		Kind:      requirement.Kind(c.FormValue("kind")),
+		Approach:  requirement.Approach(c.FormValue("approach")),
+		Status:    requirement.Status(c.FormValue("status")),
+	}
+	for _, line := range strings.Split(strings.ReplaceAll(c.FormValue("acceptance_criteria"), "\r\n", "\n"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			in.AcceptanceCriteria = append(in.AcceptanceCriteria, line)
+		}
+	}
+	id := func(field, msg string) *int64 {
+		raw := strings.TrimSpace(c.FormValue(field))
+		if raw == "" || raw == "0" {
+			return nil
+		}
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || n <= 0 {
+			bad[field] = apperr.Msg(msg)
+			return nil
+		}
+		return &n
+	}
+	in.PhaseID = id("phase_id", "requirement.no_such_phase")
+	in.OwnerID = id("owner_id", "requirement.owner_not_member")
+	estimate := strings.TrimSpace(c.FormValue("estimate_days"))
+	if estimate != "" {
+		d, err := strconv.ParseFloat(strings.ReplaceAll(estimate, ",", "."), 64)
+		if err != nil {
+			bad["estimate_days"] = apperr.Msg("requirement.estimate_invalid")
+		} else {
+			in.EstimateDays = &d
+		}
+	}
+	for _, raw := range c.Request().PostArgs().PeekMulti("goal_ids") {
+		g, err := strconv.ParseInt(string(raw), 10, 64)
+		if err != nil {
+			bad["goal_ids"] = apperr.Msg("requirement.no_such_goal")
+			continue
+		}
+		in.GoalIDs = append(in.GoalIDs, g)
+	}
+	in.Version, _ = strconv.Atoi(c.FormValue("version"))
+	return in, estimate, bad
+}
+
+func (s *Server) handleRequirementNew(c *fiber.Ctx) error {
+	in := requirement.Input{Tier: requirement.Important, Kind: requirement.Feature, Approach: requirement.Configuration,
+		Status: requirement.Proposed, OwnerID: &mustUser(c).ID}
+	if t := requirement.Tier(c.Query("tier")); slices.Contains(requirement.Tiers, t) {
+		in.Tier = t
+	}
+	return s.renderRequirementForm(c, fiber.StatusOK, in, "", nil, form{})
+}
+
+func (s *Server) handleRequirementCreate(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	in, estimate, bad := requirementInput(c)
+	var err error
+	var r *requirement.Requirement
+	if len(bad) > 0 {
+		err = apperr.Invalid(bad)
+	} else {
+		r, err = requirement.Create(c.UserContext(), s.db, mustUser(c).ID, p.ID, in)
+	}
+	if err != nil {
+		f, ferr := s.formErrors(c, err)
+		if ferr != nil {
+			return ferr
+		}
+		return s.renderRequirementForm(c, formStatus(err), in, estimate, nil, f)
+	}
+	return s.redirectWith(c, projectPath(p, "/requirements/"+strconv.Itoa(r.Number)), "success", "flash.requirement_created")
+}
+
+// editableRequirement loads :number for an edit route, which any member
+// passes: only its editors (by role, or its owner) may go on.
+func (s *Server) editableRequirement(c *fiber.Ctx) (*requirement.Requirement, error) {
+	r, err := s.requirementParam(c)
+	if err != nil {
+		return nil, err
+	}
+	if !canEditRequirement(c, r) {
+		return nil, apperr.Forbidden()
+	}
+	return r, nil
+}
+
+func (s *Server) handleRequirementEdit(c *fiber.Ctx) error {
+	r, err := s.editableRequirement(c)
+	if err != nil {
+		return err
+	}
+	estimate := ""
+	if r.EstimateDays != nil {
+		estimate = fmtNum(*r.EstimateDays)
+	}
+	return s.renderRequirementForm(c, fiber.StatusOK, requirement.InputOf(r), estimate, r, form{})
+}
+
+func (s *Server) handleRequirementUpdate(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	r, err := s.editableRequirement(c)
+	if err != nil {
+		return err
+	}
+	in, estimate, bad := requirementInput(c)
+	if len(bad) > 0 {
+		err = apperr.Invalid(bad)
+	} else {
+		_, err = requirement.Update(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number, in)
+	}
+	if err != nil {
+		f, ferr := s.formErrors(c, err)
+		if ferr != nil {
+			return ferr
+		}
+		return s.renderRequirementForm(c, formStatus(err), in, estimate, r, f)
+	}
+	return s.redirectWith(c, projectPath(p, "/requirements/"+strconv.Itoa(r.Number)), "success", "flash.saved")
+}
+
+func (s *Server) handleRequirementDelete(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	r, err := s.requirementParam(c)
+	if err != nil {
+		return err
+	}
+	if err := requirement.Delete(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number); err != nil {
+		return err
+	}
+	return s.redirectWith(c, projectPath(p, "/requirements"), "success", "flash.requirement_deleted")
+}
+
+// historyEntry is one change of a requirement as its page tells it.
+type historyEntry struct {
+	At      time.Time
+	Actor   string
+	Action  string
+	Ref     string
+	Changes []historyChange
+}
+
+// historyChange is one field's value before and after, in words.
+type historyChange struct {
+	Field, Before, After string
+}
+
+type requirementView struct {
+	projectPage
+	Req       requirement.View
+	Goals     []goal.View
+	History   []historyEntry
+	CanEdit   bool
+	CanManage bool
+}
+
+func (s *Server) handleRequirement(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	pp := newProjectPage(c, "backlog")
+	p := pp.Project
+	r, err := s.requirementParam(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.requirementJSON(c, r.Number)
+	if err != nil {
+		return err
+	}
+	gs, err := goal.List(ctx, s.db, p.ID, s.today())
+	if err != nil {
+		return err
+	}
+	phases, err := project.Phases(ctx, s.db, p.ID)
+	if err != nil {
+		return err
+	}
+	members, err := project.Members(ctx, s.db, p.ID)
+	if err != nil {
+		return err
+	}
+	entries, err := audit.List(ctx, s.db, audit.Filter{ProjectID: p.ID, Entity: "requirement", EntityID: itoa64(r.ID), Limit: 500})
+	if err != nil {
+		return err
+	}
+	served := slices.DeleteFunc(slices.Clone(gs), func(g goal.View) bool { return !slices.Contains(r.GoalIDs, g.ID) })
+	names := historyNames{tr: s.translator(c), phases: map[int64]string{}, people: map[int64]string{}, goals: map[int64]string{}}
+	for _, ph := range phases {
+		names.phases[ph.ID] = ph.Name
+	}
+	for _, m := range members {
+		names.people[m.UserID] = m.Name
+	}
+	for _, g := range gs {
+		names.goals[g.ID] = g.Title
+	}
+	history := make([]historyEntry, len(entries))
+	for i, e := range entries {
+		history[i] = names.entry(e)
+	}
+	writable := !p.Archived
+	return s.render(c, fiber.StatusOK, "requirements/show", v.Key+" "+v.Title, requirementView{projectPage: pp, Req: v,
+		Goals: served, History: history, CanEdit: writable && canEditRequirement(c, r),
+		CanManage: writable && pp.Access.Can(project.ManageRequirements)})
+}
+
+// historyFields are the fields a requirement's history shows, in this order.
+var historyFields = []string{"title", "user_story", "acceptance_criteria", "tier", "phase_id", "kind", "approach",
+	"owner_id", "status", "estimate_days", "goal_ids"}
+
+// historyNames turns the stored values of the audit trail into words: codes
+// into the reader's language, ids into names.
+type historyNames struct {
+	tr                    *i18n.Translator
+	phases, people, goals map[int64]string
+}
+
+func (h historyNames) entry(e audit.Entry) historyEntry {
+	out := historyEntry{At: e.At, Actor: e.ActorName, Action: e.Action, Ref: e.Ref}
+	if out.Actor == "" {
+		out.Actor = h.tr.T("activity.system")
+	}
+	if e.Action == "move" {
+		return out // a rank is a number only the order means anything by
+	}
+	before, after := map[string]any{}, map[string]any{}
+	_ = json.Unmarshal(e.Before, &before)
+	_ = json.Unmarshal(e.After, &after)
+	for _, field := range historyFields {
+		b, inB := before[field]
+		a, inA := after[field]
+		if !inB && !inA {
+			continue
+		}
+		if e.Action != audit.Update && isEmpty(b) && isEmpty(a) {
+			continue // creation and deletion list only what the item had
+		}
+		out.Changes = append(out.Changes, historyChange{Field: h.tr.T("requirement.field." + field),
+			Before: h.value(field, b), After: h.value(field, a)})
+	}
+	return out
+}
+
+func isEmpty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case []any:
+		return len(x) == 0
+	}
+	return false
+}
+
+func (h historyNames) value(field string, v any) string {
+	if isEmpty(v) {
+		return ""
+	}
+	name := func(m map[int64]string, x any) string {
+		f, ok := x.(float64)
+		if !ok {
+			return fmt.Sprint(x)
+		}
+		if n, ok := m[int64(f)]; ok {
+			return n
+		}
+		return "#" + fmtNum(f)
+	}
+	switch field {
+	case "tier", "kind", "approach", "status":
+		kind := map[string]string{"tier": "tier", "kind": "requirement_kind", "approach": "approach", "status": "requirement_status"}[field]
+		return h.tr.T("enum." + kind + "." + fmt.Sprint(v))
+	case "phase_id":
+		return name(h.phases, v)
+	case "owner_id":
+		return name(h.people, v)
+	case "estimate_days":
+		if f, ok := v.(float64); ok {
+			return fmtNum(f)
+		}
+	case "goal_ids", "acceptance_criteria":
+		list, _ := v.([]any)
+		parts := make([]string, len(list))
+		for i, x := range list {
+			if field == "goal_ids" {
+				parts[i] = name(h.goals, x)
+			} else {
+				parts[i] = fmt.Sprint(x)
+			}
+		}
+		return strings.Join(parts, "; ")
+	}
+	return fmt.Sprint(v)
+}

@@ -50,6 +50,7 @@ const (
 	get   = fiber.MethodGet
 	post  = fiber.MethodPost
 	patch = fiber.MethodPatch
+	put   = fiber.MethodPut
 	del   = fiber.MethodDelete
 )
 
@@ -104,6 +105,20 @@ func (s *Server) routes() []route {
 		{post, "/projects/:key/members/:user_id/remove", in(project.ManageMembers), s.handleMemberRemove},
 		{get, "/projects/:key/activity", in(project.ViewProject), s.handleActivity},
 
+		// The dashboard, the portfolio and the budget.
+		{get, "/portfolio", signedIn, s.handlePortfolio},
+		{get, "/projects/:key/dashboard", in(project.ViewProject), s.handleDashboard},
+		{get, "/projects/:key/dashboard.xlsx", in(project.ViewProject), s.handleDashboardExport},
+		{get, "/projects/:key/budget", in(project.ViewProject), s.handleBudget},
+		{get, "/projects/:key/budget/export.xlsx", in(project.ViewProject), s.handleBudgetExport},
+		{get, "/projects/:key/budget/import", in(project.ManageBudget), s.handleBudgetImportPage},
+		{post, "/projects/:key/budget/import", in(project.ManageBudget), s.handleBudgetImport},
+		{post, "/projects/:key/budget/lines", in(project.ManageBudget), s.handleBudgetLineCreate},
+		{get, "/projects/:key/budget/lines/:id/edit", in(project.ManageBudget), s.handleBudgetLineEdit},
+		{post, "/projects/:key/budget/lines/:id/edit", in(project.ManageBudget), s.handleBudgetLineUpdate},
+		{post, "/projects/:key/budget/entries", in(project.ManageBudget), s.handleSpendCreate},
+		{get, "/projects/:key/export", in(project.ExportProject), s.handleProjectExport},
+
 		// Goals and measurements.
 		{get, "/projects/:key/goals", in(project.ViewProject), s.handleGoals},
 		{get, "/projects/:key/goals/new", in(project.ManageGoals), s.handleGoalNew},
@@ -117,6 +132,19 @@ func (s *Server) routes() []route {
 		{post, "/projects/:key/goals/:id/delete", in(project.ManageGoals), s.handleGoalDelete},
 		{post, "/projects/:key/goals/:id/measurements", inOrOwner(project.RecordMeasurement), s.handleMeasurementCreate},
 		{post, "/projects/:key/goals/:id/measurements/:mid/delete", in(project.ManageGoals), s.handleMeasurementDelete},
+
+		// The risk register (fixed paths before /:number).
+		{get, "/projects/:key/risks", in(project.ViewProject), s.handleRisks},
+		{get, "/projects/:key/risks/new", in(project.ProposeRisk), s.handleRiskNew},
+		{post, "/projects/:key/risks", in(project.ProposeRisk), s.handleRiskCreate},
+		{get, "/projects/:key/risks/export.xlsx", in(project.ViewProject), s.handleRiskExport},
+		{get, "/projects/:key/risks/import", in(project.ManageRisks), s.handleRiskImportPage},
+		{post, "/projects/:key/risks/import", in(project.ManageRisks), s.handleRiskImport},
+		{get, "/projects/:key/risks/:number", in(project.ViewProject), s.handleRisk},
+		{get, "/projects/:key/risks/:number/edit", inOrOwner(project.ManageRisks), s.handleRiskEdit},
+		{post, "/projects/:key/risks/:number/edit", inOrOwner(project.ManageRisks), s.handleRiskUpdate},
+		{post, "/projects/:key/risks/:number/delete", in(project.ManageRisks), s.handleRiskDelete},
+		{post, "/projects/:key/risks/:number/reviews", inOrOwner(project.ManageRisks), s.handleRiskReviewCreate},
 
 		// The requirement backlog.
 		{get, "/projects/:key/requirements", in(project.ViewProject), s.handleRequirements},
@@ -133,6 +161,46 @@ func (s *Server) routes() []route {
 		{post, "/projects/:key/requirements/:number/move", in(project.ManageRequirements), s.handleRequirementMove},
 		{post, "/projects/:key/requirements/:number/delete", in(project.ManageRequirements), s.handleRequirementDelete},
 
+		// The plan: milestones, deliverables and gate reviews.
+		{get, "/projects/:key/plan", in(project.ViewProject), s.handlePlan},
+		{get, "/projects/:key/milestones/new", in(project.ManageMilestones), s.handleMilestoneNew},
+		{post, "/projects/:key/milestones", in(project.ManageMilestones), s.handleMilestoneCreate},
+		{get, "/projects/:key/milestones/:id", in(project.ViewProject), s.handleMilestone},
+		{get, "/projects/:key/milestones/:id/edit", in(project.ManageMilestones), s.handleMilestoneEdit},
+		{post, "/projects/:key/milestones/:id/edit", in(project.ManageMilestones), s.handleMilestoneUpdate},
+		{post, "/projects/:key/milestones/:id/delete", in(project.ManageMilestones), s.handleMilestoneDelete},
+		{post, "/projects/:key/milestones/:id/deliverables", in(project.ManageMilestones), s.handleDeliverableAdd},
+		{post, "/projects/:key/milestones/:id/deliverables/:did/tick", inOrOwner(project.ManageMilestones), s.handleDeliverableTick},
+		{post, "/projects/:key/milestones/:id/reviews", in(project.ManageMilestones), s.handleReviewSchedule},
+		{get, "/projects/:key/reviews/latest.xlsx", in(project.ViewProject), s.handleReviewPackExport},
+		{get, "/projects/:key/reviews/:id", in(project.ViewProject), s.handleReview},
+		{post, "/projects/:key/reviews/:id/decision", in(project.RecordDecision), s.handleReviewDecide},
+		{post, "/projects/:key/reviews/:id/actions/:aid", inOrOwner(project.ManageMilestones), s.handleActionStatus},
+
+		// Change requests (fixed paths before /:number). Submitting, editing a
+		// draft and withdrawing are for project managers and the requester:
+		// the guard lets members through, the handler checks who asked.
+		{get, "/projects/:key/changes", in(project.ViewProject), s.handleChanges},
+		{get, "/projects/:key/changes/new", in(project.DraftChange), s.handleChangeNew},
+		{post, "/projects/:key/changes", in(project.DraftChange), s.handleChangeCreate},
+		{post, "/projects/:key/changes/settings", in(project.ManageChanges), s.handleChangeSettings},
+		{get, "/projects/:key/changes/:number", in(project.ViewProject), s.handleChange},
+		{get, "/projects/:key/changes/:number/edit", inOrOwner(project.ManageChanges), s.handleChangeEdit},
+		{post, "/projects/:key/changes/:number/edit", inOrOwner(project.ManageChanges), s.handleChangeUpdate},
+		{post, "/projects/:key/changes/:number/operations", inOrOwner(project.ManageChanges), s.handleChangeOperationAdd},
+		{post, "/projects/:key/changes/:number/operations/:index/delete", inOrOwner(project.ManageChanges), s.handleChangeOperationDelete},
+		{post, "/projects/:key/changes/:number/submit", inOrOwner(project.ManageChanges), s.handleChangeSubmit},
+		{post, "/projects/:key/changes/:number/withdraw", inOrOwner(project.ManageChanges), s.handleChangeWithdraw},
+		{post, "/projects/:key/changes/:number/vote", in(project.VoteChange), s.handleChangeVote},
+		{post, "/projects/:key/changes/:number/apply", in(project.ApplyChange), s.handleChangeApply},
+
+		// Pitfalls and health: everyone reads; project managers and the
+		// steering committee assess and set the thresholds.
+		{get, "/projects/:key/health", in(project.ViewProject), s.handleHealth},
+		{post, "/projects/:key/health/thresholds", in(project.AssessPitfalls), s.handleThresholds},
+		{get, "/projects/:key/pitfalls", in(project.ViewProject), s.handlePitfalls},
+		{post, "/projects/:key/pitfalls/:code", in(project.AssessPitfalls), s.handlePitfallAssess},
+
 		// JSON API.
 		{get, "/api/v1/me", signedIn, s.apiMe},
 		{get, "/api/v1/projects", signedIn, s.apiProjects},
@@ -145,6 +213,11 @@ func (s *Server) routes() []route {
 		{del, "/api/v1/projects/:key/members/:user_id", in(project.ManageMembers), s.apiMemberRemove},
 		{get, "/api/v1/projects/:key/phases", in(project.ViewProject), s.apiPhases},
 		{get, "/api/v1/projects/:key/activity", in(project.ViewProject), s.apiActivity},
+		{get, "/api/v1/portfolio", signedIn, s.apiPortfolio},
+		{get, "/api/v1/projects/:key/dashboard", in(project.ViewProject), s.apiDashboard},
+		{get, "/api/v1/projects/:key/budget", in(project.ViewProject), s.apiBudget},
+		{post, "/api/v1/projects/:key/budget", in(project.ManageBudget), s.apiBudgetPost},
+		{get, "/api/v1/projects/:key/export", in(project.ExportProject), s.apiProjectExport},
 		{get, "/api/v1/projects/:key/requirements", in(project.ViewProject), s.apiRequirements},
 		{post, "/api/v1/projects/:key/requirements", in(project.ManageRequirements), s.apiRequirementCreate},
 		{get, "/api/v1/projects/:key/requirements/trend", in(project.ViewProject), s.apiRequirementTrend},
@@ -160,6 +233,34 @@ func (s *Server) routes() []route {
 		{del, "/api/v1/projects/:key/goals/:id", in(project.ManageGoals), s.apiGoalDelete},
 		{get, "/api/v1/projects/:key/goals/:id/measurements", in(project.ViewProject), s.apiMeasurements},
 		{post, "/api/v1/projects/:key/goals/:id/measurements", inOrOwner(project.RecordMeasurement), s.apiMeasurementCreate},
+		{get, "/api/v1/projects/:key/milestones", in(project.ViewProject), s.apiMilestones},
+		{post, "/api/v1/projects/:key/milestones", in(project.ManageMilestones), s.apiMilestoneCreate},
+		{get, "/api/v1/projects/:key/milestones/:id", in(project.ViewProject), s.apiMilestone},
+		{patch, "/api/v1/projects/:key/milestones/:id", in(project.ManageMilestones), s.apiMilestoneUpdate},
+		{del, "/api/v1/projects/:key/milestones/:id", in(project.ManageMilestones), s.apiMilestoneDelete},
+		{get, "/api/v1/projects/:key/milestones/:id/reviews", in(project.ViewProject), s.apiMilestoneReviews},
+		{post, "/api/v1/projects/:key/milestones/:id/reviews", in(project.ManageMilestones), s.apiReviewSchedule},
+		{get, "/api/v1/projects/:key/reviews/:id", in(project.ViewProject), s.apiReview},
+		{post, "/api/v1/projects/:key/reviews/:id/decision", in(project.RecordDecision), s.apiReviewDecide},
+		{get, "/api/v1/projects/:key/risks", in(project.ViewProject), s.apiRisks},
+		{post, "/api/v1/projects/:key/risks", in(project.ProposeRisk), s.apiRiskCreate},
+		{get, "/api/v1/projects/:key/risks/heatmap", in(project.ViewProject), s.apiRiskHeatmap},
+		{get, "/api/v1/projects/:key/risks/:number", in(project.ViewProject), s.apiRisk},
+		{patch, "/api/v1/projects/:key/risks/:number", inOrOwner(project.ManageRisks), s.apiRiskUpdate},
+		{del, "/api/v1/projects/:key/risks/:number", in(project.ManageRisks), s.apiRiskDelete},
+		{get, "/api/v1/projects/:key/risks/:number/reviews", in(project.ViewProject), s.apiRiskReviews},
+		{post, "/api/v1/projects/:key/risks/:number/reviews", inOrOwner(project.ManageRisks), s.apiRiskReviewCreate},
+		{get, "/api/v1/projects/:key/changes", in(project.ViewProject), s.apiChanges},
+		{post, "/api/v1/projects/:key/changes", in(project.DraftChange), s.apiChangeCreate},
+		{get, "/api/v1/projects/:key/changes/:number", in(project.ViewProject), s.apiChange},
+		{patch, "/api/v1/projects/:key/changes/:number", inOrOwner(project.ManageChanges), s.apiChangeUpdate},
+		{post, "/api/v1/projects/:key/changes/:number/submit", inOrOwner(project.ManageChanges), s.apiChangeSubmit},
+		{post, "/api/v1/projects/:key/changes/:number/withdraw", inOrOwner(project.ManageChanges), s.apiChangeWithdraw},
+		{post, "/api/v1/projects/:key/changes/:number/vote", in(project.VoteChange), s.apiChangeVote},
+		{post, "/api/v1/projects/:key/changes/:number/apply", in(project.ApplyChange), s.apiChangeApply},
+		{get, "/api/v1/projects/:key/pitfalls", in(project.ViewProject), s.apiPitfalls},
+		{put, "/api/v1/projects/:key/pitfalls/:code", in(project.AssessPitfalls), s.apiPitfallAssess},
+		{get, "/api/v1/projects/:key/health", in(project.ViewProject), s.apiHealth},
 	}
 }
 
@@ -202,7 +303,7 @@ func (s *Server) guard(a access) fiber.Handler {
 			if a.kind == kindInProject {
 				allowed = acc.Can(a.action) || (a.orOwner && acc.IsMember)
 				// An archived project is read-only until it is restored.
-				if allowed && p.Archived && a.action != project.ViewProject && a.action != project.ArchiveProject {
+				if allowed && p.Archived && a.action != project.ViewProject && a.action != project.ArchiveProject && a.action != project.ExportProject {
 					return &apperr.Error{Kind: apperr.KindForbidden, Message: apperr.Msg("project.archived_readonly")}
 				}
 			}

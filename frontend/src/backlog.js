@@ -1,0 +1,117 @@
+// backlog.js: drag-and-drop ranking on the requirement backlog page, with
+// SortableJS. Loaded only there. The page works without it: each row has
+// buttons (POST forms) that move it up, down, to the top or the bottom.
+//
+// Each group (a tier or a phase) is its own list: a row can be dragged within
+// its group, never into another one. On drop the script tells the API where
+// the row now stands: {"before": n} (the row now after it) or {"after": n}
+// (the row before it), with the CSRF token of <meta name="csrf-token">. If
+// that fails it says so and reloads, so the page never shows an order that
+// was not saved.
+import Sortable from "sortablejs";
+
+(function () {
+  "use strict";
+
+  var doc = document;
+  var status = doc.getElementById("backlog-status");
+
+  function say(text, failed) {
+    if (!status) return;
+    status.textContent = text || "";
+    status.classList.toggle("flash", !!text);
+    status.classList.toggle("flash-error", !!failed);
+    status.classList.toggle("flash-success", !!text && !failed);
+  }
+
+  function csrf() {
+    var meta = doc.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function rows(list) {
+    return Array.prototype.filter.call(list.children, function (el) {
+      return el.matches("tr[data-number]");
+    });
+  }
+
+  // After a drag, the move buttons of the list must name the new neighbours
+  // and be enabled or disabled as the new ends of the group require.
+  function refreshButtons(list) {
+    var all = rows(list);
+    all.forEach(function (row, i) {
+      var prev = i > 0 ? all[i - 1].dataset.number : "";
+      var next = i < all.length - 1 ? all[i + 1].dataset.number : "";
+      var form = row.querySelector("form.move-form");
+      if (!form) return;
+      form.elements.prev.value = prev;
+      form.elements.next.value = next;
+      Array.prototype.forEach.call(form.querySelectorAll("button[name=direction]"), function (b) {
+        var up = b.value === "up" || b.value === "top";
+        b.disabled = up ? !prev : !next;
+      });
+    });
+  }
+
+  function failed() {
+    say(status ? status.dataset.failed : "", true);
+    window.setTimeout(function () {
+      window.location.reload();
+    }, 1500);
+  }
+
+  function moved(event) {
+    if (event.oldIndex === event.newIndex) return;
+    var row = event.item;
+    var next = row.nextElementSibling;
+    var prev = row.previousElementSibling;
+    var body;
+    if (next && next.dataset.number) {
+      body = { before: Number(next.dataset.number) };
+    } else if (prev && prev.dataset.number) {
+      body = { after: Number(prev.dataset.number) };
+    } else {
+      return;
+    }
+    refreshButtons(event.from);
+    say("");
+    fetch(row.dataset.moveUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf() },
+      body: JSON.stringify(body),
+    })
+      .then(function (res) {
+        if (!res.ok) throw new Error("move failed: " + res.status);
+        say(status ? status.dataset.saved : "", false);
+      })
+      .catch(failed);
+  }
+
+  // Sortable ignores a row while it slides into place; with reduced motion
+  // (which app.css honours too) rows jump at once.
+  var reduced = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+  function init() {
+    var lists = doc.querySelectorAll("tbody[data-sortable]");
+    Array.prototype.forEach.call(lists, function (list) {
+      Sortable.create(list, {
+        // A group of its own that gives and takes nothing: no drops across groups.
+        group: { name: list.dataset.sortable, pull: false, put: false },
+        handle: ".drag-handle",
+        draggable: "tr[data-number]",
+        animation: reduced ? 0 : 150,
+        // On touch screens the handle must be held a moment, so a swipe still scrolls.
+        delay: 150,
+        delayOnTouchOnly: true,
+        onEnd: moved,
+      });
+    });
+  }
+
+  if (doc.readyState === "loading") {
+    doc.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

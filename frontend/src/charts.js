@@ -1,0 +1,243 @@
+// charts.js: draws the dashboard's and the budget page's charts with Apache
+// ECharts. Loaded only on pages that have charts (the server passes
+// "charts.js" to render); every other page stays light.
+//
+// A chart is any element with a data-chart attribute holding a JSON spec
+// written by the server (internal/web/chartspec.go):
+//
+//   {"type": "bar" | "line" | "heatmap" | "gauge",
+//    "title": "…",                       accessible name (also on the element)
+//    "labels": ["…"],                    categories (x axis; y when horizontal)
+//    "series": [{"name": "…", "data": [1, 2], "stack": "s", "color": "#…", "area": true, "dashed": true}],
+//    "horizontal": true, "unit": "%", "min": 0, "max": 100,
+//    "mark": {"value": 100, "name": "Target"},            a dashed reference line
+//    "ylabels": ["…"], "cells": [[x, y, n]], "xname", "yname"  heat map
+//    "value": 72, "bands": [[0.5, "#dc2626"], …]}         gauge
+//
+// Only the parts of ECharts used here are imported (tree-shaken by esbuild),
+// and the SVG renderer draws, so charts print as they look. Each drawn
+// element gets data-drawn="1". The figures are also in a table right after
+// each chart, for reading and for screen readers, so the chart itself is
+// hidden from them (the element carries role="img" and an aria-label).
+import * as echarts from "echarts/core";
+import { BarChart, LineChart, HeatmapChart, GaugeChart } from "echarts/charts";
+import {
+  GridComponent,
+  TooltipComponent,
+  LegendComponent,
+  MarkLineComponent,
+} from "echarts/components";
+import { SVGRenderer } from "echarts/renderers";
+
+echarts.use([
+  BarChart,
+  LineChart,
+  HeatmapChart,
+  GaugeChart,
+  GridComponent,
+  TooltipComponent,
+  LegendComponent,
+  MarkLineComponent,
+  SVGRenderer,
+]);
+
+(function () {
+  "use strict";
+
+  var palette = ["#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#64748b"];
+  var text = "#334155";
+  var grid = "#e2e8f0";
+
+  function withUnit(unit) {
+    return function (v) {
+      return unit ? v + unit : String(v);
+    };
+  }
+
+  function mark(spec) {
+    if (!spec.mark) return undefined;
+    return {
+      silent: true,
+      symbol: "none",
+      lineStyle: { color: "#16a34a", type: "dashed" },
+      label: { formatter: spec.mark.name || "", color: "#15803d", position: "insideEndTop" },
+      data: [spec.horizontal ? { xAxis: spec.mark.value } : { yAxis: spec.mark.value }],
+    };
+  }
+
+  function cartesian(spec) {
+    var category = {
+      type: "category",
+      data: spec.labels || [],
+      axisLabel: { color: text, hideOverlap: true },
+      axisLine: { lineStyle: { color: "#94a3b8" } },
+    };
+    var value = {
+      type: "value",
+      min: spec.min,
+      max: spec.max,
+      axisLabel: { color: text, formatter: withUnit(spec.unit) },
+      splitLine: { lineStyle: { color: grid } },
+    };
+    var series = (spec.series || []).map(function (s, i) {
+      var out = {
+        type: spec.type,
+        name: s.name,
+        data: s.data,
+        stack: s.stack,
+        itemStyle: { color: s.color || palette[i % palette.length] },
+        emphasis: { disabled: true },
+      };
+      if (spec.type === "line") {
+        out.showSymbol = (s.data || []).length <= 40;
+        out.lineStyle = { color: s.color || palette[i % palette.length], type: s.dashed ? "dashed" : "solid" };
+        if (s.area) out.areaStyle = { opacity: 0.12 };
+        if (s.step) out.step = "end";
+      } else {
+        out.barMaxWidth = 36;
+      }
+      if (i === 0) out.markLine = mark(spec);
+      return out;
+    });
+    var named = series.length > 1 || (spec.series && spec.series[0] && spec.series[0].legend);
+    return {
+      animation: false,
+      color: palette,
+      tooltip: { trigger: "axis", valueFormatter: withUnit(spec.unit) },
+      legend: named ? { top: 0, textStyle: { color: text } } : undefined,
+      grid: { left: 8, right: 24, top: named ? 34 : 16, bottom: 8, containLabel: true },
+      xAxis: spec.horizontal ? value : category,
+      yAxis: spec.horizontal ? Object.assign(category, { inverse: true }) : value,
+      series: series,
+    };
+  }
+
+  // Heat-map cells are coloured here, from white through amber to red by
+  // their count (no visualMap component: it would double this chart's share
+  // of the bundle).
+  var heat = ["#f8fafc", "#fde68a", "#fbbf24", "#f97316", "#dc2626", "#b91c1c"];
+
+  function heatColor(n, max) {
+    if (!n) return heat[0];
+    return heat[Math.min(heat.length - 1, 1 + Math.floor(((n - 1) * (heat.length - 1)) / Math.max(1, max)))];
+  }
+
+  function heatmap(spec) {
+    var max = spec.max || 1;
+    var cells = (spec.cells || []).map(function (c) {
+      return { value: c, itemStyle: { color: heatColor(c[2], max), borderColor: "#fff", borderWidth: 2 } };
+    });
+    return {
+      animation: false,
+      tooltip: { position: "top" },
+      grid: { left: 36, right: 16, top: 16, bottom: 36, containLabel: true },
+      xAxis: {
+        type: "category",
+        data: spec.labels,
+        name: spec.xname,
+        nameLocation: "middle",
+        nameGap: 28,
+        axisLabel: { color: text },
+        splitArea: { show: true },
+      },
+      yAxis: {
+        type: "category",
+        data: spec.ylabels,
+        name: spec.yname,
+        nameLocation: "middle",
+        nameGap: 28,
+        axisLabel: { color: text },
+        splitArea: { show: true },
+      },
+      series: [
+        {
+          type: "heatmap",
+          name: spec.title,
+          data: cells,
+          label: {
+            show: true,
+            color: "#0f172a",
+            formatter: function (p) {
+              return p.value[2] ? String(p.value[2]) : "";
+            },
+          },
+          emphasis: { disabled: true },
+        },
+      ],
+    };
+  }
+
+  function gauge(spec) {
+    var max = spec.max || 100;
+    return {
+      animation: false,
+      series: [
+        {
+          type: "gauge",
+          min: 0,
+          max: max,
+          startAngle: 200,
+          endAngle: -20,
+          radius: "95%",
+          center: ["50%", "62%"],
+          axisLine: {
+            lineStyle: {
+              width: 14,
+              color: spec.bands || [
+                [0.5, "#dc2626"],
+                [0.8, "#d97706"],
+                [1, "#16a34a"],
+              ],
+            },
+          },
+          pointer: { width: 5, itemStyle: { color: "#334155" } },
+          axisTick: { show: false },
+          splitLine: { length: 10, lineStyle: { color: "#fff", width: 2 } },
+          axisLabel: { color: text, distance: 18, fontSize: 10 },
+          detail: { valueAnimation: false, fontSize: 26, color: "#0f172a", offsetCenter: [0, "35%"] },
+          title: { show: false },
+          data: [{ value: spec.value, name: spec.title }],
+        },
+      ],
+    };
+  }
+
+  var builders = { bar: cartesian, line: cartesian, heatmap: heatmap, gauge: gauge };
+  var drawn = [];
+
+  function draw(el) {
+    var spec;
+    try {
+      spec = JSON.parse(el.getAttribute("data-chart"));
+    } catch (e) {
+      return;
+    }
+    var build = builders[spec.type];
+    if (!build) return;
+    var chart = echarts.init(el, null, { renderer: "svg" });
+    chart.setOption(build(spec));
+    el.setAttribute("data-drawn", "1");
+    drawn.push(chart);
+  }
+
+  function drawAll() {
+    var els = document.querySelectorAll("[data-chart]");
+    for (var i = 0; i < els.length; i++) draw(els[i]);
+  }
+
+  var timer;
+  window.addEventListener("resize", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      drawn.forEach(function (c) {
+        c.resize();
+      });
+    }, 150);
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", drawAll);
+  } else {
+    drawAll();
+  }
+})();

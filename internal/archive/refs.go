@@ -1,0 +1,211 @@
+package archive
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// kind is a kind of item with an id space of its own in the archive.
+type kind string
+
+const (
+	kindProject      kind = "project"
+	kindPhase        kind = "phase"
+	kindGoal         kind = "goal"
+	kindMeasurement  kind = "measurement"
+	kindRequirement  kind = "requirement"
+	kindRisk         kind = "risk"
+	kindRiskReview   kind = "risk_review"
+	kindMilestone    kind = "milestone"
+	kindDeliverable  kind = "deliverable"
+	kindGateReview   kind = "gate_review"
+	kindReviewAction kind = "review_action"
+	kindChange       kind = "change_request"
+	kindBudgetLine   kind = "budget_line"
+	kindSpend        kind = "spend"
+	kindUser         kind = "user" // people: emails in the archive, never numbers
+)
+
+// kinds lists every item kind with the table whose id sequence it uses.
+var kinds = []struct {
+	kind  kind
+	table string
+}{
+	{kindProject, "projects"}, {kindPhase, "phases"}, {kindGoal, "goals"}, {kindMeasurement, "measurements"},
+	{kindRequirement, "requirements"}, {kindRisk, "risks"}, {kindRiskReview, "risk_reviews"},
+	{kindMilestone, "milestones"}, {kindDeliverable, "deliverables"}, {kindGateReview, "gate_reviews"},
+	{kindReviewAction, "review_actions"}, {kindChange, "change_requests"}, {kindBudgetLine, "budget_lines"},
+	{kindSpend, "spend_entries"},
+}
+
+// entityKinds says what an audit entry's entity_id is, by entity: the id of
+// an item of that kind. Entities not listed keep their entity_id as written
+// (risk keys, pitfall codes, setting names); "member" entries carry a user id.
+var entityKinds = map[string]kind{
+	"project": kindProject, "phase": kindPhase, "goal": kindGoal, "measurement": kindMeasurement,
+	"requirement": kindRequirement, "risk": kindRisk, "risk_review": kindRiskReview, "milestone": kindMilestone,
+	"deliverable": kindDeliverable, "gate_review": kindGateReview, "review_action": kindReviewAction,
+	"change_request": kindChange, "change_vote": kindChange, "budget_line": kindBudgetLine, "spend": kindSpend,
+	"member": kindUser,
+}
+
+// entityIDIsID reports whether an entity's entity_id column holds a database
+// id (the others hold keys: projects and risks are logged by key).
+func entityIDIsID(entity string) bool {
+	k, ok := entityKinds[entity]
+	return ok && k != kindProject && entity != "risk"
+}
+
+// fieldKinds maps the JSON field names the domain packages use for
+// references to the kind they reference. The audit trail's before/after
+// values and change requests' operations are walked with it.
+var fieldKinds = map[string]kind{
+	"owner_id": kindUser, "entered_by": kindUser, "reviewer_id": kindUser, "requested_by": kindUser,
+	"decided_by": kindUser, "done_by": kindUser, "applied_by": kindUser, "voter_id": kindUser,
+	"user_id": kindUser, "actor_id": kindUser, "invited": kindUser, "attendees": kindUser,
+	"phase_id": kindPhase, "current_phase_id": kindPhase,
+	"goal_id": kindGoal, "goal_ids": kindGoal,
+	"milestone_id": kindMilestone, "risk_id": kindRisk, "review_id": kindGateReview,
+	"line_id": kindBudgetLine, "requirement_id": kindRequirement, "change_id": kindChange,
+	"project_id": kindProject,
+}
+
+// mapper translates references one way: database ids to archive ids and
+// emails (export), or back (import).
+type mapper interface {
+	// item maps a reference to an item of kind k; v is a json.Number.
+	item(k kind, v json.Number) (any, error)
+	// user maps a reference to a person: a json.Number on export, an email on import.
+	user(v any) (any, error)
+}
+
+// remapJSON rewrites the references inside a JSON value. idKind names what a
+// top-level "id" field is (empty: leave it).
+func remapJSON(m mapper, raw json.RawMessage, idKind kind) (json.RawMessage, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return raw, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if obj, ok := v.(map[string]any); ok && idKind != "" {
+		if n, ok := obj["id"].(json.Number); ok {
+			mapped, err := m.item(idKind, n)
+			if err != nil {
+				return nil, err
+			}
+			obj["id"] = mapped
+		}
+	}
+	v, err := remapValue(m, v)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}
+
+// remapValue walks a decoded JSON value, keys in sorted order so that ids
+// given to deleted items come out the same every time.
+func remapValue(m mapper, v any) (any, error) {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, key := range keys {
+			var err error
+			if k, ok := fieldKinds[key]; ok {
+				x[key], err = remapField(m, k, x[key])
+			} else {
+				x[key], err = remapValue(m, x[key])
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+	case []any:
+		for i := range x {
+			var err error
+			if x[i], err = remapValue(m, x[i]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return v, nil
+}
+
+// remapField maps a reference field: one value or a list of them.
+func remapField(m mapper, k kind, v any) (any, error) {
+	if list, ok := v.([]any); ok {
+		for i := range list {
+			var err error
+			if list[i], err = remapScalar(m, k, list[i]); err != nil {
+				return nil, err
+			}
+		}
+		return list, nil
+	}
+	return remapScalar(m, k, v)
+}
+
+func remapScalar(m mapper, k kind, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if k == kindUser {
+		return m.user(v)
+	}
+	n, ok := v.(json.Number)
+	if !ok {
+		return v, nil // not a reference after all (a name, a nested object)
+	}
+	return m.item(k, n)
+}
+
+// remapVersions maps the keys of a change request's approved versions
+// ("milestone:ID", "requirement:NUMBER"); requirement numbers stay.
+func remapVersions(m mapper, in map[string]int) (map[string]int, error) {
+	if in == nil {
+		return nil, nil
+	}
+	out := make(map[string]int, len(in))
+	keys := make([]string, 0, len(in))
+	for k := range in {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		v := in[key]
+		name, id, ok := strings.Cut(key, ":")
+		if ok && name == "milestone" {
+			mapped, err := m.item(kindMilestone, json.Number(id))
+			if err != nil {
+				return nil, err
+			}
+			if mapped == nil {
+				continue
+			}
+			key = name + ":" + fmt.Sprint(mapped)
+		}
+		out[key] = v
+	}
+	return out, nil
+}
+
+// parseID reads a database or archive id.
+func parseID(n json.Number) (int64, error) {
+	id, err := strconv.ParseInt(string(n), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%q is not an id", string(n))
+	}
+	return id, nil
+}

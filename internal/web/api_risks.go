@@ -1,0 +1,126 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"rollout/internal/risk"
+)
+
+// apiRisks lists the register, filtered like the page: category, level,
+// status (or "active"), owner_id, overdue=true, p and i (a heat-map cell) with
+// map=inherent|residual, and sort=score|key|review.
+func (s *Server) apiRisks(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	vs, err := risk.List(c.UserContext(), s.db, p.ID, riskFilter(c), s.today())
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(vs, ""))
+}
+
+// apiRiskHeatmap counts the filtered risks per cell:
+// {"inherent": [[…5]…5], "residual": […], "total": n, "unassessed": n}, where
+// inherent[p-1][i-1] counts the risks rated probability p and impact i.
+func (s *Server) apiRiskHeatmap(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	h, err := risk.Heat(c.UserContext(), s.db, p.ID, riskFilter(c), s.today())
+	if err != nil {
+		return err
+	}
+	return c.JSON(h)
+}
+
+func (s *Server) apiRiskCreate(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	var in risk.Input
+	if err := bindForm(c, &in); err != nil {
+		return err
+	}
+	r, _, err := s.createRisk(c, in)
+	if err != nil {
+		return err
+	}
+	v, err := risk.GetView(c.UserContext(), s.db, p.ID, r.Number, s.today())
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(v)
+}
+
+func (s *Server) apiRisk(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	r, err := s.riskParam(c)
+	if err != nil {
+		return err
+	}
+	v, err := risk.GetView(c.UserContext(), s.db, p.ID, r.Number, s.today())
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+func (s *Server) apiRiskUpdate(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	r, err := s.editableRisk(c)
+	if err != nil {
+		return err
+	}
+	in := risk.InputOf(r)
+	in.Version = 0
+	if err := bindPatch(c, &in); err != nil {
+		return err
+	}
+	if _, err := risk.Update(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number, in, s.today()); err != nil {
+		return err
+	}
+	v, err := risk.GetView(c.UserContext(), s.db, p.ID, r.Number, s.today())
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+func (s *Server) apiRiskDelete(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	r, err := s.riskParam(c)
+	if err != nil {
+		return err
+	}
+	if err := risk.Delete(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) apiRiskReviews(c *fiber.Ctx) error {
+	r, err := s.riskParam(c)
+	if err != nil {
+		return err
+	}
+	rvs, err := risk.Reviews(c.UserContext(), s.db, r.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(rvs, ""))
+}
+
+// apiRiskReviewCreate records a review by the caller:
+// {reviewed_on, probability, impact, next_review_on, note}.
+func (s *Server) apiRiskReviewCreate(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	r, err := s.editableRisk(c)
+	if err != nil {
+		return err
+	}
+	var in risk.ReviewInput
+	if err := bindForm(c, &in); err != nil {
+		return err
+	}
+	rv, err := risk.AddReview(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number, in, s.today())
+	if err != nil {
+		return err
+	}
+	rv.ReviewerName = mustUser(c).Name
+	return c.Status(fiber.StatusCreated).JSON(rv)
+}

@@ -1,0 +1,573 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"rollout/internal/apperr"
+	"rollout/internal/budget"
+	"rollout/internal/date"
+	"rollout/internal/i18n"
+	"rollout/internal/project"
+	"rollout/internal/report"
+	"rollout/internal/sheet"
+)
+
+// The budget: lines (a planned amount per category of cost) and the spend
+// recorded against them, by hand, from a spreadsheet (preview, then all rows
+// or none, as the goal import) or through the API. Project managers keep
+// it; everyone in the project reads it.
+
+// entriesShown is how many spend entries the budget page lists (newest
+// first); the export has them all.
+const entriesShown = 200
+
+// budgetLineRow is a line with what is left of it.
+type budgetLineRow struct {
+	budget.Line
+	Remaining, Used float64
+	Tone            string
+}
+
+// entryForm is the add-spend form as typed.
+type entryForm struct {
+	LineID  int64
+	SpentOn string
+	Amount  string
+	Note    string
+}
+
+// lineForm is the add- or edit-line form as typed.
+type lineForm struct {
+	Category string
+	Planned  string
+	Currency string
+	Version  int
+}
+
+type budgetView struct {
+	projectPage
+	Lines       []budgetLineRow
+	Totals      []budgetUse
+	Monthly     []budget.MonthSpend
+	Entries     []budget.Entry
+	MoreEntries bool
+	Charts      map[string]string
+	OneCurrency bool
+	CanManage   bool
+	Line        lineForm
+	Entry       entryForm
+}
+
+func (s *Server) handleBudget(c *fiber.Ctx) error {
+	return s.renderBudget(c, fiber.StatusOK, lineForm{Currency: "CNY"}, entryForm{SpentOn: s.today().String()}, form{})
+}
+
+func (s *Server) renderBudget(c *fiber.Ctx, status int, lf lineForm, ef entryForm, f form) error {
+	pp := newProjectPage(c, "budget")
+	pp.Form = f
+	ctx := c.UserContext()
+	lines, err := budget.Lines(ctx, s.db, pp.Project.ID)
+	if err != nil {
+		return err
+	}
+	monthly, err := budget.Monthly(ctx, s.db, pp.Project.ID)
+	if err != nil {
+		return err
+	}
+	entries, err := budget.Entries(ctx, s.db, pp.Project.ID, entriesShown+1)
+	if err != nil {
+		return err
+	}
+	more := len(entries) > entriesShown
+	if more {
+		entries = entries[:entriesShown]
+	}
+	v := budgetView{projectPage: pp, Monthly: monthly, Entries: entries, MoreEntries: more,
+		CanManage: pp.Access.Can(project.ManageBudget) && !pp.Project.Archived, Line: lf, Entry: ef}
+	v.Lines = budgetLineRows(lines)
+	var totals []report.BudgetTotal
+	for _, t := range budget.Sum(lines) {
+		totals = append(totals, report.BudgetTotal{Currency: t.Currency, Planned: t.Planned, Actual: t.Actual,
+			Remaining: t.Planned - t.Actual, Used: t.Used()})
+	}
+	v.Totals = budgetUses(totals)
+	v.OneCurrency = len(totals) <= 1
+	tr := s.translator(c)
+	v.Charts = map[string]string{"budget": budgetLinesChart(tr, lines, !v.OneCurrency)}
+	if v.OneCurrency {
+		planned := 0.0
+		if len(totals) == 1 {
+			planned = totals[0].Planned
+		}
+		v.Charts["spend"] = spendChart(tr, monthly, planned)
+	}
+	return s.render(c, status, "budget/show", tr.T("budget.title"), v, chartsScript)
+}
+
+// budgetLinesChart draws planned against actual for each line; with lines in
+// several currencies each label names its currency.
+func budgetLinesChart(tr *i18n.Translator, lines []budget.Line, currencies bool) string {
+	c := chartSpec{Type: "bar", Title: tr.T("budget.chart.lines"), Series: []chartSeries{
+		{Name: tr.T("budget.planned"), Color: colourPlanned}, {Name: tr.T("budget.actual"), Color: colourBlue}}}
+	for _, l := range lines {
+		label := l.Category
+		if currencies {
+			label += " (" + l.Currency + ")"
+		}
+		c.Labels = append(c.Labels, label)
+		c.Series[0].Data = append(c.Series[0].Data, l.Planned)
+		c.Series[1].Data = append(c.Series[1].Data, math.Round(l.Actual*100)/100)
+	}
+	return c.JSON()
+}
+
+// spendChart draws the spend of each month and its running total against
+// the whole plan (one currency only).
+func spendChart(tr *i18n.Translator, ms []budget.MonthSpend, planned float64) string {
+	c := chartSpec{Type: "line", Title: tr.T("budget.chart.spend"), Series: []chartSeries{
+		{Name: tr.T("budget.cumulative"), Color: colourBlue, Area: true},
+		{Name: tr.T("budget.monthly"), Color: colourWarn, Dashed: true}}}
+	if planned > 0 {
+		c.Mark = &chartMark{Value: planned, Name: tr.T("budget.planned_total")}
+		c.Max = fptr(niceCeil(math.Max(planned, lastCumulative(ms)) * 1.1))
+	}
+	for _, m := range ms {
+		c.Labels = append(c.Labels, m.Month)
+		c.Series[0].Data = append(c.Series[0].Data, math.Round(m.Cumulative*100)/100)
+		c.Series[1].Data = append(c.Series[1].Data, math.Round(m.Amount*100)/100)
+	}
+	return c.JSON()
+}
+
+// niceCeil rounds up to two significant digits (1,650 → 1,700), for an axis's top.
+func niceCeil(f float64) float64 {
+	if f <= 0 {
+		return f
+	}
+	step := math.Pow(10, math.Floor(math.Log10(f))-1)
+	return math.Ceil(f/step) * step
+}
+
+func lastCumulative(ms []budget.MonthSpend) float64 {
+	if len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].Cumulative
+}
+
+// parseLineForm reads the line form; a planned amount that is no number is
+// a field error, shown with the form.
+func parseLineForm(c *fiber.Ctx) (lineForm, budget.LineInput, error) {
+	lf := lineForm{Category: c.FormValue("category"), Planned: strings.TrimSpace(c.FormValue("planned")), Currency: c.FormValue("currency")}
+	in := budget.LineInput{Category: lf.Category, Currency: lf.Currency}
+	if v := c.FormValue("version"); v != "" {
+		n, err := parseInt(v)
+		if err != nil {
+			return lf, in, apperr.InvalidField("version", "error.bad_input")
+		}
+		lf.Version, in.Version = n, n
+	}
+	switch v, err := budget.ParseAmount(lf.Planned); {
+	case lf.Planned == "":
+		return lf, in, apperr.InvalidField("planned", "budget.planned_required")
+	case err != nil:
+		return lf, in, apperr.InvalidField("planned", "validation.number")
+	default:
+		in.Planned = v
+	}
+	return lf, in, nil
+}
+
+func parseInt(s string) (int, error) { return strconv.Atoi(strings.TrimSpace(s)) }
+
+func (s *Server) handleBudgetLineCreate(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	lf, in, err := parseLineForm(c)
+	if err == nil {
+		_, err = budget.AddLine(c.UserContext(), s.db, mustUser(c).ID, p.ID, in)
+	}
+	if err != nil {
+		f, ferr := s.formErrors(c, err)
+		if ferr != nil {
+			return ferr
+		}
+		return s.renderBudget(c, formStatus(err), lf, entryForm{SpentOn: s.today().String()}, f)
+	}
+	return s.redirectWith(c, projectPath(p, "/budget"), "success", "flash.budget_line_added")
+}
+
+type budgetLineView struct {
+	projectPage
+	Line *budget.Line
+	In   lineForm
+}
+
+// budgetLineParam reads :id and loads the line of the current project.
+func (s *Server) budgetLineParam(c *fiber.Ctx) (*budget.Line, error) {
+	p, _ := currentProject(c)
+	id, err := paramID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	ls, err := budget.Lines(c.UserContext(), s.db, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ls {
+		if ls[i].ID == id {
+			return &ls[i], nil
+		}
+	}
+	return nil, apperr.NotFound()
+}
+
+func (s *Server) renderBudgetLine(c *fiber.Ctx, status int, l *budget.Line, in lineForm, f form) error {
+	pp := newProjectPage(c, "budget")
+	pp.Form = f
+	return s.render(c, status, "budget/line", s.translator(c).T("budget.edit_line"), budgetLineView{projectPage: pp, Line: l, In: in})
+}
+
+func (s *Server) handleBudgetLineEdit(c *fiber.Ctx) error {
+	l, err := s.budgetLineParam(c)
+	if err != nil {
+		return err
+	}
+	return s.renderBudgetLine(c, fiber.StatusOK, l, lineForm{Category: l.Category, Planned: fmtNum(l.Planned), Currency: l.Currency,
+		Version: l.Version}, form{})
+}
+
+func (s *Server) handleBudgetLineUpdate(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	l, err := s.budgetLineParam(c)
+	if err != nil {
+		return err
+	}
+	lf, in, err := parseLineForm(c)
+	if err == nil {
+		_, err = budget.UpdateLine(c.UserContext(), s.db, mustUser(c).ID, p.ID, l.ID, in)
+	}
+	if err != nil {
+		f, ferr := s.formErrors(c, err)
+		if ferr != nil {
+			return ferr
+		}
+		return s.renderBudgetLine(c, formStatus(err), l, lf, f)
+	}
+	return s.redirectWith(c, projectPath(p, "/budget"), "success", "flash.saved")
+}
+
+// parseEntryForm reads the spend form; every problem is a field error.
+func parseEntryForm(c *fiber.Ctx) (entryForm, budget.EntryInput, error) {
+	ef := entryForm{SpentOn: strings.TrimSpace(c.FormValue("spent_on")), Amount: strings.TrimSpace(c.FormValue("amount")), Note: c.FormValue("note")}
+	in := budget.EntryInput{Note: ef.Note}
+	fields := map[string]apperr.Message{}
+	if id, err := parseInt(c.FormValue("line_id")); err == nil && id > 0 {
+		ef.LineID, in.LineID = int64(id), int64(id)
+	} else {
+		fields["line_id"] = apperr.Msg("budget.line_required")
+	}
+	if d, err := date.Parse(ef.SpentOn); err == nil && !d.IsZero() {
+		in.SpentOn = d
+	} else {
+		fields["spent_on"] = apperr.Msg("budget.date_required")
+	}
+	switch v, err := budget.ParseAmount(ef.Amount); {
+	case err != nil || v == 0:
+		fields["amount"] = apperr.Msg("budget.amount_required")
+	default:
+		in.Amount = &v
+	}
+	if len(fields) > 0 {
+		return ef, in, apperr.Invalid(fields)
+	}
+	return ef, in, nil
+}
+
+func (s *Server) handleSpendCreate(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	ef, in, err := parseEntryForm(c)
+	if err == nil {
+		_, err = budget.AddEntries(c.UserContext(), s.db, mustUser(c).ID, p.ID, []budget.EntryInput{in}, "")
+	}
+	if err != nil {
+		f, ferr := s.formErrors(c, err)
+		if ferr != nil {
+			return ferr
+		}
+		return s.renderBudget(c, formStatus(err), lineForm{Currency: "CNY"}, ef, f)
+	}
+	return s.redirectWith(c, projectPath(p, "/budget"), "success", "flash.spend_added")
+}
+
+// ---------- import ----------
+
+type budgetImportView struct {
+	projectPage
+	Lines   []budget.Line
+	MaxRows int
+}
+
+func (s *Server) handleBudgetImportPage(c *fiber.Ctx) error {
+	return s.renderBudgetImport(c, fiber.StatusOK, form{})
+}
+
+func (s *Server) renderBudgetImport(c *fiber.Ctx, status int, f form) error {
+	pp := newProjectPage(c, "budget")
+	pp.Form = f
+	ls, err := budget.Lines(c.UserContext(), s.db, pp.Project.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(c, status, "budget/import", s.translator(c).T("budget.import_title"),
+		budgetImportView{projectPage: pp, Lines: ls, MaxRows: sheet.MaxRows})
+}
+
+func (s *Server) renderBudgetImportProblem(c *fiber.Ctx, msgID string, kv ...any) error {
+	return s.renderBudgetImport(c, fiber.StatusUnprocessableEntity,
+		form{Errors: map[string]string{"file": s.translator(c).T(msgID, kv...)}})
+}
+
+// renderBudgetImportError shows the upload page with an Invalid error of the
+// file; any other error goes to the error handler.
+func (s *Server) renderBudgetImportError(c *fiber.Ctx, err error) error {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Kind != apperr.KindInvalid {
+		return err
+	}
+	m, ok := ae.Fields["file"]
+	if !ok {
+		m = ae.Message
+	}
+	return s.renderBudgetImportProblem(c, m.ID, dataPairs(m.Data)...)
+}
+
+// spendPreviewRow is one line of the preview table.
+type spendPreviewRow struct {
+	Line      int
+	Date      string
+	Amount    string
+	Category  string
+	Note      string
+	Errors    []string
+	Duplicate bool
+}
+
+type budgetPreviewView struct {
+	projectPage
+	FileName   string
+	Rows       []spendPreviewRow
+	Total      int
+	Bad        int
+	New        int
+	Duplicates int
+	RowsJSON   string
+}
+
+// handleBudgetImport reads an uploaded file into a preview that writes
+// nothing, or, with confirm=1, records the previewed rows, all or none.
+func (s *Server) handleBudgetImport(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	if c.FormValue("confirm") == "1" {
+		var rows []budget.ImportRow
+		if err := json.Unmarshal([]byte(c.FormValue("rows")), &rows); err != nil || len(rows) == 0 {
+			return s.renderBudgetImportProblem(c, "budget.import_bad_rows")
+		}
+		results, err := budget.Import(c.UserContext(), s.db, mustUser(c).ID, p.ID, rows)
+		if err != nil {
+			if apperr.Is(err, apperr.KindInvalid) && len(results) > 0 {
+				return s.renderBudgetPreview(c, "", results, false)
+			}
+			return s.renderBudgetImportError(c, err)
+		}
+		for _, r := range results {
+			if !r.Duplicate {
+				return s.redirectWith(c, projectPath(p, "/budget"), "success", "flash.spend_imported")
+			}
+		}
+		return s.redirectWith(c, projectPath(p, "/budget"), "info", "flash.spend_nothing_new")
+	}
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return s.renderBudgetImportProblem(c, "import.no_file")
+	}
+	rows, err := s.readSheet(fh, "budget.sheet_spend")
+	switch {
+	case errors.Is(err, sheet.ErrFormat):
+		return s.renderBudgetImportProblem(c, "import.bad_format")
+	case errors.Is(err, sheet.ErrEmpty):
+		return s.renderBudgetImportProblem(c, "budget.import_empty_file")
+	case errors.Is(err, sheet.ErrTooLarge):
+		return s.renderBudgetImportProblem(c, "import.too_many_rows", "Max", sheet.MaxRows)
+	case err != nil:
+		return err
+	}
+	irows, err := budget.ReadRows(rows)
+	if err != nil {
+		return s.renderBudgetImportError(c, err)
+	}
+	results, ok, err := budget.CheckRows(c.UserContext(), s.db, p.ID, irows)
+	if err != nil {
+		return err
+	}
+	return s.renderBudgetPreview(c, filepath.Base(fh.Filename), results, ok)
+}
+
+func (s *Server) renderBudgetPreview(c *fiber.Ctx, fileName string, results []budget.RowResult, ok bool) error {
+	tr := s.translator(c)
+	v := budgetPreviewView{projectPage: newProjectPage(c, "budget"), FileName: fileName, Total: len(results)}
+	raw := make([]budget.ImportRow, len(results))
+	for i, r := range results {
+		raw[i] = r.ImportRow
+		row := spendPreviewRow{Line: r.Line, Date: r.Date, Amount: r.Amount, Category: r.Category, Note: r.Note, Duplicate: r.Duplicate}
+		for _, m := range r.Errors {
+			row.Errors = append(row.Errors, tr.TData(m.ID, m.Data))
+		}
+		if len(row.Errors) > 0 {
+			v.Bad++
+		} else {
+			// Show what will be recorded: "¥1,200" as 1200, "2026/3/1" as 2026-03-01.
+			cat, on, amount := r.Parsed()
+			row.Category, row.Date, row.Amount = cat, on.String(), fmtMoney(amount)
+			if r.Duplicate {
+				v.Duplicates++
+			} else {
+				v.New++
+			}
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	status := fiber.StatusOK
+	if !ok {
+		status = fiber.StatusUnprocessableEntity
+	} else if v.New > 0 {
+		b, err := json.Marshal(raw)
+		if err != nil {
+			return err
+		}
+		v.RowsJSON = string(b)
+	}
+	return s.render(c, status, "budget/preview", tr.T("budget.preview_title"), v)
+}
+
+// handleBudgetExport writes the lines and every spend entry; the Spend sheet's
+// columns are the import's, so rows added to it upload again.
+func (s *Server) handleBudgetExport(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	ctx, tr := c.UserContext(), s.translator(c)
+	lines, err := budget.Lines(ctx, s.db, p.ID)
+	if err != nil {
+		return err
+	}
+	entries, err := budget.Entries(ctx, s.db, p.ID, 5000)
+	if err != nil {
+		return err
+	}
+	w := sheet.NewWorkbook()
+	rows := make([][]any, len(lines))
+	for i, l := range lines {
+		rows[i] = []any{l.Category, l.Currency, l.Planned, l.Actual, l.Planned - l.Actual, math.Round(share(l.Actual, l.Planned)*1000) / 10}
+	}
+	if err := w.AddSheet(tr.T("budget.sheet_lines"), columnNames(tr, "budget.col.category", "budget.col.currency", "budget.col.planned",
+		"budget.col.actual", "budget.col.remaining", "budget.col.used_pct"), rows); err != nil {
+		return err
+	}
+	rows = make([][]any, len(entries))
+	for i, e := range entries {
+		rows[i] = []any{e.SpentOn.String(), e.Amount, e.Category, e.Note}
+	}
+	// These headers must stay names budget.ReadRows knows (tested in both languages).
+	if err := w.AddSheet(tr.T("budget.sheet_spend"), columnNames(tr, "budget.col.date", "budget.col.amount", "budget.col.category",
+		"budget.col.note"), rows); err != nil {
+		return err
+	}
+	return sendWorkbook(c, w, p.Key+"-budget-"+s.today().String()+".xlsx")
+}
+
+// ---------- API ----------
+
+// budgetJSON is the budget as the API answers it.
+type budgetJSON struct {
+	Lines   []budget.Line        `json:"lines"`
+	Totals  []report.BudgetTotal `json:"totals"`
+	Monthly []budget.MonthSpend  `json:"monthly"`
+	Entries []budget.Entry       `json:"entries"`
+}
+
+func (s *Server) apiBudget(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	ctx := c.UserContext()
+	lines, err := budget.Lines(ctx, s.db, p.ID)
+	if err != nil {
+		return err
+	}
+	monthly, err := budget.Monthly(ctx, s.db, p.ID)
+	if err != nil {
+		return err
+	}
+	entries, err := budget.Entries(ctx, s.db, p.ID, 5000)
+	if err != nil {
+		return err
+	}
+	out := budgetJSON{Lines: lines, Monthly: monthly, Entries: entries, Totals: []report.BudgetTotal{}}
+	for _, t := range budget.Sum(lines) {
+		out.Totals = append(out.Totals, report.BudgetTotal{Currency: t.Currency, Planned: t.Planned, Actual: t.Actual,
+			Remaining: t.Planned - t.Actual, Used: t.Used()})
+	}
+	if out.Lines == nil {
+		out.Lines = []budget.Line{}
+	}
+	if out.Monthly == nil {
+		out.Monthly = []budget.MonthSpend{}
+	}
+	if out.Entries == nil {
+		out.Entries = []budget.Entry{}
+	}
+	return c.JSON(out)
+}
+
+// apiBudgetPost adds lines and spend, all or nothing:
+// {"lines": [{category, planned, currency}], "entries": [{line_id | category, spent_on, amount, note}]}.
+func (s *Server) apiBudgetPost(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	var b budget.Batch
+	if err := json.Unmarshal(c.Body(), &b); err != nil {
+		return &apperr.Error{Kind: apperr.KindInvalid, Message: apperr.Msg("error.bad_input"), Err: err}
+	}
+	res, err := budget.Apply(c.UserContext(), s.db, mustUser(c).ID, p.ID, b)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(res)
+}
+
+// fmtMoney writes an amount with thousands separators and at most two
+// decimals: 1,234,567.5.
+func fmtMoney(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) >= 1e15 {
+		return fmtNum(f)
+	}
+	s := fmtNum(math.Round(f*100) / 100)
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if hasFrac {
+		b.WriteString("." + frac)
+	}
+	return sign + b.String()
+}

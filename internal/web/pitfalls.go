@@ -1,0 +1,482 @@
+package web
+
+import (
+	"context"
+	"html/template"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"rollout/internal/apperr"
+	"rollout/internal/i18n"
+	"rollout/internal/pitfall"
+	"rollout/internal/project"
+)
+
+// The health page, the pitfall checklist and the thresholds: the project's
+// data checked against the ten classic ways CRM rollouts fail.
+
+// Score bands: green from healthyFrom, amber from slidingFrom, red below.
+const (
+	healthyFrom = 80
+	slidingFrom = 60
+	// trendDays is how far back the health page draws the daily scores.
+	trendDays = 90
+)
+
+// healthBand names the colour of a score: ok, warn or bad.
+func healthBand(score int) string {
+	switch {
+	case score >= healthyFrom:
+		return "ok"
+	case score >= slidingFrom:
+		return "warn"
+	}
+	return "bad"
+}
+
+// healthRule is the score rule's numbers, written out on the page and in the API.
+type healthRule struct {
+	PointsPerPitfall int `json:"points_per_pitfall"`
+	CriticalCost     int `json:"critical_cost"`
+	WarningCost      int `json:"warning_cost"`
+	AtRiskCap        int `json:"at_risk_cap"`
+	Max              int `json:"max"`
+	HealthyFrom      int `json:"healthy_from"`
+	SlidingFrom      int `json:"sliding_from"`
+}
+
+var theHealthRule = healthRule{PointsPerPitfall: pitfall.PointsPerPitfall, CriticalCost: pitfall.CriticalCost,
+	WarningCost: pitfall.WarningCost, AtRiskCap: pitfall.AtRiskCap, Max: pitfall.PointsPerPitfall * len(pitfall.Codes()),
+	HealthyFrom: healthyFrom, SlidingFrom: slidingFrom}
+
+// projectHealth works the project's health out from its data as it stands
+// and keeps it as today's snapshot (one upsert), so every look at the score
+// feeds the trend.
+func (s *Server) projectHealth(ctx context.Context, projectID int64) (*pitfall.Health, error) {
+	today := s.today()
+	h, err := pitfall.Compute(ctx, s.db, projectID, today)
+	if err != nil {
+		return nil, err
+	}
+	if err := pitfall.Snapshot(ctx, s.db, projectID, today, h); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// findingOut is a finding in the reader's language, for pages and the API.
+type findingOut struct {
+	Pitfall  string           `json:"pitfall"`
+	Title    string           `json:"pitfall_title"`
+	Detector string           `json:"detector"`
+	Severity pitfall.Severity `json:"severity"`
+	Message  string           `json:"message_id"`
+	Data     map[string]any   `json:"data"`
+	Text     string           `json:"text"`
+	Links    []linkOut        `json:"links"`
+	// Checklist is the pitfall's place on the checklist page.
+	Checklist string `json:"-"`
+}
+
+// linkOut points at the items behind a finding.
+type linkOut struct {
+	Label string `json:"label"`
+	Path  string `json:"path"`
+	Text  string `json:"text"`
+	Href  string `json:"href"`
+}
+
+// linkText shows a link's label: a message ID ("link.goals") is translated,
+// anything else (a key, a title, a phase) is shown as it is.
+func linkText(tr *i18n.Translator, label string) string {
+	if strings.HasPrefix(label, "link.") {
+		return tr.T(label)
+	}
+	return label
+}
+
+func pitfallTitle(code, lang string) string {
+	if code == pitfall.SymptomsCode {
+		return pitfall.Get().Symptoms.Title.In(lang)
+	}
+	p, _ := pitfall.ByCode(code)
+	return p.Title.In(lang)
+}
+
+// findingsOut translates findings, most severe first. A link to the project
+// settings leads those who may not edit them to the project's home, where
+// the same facts are shown.
+func findingsOut(tr *i18n.Translator, p *project.Project, acc project.Access, fs []pitfall.Finding) []findingOut {
+	out := make([]findingOut, 0, len(fs))
+	for _, f := range pitfall.Ordered(fs) {
+		data := f.Data
+		if data == nil {
+			data = map[string]any{}
+		}
+		fo := findingOut{Pitfall: f.Pitfall, Title: pitfallTitle(f.Pitfall, tr.Lang), Detector: f.Detector, Severity: f.Severity,
+			Message: f.Message, Data: data, Text: tr.TData(f.Message, data), Links: []linkOut{},
+			Checklist: projectPath(p, "/pitfalls#"+f.Pitfall)}
+		for _, l := range f.Links {
+			href := projectPath(p, l.Path)
+			if l.Path == "/edit" && !acc.Can(project.EditProject) {
+				href = projectPath(p, "")
+			}
+			fo.Links = append(fo.Links, linkOut{Label: l.Label, Path: l.Path, Text: linkText(tr, l.Label), Href: href})
+		}
+		out = append(out, fo)
+	}
+	return out
+}
+
+// partOut is one pitfall's share of the score.
+type partOut struct {
+	pitfall.PitfallHealth
+	Title string `json:"title"`
+}
+
+func partsOut(lang string, h *pitfall.Health) []partOut {
+	out := make([]partOut, 0, len(h.Pitfalls))
+	for _, p := range h.Pitfalls {
+		out = append(out, partOut{PitfallHealth: p, Title: pitfallTitle(p.Code, lang)})
+	}
+	return out
+}
+
+// The health page.
+
+type healthView struct {
+	projectPage
+	Sub            string // which of health and checklist this is
+	ThresholdError string // the thresholds out of range, as a whole
+	Score          int
+	Band           string
+	Gauge          template.HTML
+	Rule           healthRule
+	Parts          []partOut
+	Findings       []findingOut
+	Trend          []pitfall.Point
+	TrendDays      int
+	Chart          template.HTML
+	Thresholds     []thresholdRow
+	CanAssess      bool
+}
+
+func (s *Server) renderHealth(c *fiber.Ctx, status int, entered map[string]string, f form) error {
+	pp := newProjectPage(c, "health")
+	pp.Form = form{Summary: f.Summary}
+	ctx := c.UserContext()
+	h, err := s.projectHealth(ctx, pp.Project.ID)
+	if err != nil {
+		return err
+	}
+	today := s.today()
+	from := today.AddDays(-(trendDays - 1))
+	trend, err := pitfall.Trend(ctx, s.db, pp.Project.ID, from)
+	if err != nil {
+		return err
+	}
+	tr := s.translator(c)
+	return s.render(c, status, "pitfalls/health", tr.T("health.title"), healthView{
+		projectPage: pp, Sub: "health", ThresholdError: f.Error("thresholds"), Score: h.Score, Band: healthBand(h.Score),
+		Gauge: scoreGauge(h.Score, 132, tr.T("health.gauge_label", "Score", h.Score)),
+		Rule:  theHealthRule, Parts: partsOut(tr.Lang, h), Findings: findingsOut(tr, pp.Project, pp.Access, h.Findings),
+		Trend: trend, TrendDays: trendDays,
+		Chart:      healthChart(trend, from, today, tr.T("health.trend_chart", "From", from, "To", today)),
+		Thresholds: thresholdRows(h.Thresholds, entered, f),
+		CanAssess:  pp.Access.Can(project.AssessPitfalls) && !pp.Project.Archived,
+	})
+}
+
+func (s *Server) handleHealth(c *fiber.Ctx) error {
+	return s.renderHealth(c, fiber.StatusOK, nil, form{})
+}
+
+// Thresholds: shares are entered as percentages, counts as whole numbers.
+
+type thresholdField struct {
+	name    string
+	pitfall string
+	percent bool // a share of 0–1, shown as a percentage
+	float   func(*pitfall.Thresholds) *float64
+	whole   func(*pitfall.Thresholds) *int
+}
+
+var thresholdFields = []thresholdField{
+	{name: "no_goal_share", pitfall: "P01", percent: true, float: func(t *pitfall.Thresholds) *float64 { return &t.NoGoalShare }},
+	{name: "phase_concentration", pitfall: "P02", percent: true, float: func(t *pitfall.Thresholds) *float64 { return &t.PhaseConcentration }},
+	{name: "min_backlog", pitfall: "P02", whole: func(t *pitfall.Thresholds) *int { return &t.MinBacklog }},
+	{name: "unplanned_share", pitfall: "P05", percent: true, float: func(t *pitfall.Thresholds) *float64 { return &t.UnplannedShare }},
+	{name: "phase_one_must_share", pitfall: "P05", percent: true, float: func(t *pitfall.Thresholds) *float64 { return &t.PhaseOneMustShare }},
+	{name: "phase_one_share", pitfall: "P05", percent: true, float: func(t *pitfall.Thresholds) *float64 { return &t.PhaseOneShare }},
+	{name: "customization_share", pitfall: "P06", percent: true, float: func(t *pitfall.Thresholds) *float64 { return &t.CustomizationShare }},
+	{name: "mock_migrations", pitfall: "P07", whole: func(t *pitfall.Thresholds) *int { return &t.MockMigrations }},
+	{name: "risk_score", pitfall: "P07", whole: func(t *pitfall.Thresholds) *int { return &t.RiskScore }},
+	{name: "phase_one_integrations", pitfall: "P08", whole: func(t *pitfall.Thresholds) *int { return &t.PhaseOneIntegration }},
+	{name: "usage_days", pitfall: "P09", whole: func(t *pitfall.Thresholds) *int { return &t.UsageDays }},
+	{name: "stale_goal_days", pitfall: "P10", whole: func(t *pitfall.Thresholds) *int { return &t.StaleGoalDays }},
+	{name: "changes_per_month", pitfall: "P10", float: func(t *pitfall.Thresholds) *float64 { return &t.ChangesPerMonth }},
+	{name: "silent_months", pitfall: "P10", whole: func(t *pitfall.Thresholds) *int { return &t.SilentMonths }},
+}
+
+// show writes the field's value of t as the form shows it.
+func (f thresholdField) show(t *pitfall.Thresholds) string {
+	if f.whole != nil {
+		return strconv.Itoa(*f.whole(t))
+	}
+	v := *f.float(t)
+	if f.percent {
+		v = math.Round(v*10000) / 100
+	}
+	return fmtNum(v)
+}
+
+// thresholdRow is one line of the thresholds form.
+type thresholdRow struct {
+	Name, Pitfall, Value, Default, Error string
+	Percent                              bool
+}
+
+// thresholdRows lists the thresholds with their defaults; entered holds what
+// was typed when the form comes back with errors.
+func thresholdRows(t pitfall.Thresholds, entered map[string]string, f form) []thresholdRow {
+	def := pitfall.DefaultThresholds()
+	rows := make([]thresholdRow, 0, len(thresholdFields))
+	for _, fd := range thresholdFields {
+		r := thresholdRow{Name: fd.name, Pitfall: fd.pitfall, Value: fd.show(&t), Default: fd.show(&def), Percent: fd.percent, Error: f.Error(fd.name)}
+		if v, ok := entered[fd.name]; ok {
+			r.Value = v
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// parseThresholds reads the thresholds form; a field that is not a number is
+// an error on that field.
+func parseThresholds(c *fiber.Ctx) (pitfall.Thresholds, map[string]string, error) {
+	t := pitfall.DefaultThresholds()
+	entered := map[string]string{}
+	fields := map[string]apperr.Message{}
+	for _, fd := range thresholdFields {
+		raw := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(c.FormValue(fd.name)), "%"))
+		entered[fd.name] = strings.Clone(raw)
+		if fd.whole != nil {
+			n, err := strconv.Atoi(raw)
+			if err != nil {
+				fields[fd.name] = apperr.Msg("threshold.not_whole")
+				continue
+			}
+			*fd.whole(&t) = n
+			continue
+		}
+		v, err := strconv.ParseFloat(raw, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			fields[fd.name] = apperr.Msg("threshold.not_a_number")
+			continue
+		}
+		if fd.percent {
+			v = math.Round(v*100) / 10000 // a percentage with up to two decimals
+		}
+		*fd.float(&t) = v
+	}
+	if len(fields) > 0 {
+		return t, entered, apperr.Invalid(fields)
+	}
+	return t, entered, nil
+}
+
+func (s *Server) handleThresholds(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	t, entered := pitfall.DefaultThresholds(), map[string]string(nil)
+	if c.FormValue("reset") != "1" {
+		var err error
+		if t, entered, err = parseThresholds(c); err != nil {
+			f, ferr := s.formErrors(c, err)
+			if ferr != nil {
+				return ferr
+			}
+			return s.renderHealth(c, fiber.StatusUnprocessableEntity, entered, f)
+		}
+	}
+	if err := pitfall.SetThresholds(c.UserContext(), s.db, mustUser(c).ID, p.ID, t); err != nil {
+		f, ferr := s.formErrors(c, err)
+		if ferr != nil {
+			return ferr
+		}
+		return s.renderHealth(c, formStatus(err), entered, f)
+	}
+	return s.redirectWith(c, projectPath(p, "/health#thresholds"), "success", "flash.thresholds_saved")
+}
+
+// The checklist.
+
+// answerChoices are the answers a question takes.
+var answerChoices = []string{"yes", "no", "unsure"}
+
+type questionView struct {
+	Index  int
+	Text   string
+	Answer string
+}
+
+// checklistItem is one pitfall (or the symptom self-check) on the checklist.
+type checklistItem struct {
+	Code, Title, LooksLike, Instead string
+	Symptoms                        bool
+	Questions                       []questionView
+	Assessment                      pitfall.Assessment // stored (Version 0 when never assessed)
+	In                              pitfall.Input      // the form's values
+	Findings                        []findingOut
+	Points                          int
+	Error                           form
+}
+
+type checklistView struct {
+	projectPage
+	Sub       string
+	Version   string
+	Items     []checklistItem
+	Symptoms  checklistItem
+	Members   []project.Member
+	Statuses  []pitfall.Status
+	Answers   []string
+	Score     int
+	Band      string
+	Rule      healthRule
+	CanAssess bool
+}
+
+// questionsOf returns a pitfall's (or the self-check's) questions in lang;
+// false for an unknown code.
+func questionsOf(code, lang string) ([]string, bool) {
+	if code == pitfall.SymptomsCode {
+		return pitfall.Get().Symptoms.Questions.In(lang), true
+	}
+	p, ok := pitfall.ByCode(code)
+	if !ok {
+		return nil, false
+	}
+	return p.Questions.In(lang), true
+}
+
+func inputOf(a pitfall.Assessment) pitfall.Input {
+	return pitfall.Input{Status: a.Status, Answers: a.Answers, Notes: a.Notes, OwnerID: a.OwnerID,
+		NextReviewOn: a.NextReviewOn, Version: a.Version}
+}
+
+// renderChecklist shows the checklist; when a form comes back with errors,
+// code names it and in holds what was entered.
+func (s *Server) renderChecklist(c *fiber.Ctx, status int, failed string, in pitfall.Input, f form) error {
+	pp := newProjectPage(c, "health")
+	pp.Form = form{Summary: f.Summary}
+	ctx := c.UserContext()
+	h, err := s.projectHealth(ctx, pp.Project.ID)
+	if err != nil {
+		return err
+	}
+	ms, err := project.Members(ctx, s.db, pp.Project.ID)
+	if err != nil {
+		return err
+	}
+	tr := s.translator(c)
+	findings := findingsOut(tr, pp.Project, pp.Access, h.Findings)
+	item := func(code, title, looksLike, instead string, questions []string) checklistItem {
+		it := checklistItem{Code: code, Title: title, LooksLike: looksLike, Instead: instead, Symptoms: code == pitfall.SymptomsCode}
+		a, ok := h.Assessments[code]
+		if !ok {
+			a = pitfall.Assessment{Code: code, Status: pitfall.NotAssessed}
+		}
+		it.Assessment, it.In = a, inputOf(a)
+		if code == failed {
+			it.In, it.Error = in, f
+		}
+		for i, q := range questions {
+			qv := questionView{Index: i, Text: q}
+			if i < len(it.In.Answers) {
+				qv.Answer = it.In.Answers[i]
+			}
+			it.Questions = append(it.Questions, qv)
+		}
+		for _, fo := range findings {
+			if fo.Pitfall == code {
+				it.Findings = append(it.Findings, fo)
+			}
+		}
+		for _, part := range h.Pitfalls {
+			if part.Code == code {
+				it.Points = part.Points
+			}
+		}
+		return it
+	}
+	cat := pitfall.Get()
+	v := checklistView{projectPage: pp, Sub: "pitfalls", Version: cat.Version, Members: ms, Statuses: pitfall.Statuses, Answers: answerChoices,
+		Score: h.Score, Band: healthBand(h.Score), Rule: theHealthRule,
+		CanAssess: pp.Access.Can(project.AssessPitfalls) && !pp.Project.Archived}
+	for _, p := range cat.Pitfalls {
+		v.Items = append(v.Items, item(p.Code, p.Title.In(tr.Lang), p.LooksLike.In(tr.Lang), p.Instead.In(tr.Lang), p.Questions.In(tr.Lang)))
+	}
+	v.Symptoms = item(pitfall.SymptomsCode, cat.Symptoms.Title.In(tr.Lang), "", "", cat.Symptoms.Questions.In(tr.Lang))
+	return s.render(c, status, "pitfalls/checklist", tr.T("pitfalls.title"), v)
+}
+
+func (s *Server) handlePitfalls(c *fiber.Ctx) error {
+	return s.renderChecklist(c, fiber.StatusOK, "", pitfall.Input{}, form{})
+}
+
+func (s *Server) handlePitfallAssess(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	code := strings.Clone(c.Params("code"))
+	questions, ok := questionsOf(code, i18n.English)
+	if !ok {
+		return apperr.NotFound()
+	}
+	var in pitfall.Input
+	if err := bindForm(c, &in); err != nil {
+		return err
+	}
+	// One radio group per question: answer_0, answer_1 …
+	in.Answers = make([]string, len(questions))
+	for i := range questions {
+		in.Answers[i] = strings.Clone(c.FormValue("answer_" + strconv.Itoa(i)))
+	}
+	if _, err := pitfall.Assess(c.UserContext(), s.db, mustUser(c).ID, p.ID, code, in); err != nil {
+		f, ferr := s.formErrors(c, err)
+		if ferr != nil {
+			return ferr
+		}
+		return s.renderChecklist(c, formStatus(err), code, in, f)
+	}
+	return s.redirectWith(c, projectPath(p, "/pitfalls#"+code), "success", "flash.assessment_saved")
+}
+
+// The project home's health card.
+
+type healthCard struct {
+	Score    int
+	Band     string
+	Gauge    template.HTML
+	Top      []findingOut
+	More     int
+	Findings int
+}
+
+// topFindings is how many findings the project home shows.
+const topFindings = 3
+
+func (s *Server) healthCard(c *fiber.Ctx, p *project.Project, acc project.Access) (*healthCard, error) {
+	h, err := s.projectHealth(c.UserContext(), p.ID)
+	if err != nil {
+		return nil, err
+	}
+	tr := s.translator(c)
+	fs := findingsOut(tr, p, acc, h.Findings)
+	card := &healthCard{Score: h.Score, Band: healthBand(h.Score), Findings: len(fs),
+		Gauge: scoreGauge(h.Score, 96, tr.T("health.gauge_label", "Score", h.Score))}
+	card.Top = fs[:min(len(fs), topFindings)]
+	card.More = len(fs) - len(card.Top)
+	return card, nil
+}

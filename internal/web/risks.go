@@ -1,0 +1,402 @@
+package web
+
+import (
+	"html/template"
+	"net/url"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"rollout/internal/apperr"
+	"rollout/internal/date"
+	"rollout/internal/milestone"
+	"rollout/internal/project"
+	"rollout/internal/risk"
+)
+
+// The risk register's pages: the register with its heat maps and filters, a
+// risk with its reviews and score history, the form to add, propose or edit
+// one. The import and export are in risk_import.go, the API in api_risks.go.
+
+// ratingScale is 1…5, for the probability and impact selects.
+var ratingScale = func() []int {
+	s := make([]int, risk.Scale)
+	for i := range s {
+		s[i] = i + 1
+	}
+	return s
+}()
+
+// riskFilter reads the register's filters from the query string (the same
+// names for the page and the API). Numbers that do not parse filter nothing;
+// unknown words are refused by risk.List.
+func riskFilter(c *fiber.Ctx) risk.Filter {
+	f := risk.Filter{Category: risk.Category(c.Query("category")), Level: risk.Severity(c.Query("level")),
+		Status: c.Query("status"), Map: risk.Map(c.Query("map")), Sort: c.Query("sort"),
+		Probability: c.QueryInt("p"), Impact: c.QueryInt("i")}
+	f.OwnerID, _ = strconv.ParseInt(c.Query("owner_id"), 10, 64)
+	f.Overdue = c.Query("overdue") == "1" || c.Query("overdue") == "true"
+	return f
+}
+
+// filterQuery is a filter as query parameters, without its heat-map cell.
+func filterQuery(f risk.Filter) url.Values {
+	q := url.Values{}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("category", string(f.Category))
+	set("level", string(f.Level))
+	set("status", f.Status)
+	if f.OwnerID != 0 {
+		q.Set("owner_id", itoa64(f.OwnerID))
+	}
+	if f.Overdue {
+		q.Set("overdue", "1")
+	}
+	set("sort", f.Sort)
+	return q
+}
+
+type risksView struct {
+	projectPage
+	Risks              []risk.View
+	Filter             risk.Filter
+	Filtered           bool
+	Heat               risk.HeatMap
+	Inherent, Residual template.HTML
+	CellMap            string // the map of the picked cell, translated
+	ClearCell          string // the register without the cell
+	SortLinks          map[string]string
+	Sort               string
+	Overdue            int
+	Members            []project.Member
+	Categories         []risk.Category
+	Statuses           []risk.Status
+	Levels             []risk.Severity
+	Scale              []int
+	CanPropose         bool
+	CanManage          bool
+	CanImport          bool
+	Bands              map[string]int
+}
+
+func (s *Server) handleRisks(c *fiber.Ctx) error {
+	pp := newProjectPage(c, "risks")
+	ctx, today, tr := c.UserContext(), s.today(), s.translator(c)
+	f := riskFilter(c)
+	vs, err := risk.List(ctx, s.db, pp.Project.ID, f, today)
+	if err != nil {
+		return err
+	}
+	heat, err := risk.Heat(ctx, s.db, pp.Project.ID, f, today)
+	if err != nil {
+		return err
+	}
+	ms, err := project.Members(ctx, s.db, pp.Project.ID)
+	if err != nil {
+		return err
+	}
+	path := projectPath(pp.Project, "/risks")
+	base := filterQuery(f)
+	sel := heatCell{p: f.Probability, i: f.Impact, m: f.Map}
+	if sel.m == "" {
+		sel.m = risk.Inherent
+	}
+	v := risksView{projectPage: pp, Risks: vs, Filter: f, Heat: heat, Members: ms,
+		Inherent:   heatMapSVG(tr, heat.Inherent, risk.Inherent, path, base, sel),
+		Residual:   heatMapSVG(tr, heat.Residual, risk.Residual, path, base, sel),
+		CellMap:    tr.T("enum.risk_map." + string(sel.m)),
+		ClearCell:  path + "?" + base.Encode() + "#risk-list",
+		SortLinks:  map[string]string{},
+		Sort:       f.Sort,
+		Categories: risk.Categories, Statuses: risk.Statuses, Levels: risk.Levels, Scale: ratingScale,
+		CanPropose: pp.Access.Can(project.ProposeRisk) && !pp.Project.Archived,
+		CanManage:  pp.Access.Can(project.ManageRisks) && !pp.Project.Archived,
+		Bands: map[string]int{"LowMax": risk.LowMax, "MediumMin": risk.LowMax + 1, "MediumMax": risk.MediumMax,
+			"HighMin": risk.MediumMax + 1, "HighMax": risk.HighMax, "Scale": risk.Scale},
+	}
+	v.CanImport = v.CanManage
+	if v.Sort == "" {
+		v.Sort = risk.SortScore
+	}
+	v.Filtered = len(base) > 0 && !(len(base) == 1 && base.Has("sort")) || f.Cell()
+	for _, key := range []string{risk.SortScore, risk.SortKey, risk.SortReview} {
+		q := filterQuery(f)
+		q.Set("sort", key)
+		if f.Cell() {
+			q.Set("p", strconv.Itoa(f.Probability))
+			q.Set("i", strconv.Itoa(f.Impact))
+			q.Set("map", string(sel.m))
+		}
+		v.SortLinks[key] = path + "?" + q.Encode() + "#risk-list"
+	}
+	for _, r := range vs {
+		if r.Overdue {
+			v.Overdue++
+		}
+	}
+	return s.render(c, fiber.StatusOK, "risks/list", tr.T("risks.title"), v)
+}
+
+type riskFormView struct {
+	projectPage
+	In                   risk.Input
+	Risk                 *risk.Risk // nil when creating
+	Owners               []project.Member
+	Milestones           []milestone.View
+	MilestoneID          int64
+	Categories           []risk.Category
+	Statuses             []risk.Status
+	Scale                []int
+	ResidualP, ResidualI int
+	Proposal             bool // created by someone who does not manage the register: starts open
+	CanDelete            bool
+}
+
+// renderRiskForm shows the form to add, propose or edit a risk.
+func (s *Server) renderRiskForm(c *fiber.Ctx, status int, in risk.Input, r *risk.Risk, f form) error {
+	pp := newProjectPage(c, "risks")
+	pp.Form = f
+	ms, err := project.Members(c.UserContext(), s.db, pp.Project.ID)
+	if err != nil {
+		return err
+	}
+	owners := make([]project.Member, 0, len(ms))
+	for _, m := range ms {
+		if m.Role != project.RoleViewer {
+			owners = append(owners, m)
+		}
+	}
+	mss, err := milestone.List(c.UserContext(), s.db, pp.Project.ID, s.today())
+	if err != nil {
+		return err
+	}
+	v := riskFormView{projectPage: pp, In: in, Risk: r, Owners: owners, Milestones: mss, Categories: risk.Categories,
+		Statuses: risk.Statuses, Scale: ratingScale, Proposal: r == nil && !pp.Access.Can(project.ManageRisks),
+		CanDelete: pp.Access.Can(project.ManageRisks) && !pp.Project.Archived}
+	if in.MilestoneID != nil {
+		v.MilestoneID = *in.MilestoneID
+	}
+	if in.ResidualProbability != nil {
+		v.ResidualP = *in.ResidualProbability
+	}
+	if in.ResidualImpact != nil {
+		v.ResidualI = *in.ResidualImpact
+	}
+	tr := s.translator(c)
+	title := tr.T("risk.new")
+	switch {
+	case r != nil:
+		title = tr.T("risk.edit")
+	case v.Proposal:
+		title = tr.T("risk.propose")
+	}
+	return s.render(c, status, "risks/form", title, v)
+}
+
+func (s *Server) handleRiskNew(c *fiber.Ctx) error {
+	today := s.today()
+	return s.renderRiskForm(c, fiber.StatusOK, risk.Input{OwnerID: mustUser(c).ID, Status: risk.Open,
+		IdentifiedOn: today, NextReviewOn: today.AddDays(14)}, nil, form{})
+}
+
+// createRisk adds the risk, or proposes it when the caller does not manage the register.
+func (s *Server) createRisk(c *fiber.Ctx, in risk.Input) (*risk.Risk, bool, error) {
+	p, acc := currentProject(c)
+	if acc.Can(project.ManageRisks) {
+		r, err := risk.Create(c.UserContext(), s.db, mustUser(c).ID, p.ID, in, s.today())
+		return r, false, err
+	}
+	r, err := risk.Propose(c.UserContext(), s.db, mustUser(c).ID, p.ID, in, s.today())
+	return r, true, err
+}
+
+func (s *Server) handleRiskCreate(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	var in risk.Input
+	if err := bindForm(c, &in); err != nil {
+		return err
+	}
+	r, proposed, err := s.createRisk(c, in)
+	if err != nil {
+		f, ferr := s.formErrors(c, err)
+		if ferr != nil {
+			return ferr
+		}
+		return s.renderRiskForm(c, formStatus(err), in, nil, f)
+	}
+	msg := "flash.risk_created"
+	if proposed {
+		msg = "flash.risk_proposed"
+	}
+	return s.redirectWith(c, riskPath(p, r.Number), "success", msg)
+}
+
+func riskPath(p *project.Project, number int) string {
+	return projectPath(p, "/risks/"+strconv.Itoa(number))
+}
+
+// riskParam reads :number and loads that risk of the current project.
+func (s *Server) riskParam(c *fiber.Ctx) (*risk.Risk, error) {
+	p, _ := currentProject(c)
+	n, err := paramID(c, "number")
+	if err != nil || n > 1<<30 {
+		return nil, apperr.NotFound()
+	}
+	return risk.Get(c.UserContext(), s.db, p.ID, int(n))
+}
+
+// editableRisk loads the risk of :number if the caller may edit it (the
+// route's guard let every member through: owners may, whatever their role).
+func (s *Server) editableRisk(c *fiber.Ctx) (*risk.Risk, error) {
+	r, err := s.riskParam(c)
+	if err != nil {
+		return nil, err
+	}
+	_, acc := currentProject(c)
+	if !risk.CanEdit(acc, mustUser(c).ID, r) {
+		return nil, apperr.Forbidden()
+	}
+	return r, nil
+}
+
+type riskView struct {
+	projectPage
+	Risk      *risk.View
+	History   []risk.Point
+	Chart     template.HTML
+	CanEdit   bool
+	CanDelete bool
+	New       risk.ReviewInput
+	Scale     []int
+	Today     date.Date
+}
+
+func (s *Server) renderRisk(c *fiber.Ctx, status int, number int, in risk.ReviewInput, f form) error {
+	pp := newProjectPage(c, "risks")
+	pp.Form = f
+	ctx, today, tr := c.UserContext(), s.today(), s.translator(c)
+	v, err := risk.GetView(ctx, s.db, pp.Project.ID, number, today)
+	if err != nil {
+		return err
+	}
+	rvs, err := risk.Reviews(ctx, s.db, v.ID)
+	if err != nil {
+		return err
+	}
+	history := risk.History(&v.Risk, rvs)
+	if in.Probability == 0 && in.Impact == 0 {
+		in.Probability, in.Impact = v.Probability, v.Impact
+	}
+	if in.ReviewedOn.IsZero() {
+		in.ReviewedOn = today
+	}
+	writable := !pp.Project.Archived
+	return s.render(c, status, "risks/show", v.Key+" "+v.Title, riskView{projectPage: pp, Risk: v, History: history,
+		Chart:     historyChart(history, today, tr.T("risk.chart_title", "Key", v.Key)),
+		CanEdit:   writable && risk.CanEdit(pp.Access, mustUser(c).ID, &v.Risk),
+		CanDelete: writable && pp.Access.Can(project.ManageRisks),
+		New:       in, Scale: ratingScale, Today: today})
+}
+
+func (s *Server) handleRisk(c *fiber.Ctx) error {
+	r, err := s.riskParam(c)
+	if err != nil {
+		return err
+	}
+	return s.renderRisk(c, fiber.StatusOK, r.Number, risk.ReviewInput{}, form{})
+}
+
+func (s *Server) handleRiskEdit(c *fiber.Ctx) error {
+	r, err := s.editableRisk(c)
+	if err != nil {
+		return err
+	}
+	return s.renderRiskForm(c, fiber.StatusOK, risk.InputOf(r), r, form{})
+}
+
+func (s *Server) handleRiskUpdate(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	r, err := s.editableRisk(c)
+	if err != nil {
+		return err
+	}
+	var in risk.Input
+	if err := bindForm(c, &in); err != nil {
+		return err
+	}
+	if _, err := risk.Update(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number, in, s.today()); err != nil {
+		f, ferr := s.formErrors(c, err)
+		if ferr != nil {
+			return ferr
+		}
+		return s.renderRiskForm(c, formStatus(err), in, r, f)
+	}
+	return s.redirectWith(c, riskPath(p, r.Number), "success", "flash.saved")
+}
+
+func (s *Server) handleRiskDelete(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	r, err := s.riskParam(c)
+	if err != nil {
+		return err
+	}
+	if err := risk.Delete(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number); err != nil {
+		return err
+	}
+	return s.redirectWith(c, projectPath(p, "/risks"), "success", "flash.risk_deleted")
+}
+
+func (s *Server) handleRiskReviewCreate(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	r, err := s.editableRisk(c)
+	if err != nil {
+		return err
+	}
+	var in risk.ReviewInput
+	if err := bindForm(c, &in); err != nil {
+		return err
+	}
+	if _, err := risk.AddReview(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number, in, s.today()); err != nil {
+		f, ferr := s.formErrors(c, err)
+		if ferr != nil {
+			return ferr
+		}
+		return s.renderRisk(c, formStatus(err), r.Number, in, f)
+	}
+	return s.redirectWith(c, riskPath(p, r.Number), "success", "flash.risk_review_added")
+}
+
+// starterOption is a starter risk as the new-project form offers it.
+type starterOption struct {
+	risk.Starter
+	Checked bool
+}
+
+// starterOptions returns the starter risks in the caller's language, with
+// the chosen ones checked.
+func starterOptions(c *fiber.Ctx, chosen []string) []starterOption {
+	ss := risk.Starters(lang(c))
+	out := make([]starterOption, len(ss))
+	for i, st := range ss {
+		out[i] = starterOption{Starter: st}
+		for _, code := range chosen {
+			if code == st.Code {
+				out[i].Checked = true
+			}
+		}
+	}
+	return out
+}
+
+// starterRisks is the project extension that adds the starter risks chosen
+// on project creation; only the CRM template offers them.
+func starterRisks(in project.Input) []project.Extension {
+	if (in.Template != "" && in.Template != "crm") || len(in.StarterRisks) == 0 {
+		return nil
+	}
+	return []project.Extension{risk.StarterRisks(in.StarterRisks)}
+}
