@@ -148,6 +148,13 @@ const (
 	AtRiskCap        = 5
 )
 
+// Bands of the score: healthy from HealthyFrom, sliding from SlidingFrom,
+// in trouble below. Every page and report colours scores by these.
+const (
+	HealthyFrom = 80
+	SlidingFrom = 60
+)
+
 // PitfallHealth is one pitfall's part of the score.
 type PitfallHealth struct {
 	Code     string `json:"code"`

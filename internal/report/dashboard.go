@@ -252,8 +252,8 @@ const (
 	Fair    Band = "fair"
 	Poor    Band = "poor"
 	Unknown Band = "unknown"
-	GoodMin      = 80
-	FairMin      = 60
+	GoodMin      = pitfall.HealthyFrom
+	FairMin      = pitfall.SlidingFrom
 )
 
 // Bands lists the bands, best first.

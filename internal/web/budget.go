@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -393,20 +392,12 @@ func (s *Server) handleBudgetImport(c *fiber.Ctx) error {
 		}
 		return s.redirectWith(c, projectPath(p, "/budget"), "info", "flash.spend_nothing_new")
 	}
-	fh, err := c.FormFile("file")
+	rows, fileName, problem, err := s.uploadedRows(c, "budget.sheet_spend", "budget.import_empty_file")
 	if err != nil {
-		return s.renderBudgetImportProblem(c, "import.no_file")
-	}
-	rows, err := s.readSheet(fh, "budget.sheet_spend")
-	switch {
-	case errors.Is(err, sheet.ErrFormat):
-		return s.renderBudgetImportProblem(c, "import.bad_format")
-	case errors.Is(err, sheet.ErrEmpty):
-		return s.renderBudgetImportProblem(c, "budget.import_empty_file")
-	case errors.Is(err, sheet.ErrTooLarge):
-		return s.renderBudgetImportProblem(c, "import.too_many_rows", "Max", sheet.MaxRows)
-	case err != nil:
 		return err
+	}
+	if problem != nil {
+		return s.renderBudgetImportProblem(c, problem.ID, dataPairs(problem.Data)...)
 	}
 	irows, err := budget.ReadRows(rows)
 	if err != nil {
@@ -416,7 +407,7 @@ func (s *Server) handleBudgetImport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderBudgetPreview(c, filepath.Base(fh.Filename), results, ok)
+	return s.renderBudgetPreview(c, fileName, results, ok)
 }
 
 func (s *Server) renderBudgetPreview(c *fiber.Ctx, fileName string, results []budget.RowResult, ok bool) error {

@@ -332,6 +332,9 @@ func TestChangeApplyChangesBacklogAndMilestones(t *testing.T) {
 	if len(history.Items) == 0 || history.Items[0].Ref != "CRM-CR-1" {
 		t.Fatalf("history %+v", history.Items)
 	}
+	// …and the requirement page and the activity page link to it.
+	expectContains(t, ct.viewer.get("/projects/CRM/requirements/2"), `href="/projects/CRM/changes/1">CRM-CR-1</a>`)
+	expectContains(t, ct.viewer.get("/projects/CRM/activity?entity=requirement"), `<a href="/projects/CRM/changes/1">CRM-CR-1</a>`)
 	// The request's page says what each operation did.
 	page := ct.viewer.get("/projects/CRM/changes/1")
 	expectStatus(t, page, http.StatusOK)

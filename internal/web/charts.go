@@ -438,7 +438,7 @@ func healthChart(points []pitfall.Point, from, to date.Date, title string) templ
 	for _, band := range []struct {
 		from   int
 		colour string
-	}{{healthyFrom, bandColours["ok"]}, {slidingFrom, bandColours["warn"]}} {
+	}{{pitfall.HealthyFrom, bandColours["ok"]}, {pitfall.SlidingFrom, bandColours["warn"]}} {
 		fmt.Fprintf(&b, `<line x1="%g" x2="%g" y1="%.1f" y2="%.1f" stroke="%s" stroke-dasharray="2 3"/>`, left, w-right, y(band.from), y(band.from), band.colour)
 	}
 	fmt.Fprintf(&b, `<text x="%g" y="%g" font-size="11" fill="#475569">%s</text><text x="%g" y="%g" font-size="11" text-anchor="end" fill="#475569">%s</text>`,

@@ -84,6 +84,15 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 			}
 			return *p
 		},
+		// refPath links an audit entry's ref to the change request it names
+		// (CRM-CR-7 → /projects/CRM/changes/7); "" for any other ref.
+		"refPath": func(ref string) string {
+			key, n, ok := strings.Cut(ref, "-CR-")
+			if !ok || key == "" || strings.Trim(n, "0123456789") != "" || n == "" {
+				return ""
+			}
+			return "/projects/" + key + "/changes/" + n
+		},
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {

@@ -81,20 +81,12 @@ func (s *Server) handleGoalImport(c *fiber.Ctx) error {
 	if c.FormValue("confirm") == "1" {
 		return s.confirmGoalImport(c)
 	}
-	fh, err := c.FormFile("file")
+	rows, fileName, problem, err := s.uploadedRows(c, "import.sheet_measurements", "import.empty_file")
 	if err != nil {
-		return s.renderImportProblem(c, "import.no_file")
-	}
-	rows, err := s.readUpload(fh)
-	switch {
-	case errors.Is(err, sheet.ErrFormat):
-		return s.renderImportProblem(c, "import.bad_format")
-	case errors.Is(err, sheet.ErrEmpty):
-		return s.renderImportProblem(c, "import.empty_file")
-	case errors.Is(err, sheet.ErrTooLarge):
-		return s.renderImportProblem(c, "import.too_many_rows", "Max", sheet.MaxRows)
-	case err != nil:
 		return err
+	}
+	if problem != nil {
+		return s.renderImportProblem(c, problem.ID, dataPairs(problem.Data)...)
 	}
 	irows, err := goal.ReadMeasurementRows(rows)
 	if err != nil {
@@ -105,7 +97,7 @@ func (s *Server) handleGoalImport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderGoalPreview(c, filepath.Base(fh.Filename), results, ok)
+	return s.renderGoalPreview(c, fileName, results, ok)
 }
 
 // renderImportError shows the upload page with an Invalid error of the file;
@@ -195,26 +187,48 @@ func (s *Server) renderGoalPreview(c *fiber.Ctx, fileName string, results []goal
 	return s.render(c, status, "goals/preview", tr.T("import.preview_title"), v)
 }
 
-// readUpload reads the uploaded sheet. From a workbook of several sheets it
-// takes the one named Measurements (in either language), so the export
-// itself can be uploaded again; otherwise the first sheet.
-func (s *Server) readUpload(fh *multipart.FileHeader) ([][]string, error) {
-	return s.readSheet(fh, "import.sheet_measurements")
-}
-
 // readSheet reads an uploaded .xlsx or .csv file; from a workbook it prefers
-// the sheet named by the message sheetMsgID in any language.
+// the sheet named by the message sheetMsgID in any language ("": the first sheet).
 func (s *Server) readSheet(fh *multipart.FileHeader, sheetMsgID string) ([][]string, error) {
 	f, err := fh.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	names := make([]string, len(i18n.Languages))
-	for i, l := range i18n.Languages {
-		names[i] = s.i18n.For(l).T(sheetMsgID)
+	var names []string
+	if sheetMsgID != "" {
+		for _, l := range i18n.Languages {
+			names = append(names, s.i18n.For(l).T(sheetMsgID))
+		}
 	}
 	return sheet.ReadPreferring(fh.Filename, f, names...)
+}
+
+// uploadedRows reads the file of an import form (field "file"), preferring
+// the sheet named by sheetMsgID. A file that cannot be read comes back as a
+// problem to show at the file field (emptyMsgID says what an empty one
+// should hold); err is for anything else.
+func (s *Server) uploadedRows(c *fiber.Ctx, sheetMsgID, emptyMsgID string) ([][]string, string, *apperr.Message, error) {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		m := apperr.Msg("import.no_file")
+		return nil, "", &m, nil
+	}
+	rows, err := s.readSheet(fh, sheetMsgID)
+	var m apperr.Message
+	switch {
+	case err == nil:
+		return rows, filepath.Base(fh.Filename), nil, nil
+	case errors.Is(err, sheet.ErrFormat):
+		m = apperr.Msg("import.bad_format")
+	case errors.Is(err, sheet.ErrEmpty):
+		m = apperr.Msg(emptyMsgID)
+	case errors.Is(err, sheet.ErrTooLarge):
+		m = apperr.Msg("import.too_many_rows", "Max", sheet.MaxRows)
+	default:
+		return nil, "", nil, err
+	}
+	return nil, "", &m, nil
 }
 
 // handleGoalExport sends the project's goals and every measurement as one

@@ -18,20 +18,15 @@ import (
 // The health page, the pitfall checklist and the thresholds: the project's
 // data checked against the ten classic ways CRM rollouts fail.
 
-// Score bands: green from healthyFrom, amber from slidingFrom, red below.
-const (
-	healthyFrom = 80
-	slidingFrom = 60
-	// trendDays is how far back the health page draws the daily scores.
-	trendDays = 90
-)
+// trendDays is how far back the health page draws the daily scores.
+const trendDays = 90
 
 // healthBand names the colour of a score: ok, warn or bad.
 func healthBand(score int) string {
 	switch {
-	case score >= healthyFrom:
+	case score >= pitfall.HealthyFrom:
 		return "ok"
-	case score >= slidingFrom:
+	case score >= pitfall.SlidingFrom:
 		return "warn"
 	}
 	return "bad"
@@ -50,7 +45,7 @@ type healthRule struct {
 
 var theHealthRule = healthRule{PointsPerPitfall: pitfall.PointsPerPitfall, CriticalCost: pitfall.CriticalCost,
 	WarningCost: pitfall.WarningCost, AtRiskCap: pitfall.AtRiskCap, Max: pitfall.PointsPerPitfall * len(pitfall.Codes()),
-	HealthyFrom: healthyFrom, SlidingFrom: slidingFrom}
+	HealthyFrom: pitfall.HealthyFrom, SlidingFrom: pitfall.SlidingFrom}
 
 // projectHealth works the project's health out from its data as it stands
 // and keeps it as today's snapshot (one upsert), so every look at the score

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -118,20 +117,12 @@ func (s *Server) handleRequirementImport(c *fiber.Ctx) error {
 	if c.FormValue("confirm") == "1" {
 		return s.confirmRequirementImport(c)
 	}
-	fh, err := c.FormFile("file")
+	rows, fileName, problem, err := s.uploadedRows(c, "reqimport.sheet", "reqimport.empty_file")
 	if err != nil {
-		return s.renderReqImportProblem(c, "reqimport.no_file")
-	}
-	rows, err := s.readSheet(fh, "reqimport.sheet")
-	switch {
-	case errors.Is(err, sheet.ErrFormat):
-		return s.renderReqImportProblem(c, "reqimport.bad_format")
-	case errors.Is(err, sheet.ErrEmpty):
-		return s.renderReqImportProblem(c, "reqimport.empty_file")
-	case errors.Is(err, sheet.ErrTooLarge):
-		return s.renderReqImportProblem(c, "reqimport.too_many_rows", "Max", sheet.MaxRows)
-	case err != nil:
 		return err
+	}
+	if problem != nil {
+		return s.renderReqImportProblem(c, problem.ID, dataPairs(problem.Data)...)
 	}
 	file, err := requirement.ReadRows(rows)
 	if err != nil {
@@ -142,7 +133,7 @@ func (s *Server) handleRequirementImport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderRequirementPreview(c, filepath.Base(fh.Filename), file, results, ok)
+	return s.renderRequirementPreview(c, fileName, file, results, ok)
 }
 
 func (s *Server) confirmRequirementImport(c *fiber.Ctx) error {

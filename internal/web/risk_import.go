@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -81,25 +80,12 @@ func (s *Server) handleRiskImport(c *fiber.Ctx) error {
 	if c.FormValue("confirm") == "1" {
 		return s.confirmRiskImport(c)
 	}
-	fh, err := c.FormFile("file")
-	if err != nil {
-		return s.renderRiskImportProblem(c, apperr.Msg("risk_import.no_file"))
-	}
-	f, err := fh.Open()
+	rows, fileName, problem, err := s.uploadedRows(c, "", "risk_import.empty_file")
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	rows, err := sheet.Read(fh.Filename, f)
-	switch {
-	case errors.Is(err, sheet.ErrFormat):
-		return s.renderRiskImportProblem(c, apperr.Msg("risk_import.bad_format"))
-	case errors.Is(err, sheet.ErrEmpty):
-		return s.renderRiskImportProblem(c, apperr.Msg("risk_import.empty_file"))
-	case errors.Is(err, sheet.ErrTooLarge):
-		return s.renderRiskImportProblem(c, apperr.Msg("risk_import.too_many_rows", "Max", sheet.MaxRows))
-	case err != nil:
-		return err
+	if problem != nil {
+		return s.renderRiskImportProblem(c, *problem)
 	}
 	irows, err := risk.ReadRows(rows)
 	if err != nil {
@@ -110,7 +96,7 @@ func (s *Server) handleRiskImport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderRiskPreview(c, filepath.Base(fh.Filename), results, ok)
+	return s.renderRiskPreview(c, fileName, results, ok)
 }
 
 func (s *Server) confirmRiskImport(c *fiber.Ctx) error {
