@@ -282,3 +282,25 @@ func jsonRequest(method, path, body string) *http.Request {
 	req.Header.Set("Content-Type", "application/json")
 	return req
 }
+
+// A viewer changes nothing, even an item they have been made the owner of.
+func TestViewersChangeNothingTheyOwn(t *testing.T) {
+	t.Parallel()
+	app, db := testApp(t)
+	admin := signUpAdmin(t, app)
+	expectStatus(t, admin.post("/projects", url.Values{"key": {"CRM"}, "name": {"CRM"}}), http.StatusSeeOther)
+	createUser(t, db, "vic@example.com", "Vic", false)
+	expectStatus(t, admin.post("/projects/CRM/members", url.Values{"email": {"vic@example.com"}, "role": {"viewer"}, "department": {"vendor"}}), http.StatusSeeOther)
+	vic := userID(t, db, "vic@example.com")
+	r := admin.api(http.MethodPost, "/api/v1/projects/CRM/requirements", map[string]any{"title": "Lead capture", "tier": "must",
+		"kind": "feature", "approach": "configuration", "owner_id": vic})
+	expectStatus(t, r, http.StatusCreated)
+	viewer := signIn(t, app, "vic@example.com", testPassword)
+	expectStatus(t, viewer.get("/projects/CRM/requirements/1/edit"), http.StatusForbidden)
+	expectStatus(t, viewer.api(http.MethodPatch, "/api/v1/projects/CRM/requirements/1", map[string]any{"title": "Mine now", "version": 1}), http.StatusForbidden)
+	var got struct{ Title string }
+	admin.api(http.MethodGet, "/api/v1/projects/CRM/requirements/1", nil).decode(t, &got)
+	if got.Title != "Lead capture" {
+		t.Fatalf("title now %q", got.Title)
+	}
+}
