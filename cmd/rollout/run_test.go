@@ -7,17 +7,25 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"rollout/internal/database/dbtest"
 )
 
-func TestMain(m *testing.M) { dbtest.Main(m) }
+func TestMain(m *testing.M) {
+	// The signal tests start this test binary again as `rollout serve`.
+	if os.Getenv("ROLLOUT_TEST_AS_SERVE") == "1" {
+		os.Exit(run(context.Background(), []string{"rollout", "serve"}, os.Getenv, os.Stdout, os.Stderr))
+	}
+	dbtest.Main(m)
+}
 
 // syncBuffer is a bytes.Buffer safe to read while run writes to it.
 type syncBuffer struct {
@@ -263,4 +271,66 @@ func isZombie(pid int) bool {
 	}
 	fields := strings.Fields(string(raw))
 	return len(fields) > 2 && fields[2] == "Z"
+}
+
+// serveProcess starts `rollout serve` as a child process on the embedded
+// PostgreSQL and returns it with the postmaster's pid once it is ready.
+func serveProcess(t *testing.T) (*exec.Cmd, int, string) {
+	t.Helper()
+	dir := t.TempDir()
+	for d := dir; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
+		_ = os.Chmod(d, 0o711)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "ROLLOUT_TEST_AS_SERVE=1", "ROLLOUT_ADDR=127.0.0.1:0", "ROLLOUT_DATA_DIR="+dir)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		if m := runningAt.FindStringSubmatch(out.String()); m != nil {
+			waitReady(t, m[1])
+			return cmd, postmasterPID(t, dir), dir
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("serve did not start:\n%s", out.String())
+	return nil, 0, ""
+}
+
+func waitGone(t *testing.T, pid int, what string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if !processAlive(pid) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("postgres %d still running after %s", pid, what)
+}
+
+// SIGTERM drains requests, stops PostgreSQL and exits cleanly.
+func TestSIGTERMStopsPostgres(t *testing.T) {
+	cmd, pg, _ := serveProcess(t)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v", err)
+	}
+	waitGone(t, pg, "SIGTERM")
+}
+
+// A crashed parent (SIGKILL: no chance to clean up) leaves no postgres behind.
+func TestCrashedParentLeavesNoPostgres(t *testing.T) {
+	cmd, pg, _ := serveProcess(t)
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	waitGone(t, pg, "the parent was killed")
 }
