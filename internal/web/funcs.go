@@ -71,7 +71,7 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 		// tone maps a status to the colour classes ok, warn and bad.
 		"tone": func(status any) string {
 			switch codeOf(status) {
-			case "achieved", "on_track", "done", "clear", "low", "go", "approved", "implemented":
+			case "achieved", "on_track", "done", "clear", "low", "go", "approved", "implemented", "planned":
 				return "ok"
 			case "at_risk", "medium", "go_with_conditions", "submitted", "postponed":
 				return "warn"
