@@ -7,8 +7,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
+
+	"rollout/internal/date"
 
 	"rollout/internal/audit"
 	"rollout/internal/project"
@@ -302,5 +305,33 @@ func TestViewersChangeNothingTheyOwn(t *testing.T) {
 	admin.api(http.MethodGet, "/api/v1/projects/CRM/requirements/1", nil).decode(t, &got)
 	if got.Title != "Lead capture" {
 		t.Fatalf("title now %q", got.Title)
+	}
+}
+
+// Text people type is shown as text on every page, charts included.
+func TestUserTextIsEscapedEverywhere(t *testing.T) {
+	t.Parallel()
+	app, db := testApp(t)
+	admin := signUpAdmin(t, app)
+	evil := `<script>alert("x")</script><img src=x onerror=alert(1)>`
+	expectStatus(t, admin.post("/projects", url.Values{"key": {"CRM"}, "name": {evil}, "scope_in": {evil}}), http.StatusSeeOther)
+	me := userID(t, db, "admin@example.com")
+	expectStatus(t, admin.post("/projects/CRM/goals", goalForm(me, "title", evil, "metric", evil)), http.StatusSeeOther)
+	today := date.Of(time.Now())
+	expectStatus(t, admin.post("/projects/CRM/goals/1/measurements", url.Values{"value": {"22"}, "measured_on": {today.String()}, "note": {evil}}), http.StatusSeeOther)
+	expectStatus(t, admin.api(http.MethodPost, "/api/v1/projects/CRM/requirements", map[string]any{"title": evil, "user_story": evil,
+		"acceptance_criteria": []string{evil}, "tier": "must", "kind": "integration", "approach": "configuration"}), http.StatusCreated)
+	expectStatus(t, admin.api(http.MethodPost, "/api/v1/projects/CRM/risks", map[string]any{"title": evil, "category": "integration",
+		"probability": 4, "impact": 5, "owner_id": me, "mitigation": evil}), http.StatusCreated)
+	expectStatus(t, admin.api(http.MethodPost, "/api/v1/projects/CRM/milestones", map[string]any{"name": evil, "planned_on": today.AddDays(10).String(),
+		"is_gate": true, "deliverables": []string{evil}}), http.StatusCreated)
+	for _, path := range []string{"/projects", "/projects/CRM", "/projects/CRM/dashboard", "/projects/CRM/goals", "/projects/CRM/goals/1",
+		"/projects/CRM/requirements", "/projects/CRM/requirements/1", "/projects/CRM/risks", "/projects/CRM/risks/1",
+		"/projects/CRM/plan", "/projects/CRM/health", "/projects/CRM/activity", "/portfolio"} {
+		r := admin.get(path)
+		expectStatus(t, r, http.StatusOK)
+		if strings.Contains(r.body, "<script>alert") || strings.Contains(r.body, "<img src=x") {
+			t.Fatalf("%s shows the text as markup", path)
+		}
 	}
 }
