@@ -2,7 +2,6 @@ package budget
 
 import (
 	"context"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -115,7 +114,7 @@ func CheckRows(ctx context.Context, db bun.IDB, projectID int64, rows []ImportRo
 		default:
 			res.input.LineID, res.line = l.ID, l.Category
 		}
-		if d, err := parseDay(row.Date); err != nil {
+		if d, err := sheet.ParseDay(row.Date); err != nil {
 			res.Errors = append(res.Errors, apperr.Msg("budget.import_bad_date", "Value", row.Date))
 		} else {
 			res.input.SpentOn = d
@@ -182,48 +181,14 @@ func entryKey(lineID int64, on date.Date, amount float64, note string) string {
 	return strconv.FormatInt(lineID, 10) + "|" + on.String() + "|" + strconv.FormatFloat(amount, 'g', 12, 64) + "|" + strings.TrimSpace(note)
 }
 
-// dayLayouts are the ways people write a day with the year first; anything
-// day- or month-first (03/01/26) is ambiguous and refused.
-var dayLayouts = []string{date.Layout, "2006-1-2", "2006/1/2", "2006.1.2", "2006年1月2日"}
-
-func parseDay(s string) (date.Date, error) {
-	s = width.Narrow.String(strings.TrimSpace(s))
-	if i := strings.IndexAny(s, " T"); i > 0 {
-		s = s[:i]
-	}
-	for _, l := range dayLayouts {
-		if t, err := time.Parse(l, s); err == nil && t.Year() >= 1900 {
-			return date.Of(t), nil
-		}
-	}
-	return date.Date{}, strconv.ErrSyntax
-}
-
-var (
-	decimal   = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)$`)
-	thousands = regexp.MustCompile(`^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$`)
-)
-
 // ParseAmount reads money as people type it: "1234.5", "1,234.50", "¥1,200",
 // "-300" (a refund), full-width digits. A comma is only a thousands
 // separator: "12,5" is refused rather than read as 125.
 func ParseAmount(s string) (float64, error) {
-	s = width.Narrow.String(strings.TrimSpace(s))
-	s = strings.ReplaceAll(s, "−", "-")
 	for _, sym := range []string{"¥", "￥", "$", "€", "CNY", "RMB", "USD", "EUR", "元"} {
 		s = strings.ReplaceAll(s, sym, "")
 	}
-	s = strings.TrimSpace(s)
-	if strings.Contains(s, ",") {
-		if !thousands.MatchString(s) {
-			return 0, strconv.ErrSyntax
-		}
-		s = strings.ReplaceAll(s, ",", "")
-	}
-	if !decimal.MatchString(s) {
-		return 0, strconv.ErrSyntax
-	}
-	return strconv.ParseFloat(s, 64)
+	return sheet.ParseNumber(s)
 }
 
 // Import records every good row or none: if any row is bad, nothing is

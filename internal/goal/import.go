@@ -2,10 +2,8 @@ package goal
 
 import (
 	"context"
-	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/uptrace/bun"
 	"golang.org/x/text/width"
@@ -145,7 +143,7 @@ func CheckMeasurementRows(ctx context.Context, db bun.IDB, projectID int64, rows
 			}
 		}
 		res.input = MeasurementInput{Note: strings.TrimSpace(row.Note)}
-		switch d, err := parseDay(row.Date); {
+		switch d, err := sheet.ParseDay(row.Date); {
 		case strings.TrimSpace(row.Date) == "":
 			res.Errors = append(res.Errors, apperr.Msg("goal.measured_on_required"))
 		case err != nil:
@@ -242,53 +240,10 @@ func sameKey(goalID int64, on date.Date, value float64, note string) string {
 	return strconv.FormatInt(goalID, 10) + "|" + on.String() + "|" + strconv.FormatFloat(value, 'g', 10, 64) + "|" + strings.TrimSpace(note)
 }
 
-// dayLayouts are the ways people write a day with the year first; anything
-// day- or month-first (03/01/26) is ambiguous and refused.
-var dayLayouts = []string{date.Layout, "2006-1-2", "2006/1/2", "2006.1.2", "2006年1月2日"}
-
-// parseDay reads a day as YYYY-MM-DD, or written with slashes, dots or 年月日;
-// a time of day after it (as some spreadsheets add) is ignored.
-func parseDay(s string) (date.Date, error) {
-	s = width.Narrow.String(strings.TrimSpace(s))
-	if i := strings.IndexAny(s, " T"); i > 0 {
-		s = s[:i]
-	}
-	for _, l := range dayLayouts {
-		// Years before 1900 are typing mistakes (and year 0 is no date PostgreSQL keeps).
-		if t, err := time.Parse(l, s); err == nil && t.Year() >= 1900 {
-			return date.Of(t), nil
-		}
-	}
-	return date.Date{}, strconv.ErrSyntax
-}
-
-// decimal is a plain decimal number, optionally with thousands separators.
-var (
-	decimal   = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$`)
-	thousands = regexp.MustCompile(`^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$`)
-)
-
-// parseNumber reads a number as people type it: "12.5", "1,234", "85%", and
-// full-width digits from a Chinese input method. A comma is only a thousands
-// separator: "12,5" is refused rather than read as 125.
+// parseNumber reads a measured value as sheet.ParseNumber does, and also "85%".
 func parseNumber(s string) (float64, error) {
-	s = width.Narrow.String(strings.TrimSpace(s))
-	s = strings.ReplaceAll(s, "−", "-") // the minus sign of typeset text
-	s = strings.TrimSpace(strings.TrimSuffix(s, "%"))
-	if strings.Contains(s, ",") {
-		if !thousands.MatchString(s) {
-			return 0, strconv.ErrSyntax
-		}
-		s = strings.ReplaceAll(s, ",", "")
-	}
-	if !decimal.MatchString(s) {
-		return 0, strconv.ErrSyntax
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || !finite(f) {
-		return 0, strconv.ErrSyntax
-	}
-	return f, nil
+	s = strings.TrimSpace(width.Narrow.String(s)) // a full-width ％ too
+	return sheet.ParseNumber(strings.TrimSuffix(s, "%"))
 }
 
 // ImportMeasurements records every row or none: if any row is bad, nothing is

@@ -16,6 +16,7 @@ import (
 	"rollout/internal/database/dbtest"
 	"rollout/internal/date"
 	"rollout/internal/project"
+	"rollout/internal/sheet"
 )
 
 // importToday is the day the import tests run on.
@@ -235,13 +236,13 @@ func TestParseNumberAndDay(t *testing.T) {
 	for s, want := range map[string]date.Date{"2026-03-01": date.New(2026, 3, 1), "2026/3/1": date.New(2026, 3, 1),
 		"2026.03.01": date.New(2026, 3, 1), "2026年3月1日": date.New(2026, 3, 1), "2026-03-01 00:00:00": date.New(2026, 3, 1),
 		"2026-03-01T00:00:00Z": date.New(2026, 3, 1), "２０２６－０３－０１": date.New(2026, 3, 1)} {
-		if got, err := parseDay(s); err != nil || got != want {
-			t.Errorf("parseDay(%q) = %v, %v; want %v", s, got, err, want)
+		if got, err := sheet.ParseDay(s); err != nil || got != want {
+			t.Errorf("sheet.ParseDay(%q) = %v, %v; want %v", s, got, err, want)
 		}
 	}
 	for _, s := range []string{"", "03/01/26", "01-03-2026", "2026-13-01", "2026-02-30", "0000-01-01", "yesterday"} {
-		if got, err := parseDay(s); err == nil {
-			t.Errorf("parseDay(%q) = %v, want an error", s, got)
+		if got, err := sheet.ParseDay(s); err == nil {
+			t.Errorf("sheet.ParseDay(%q) = %v, want an error", s, got)
 		}
 	}
 }

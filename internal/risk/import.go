@@ -5,7 +5,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/uptrace/bun"
 	"golang.org/x/text/width"
@@ -286,7 +285,7 @@ func checkRow(row ImportRow, projectKey string, byNumber map[int]*Risk, byEmail 
 	rating("residual_probability", false, &in.ResidualProbability)
 	rating("residual_impact", false, &in.ResidualImpact)
 	if v, ok := cell("next_review"); ok {
-		if d, err := parseDay(v); v != "" && err != nil {
+		if d, err := sheet.ParseDay(v); v != "" && err != nil {
 			problem("next_review", "risk_import.bad_date", "Value", v)
 		} else {
 			in.NextReviewOn = d
@@ -359,27 +358,6 @@ func parseRating(s string) (int, error) {
 		return 0, strconv.ErrSyntax
 	}
 	return int(f), nil
-}
-
-// dayLayouts are the ways people write a day with the year first (the goal
-// import reads the same); day- or month-first forms are ambiguous and refused.
-var dayLayouts = []string{date.Layout, "2006-1-2", "2006/1/2", "2006.1.2", "2006年1月2日"}
-
-// parseDay reads a day; "" is no date, and a time after the day is ignored.
-func parseDay(s string) (date.Date, error) {
-	s = width.Narrow.String(strings.TrimSpace(s))
-	if s == "" {
-		return date.Date{}, nil
-	}
-	if i := strings.IndexAny(s, " T"); i > 0 {
-		s = s[:i]
-	}
-	for _, l := range dayLayouts {
-		if t, err := time.Parse(l, s); err == nil && t.Year() >= 1900 {
-			return date.Of(t), nil
-		}
-	}
-	return date.Date{}, strconv.ErrSyntax
 }
 
 // Import writes every row or none: if any row is bad, nothing is written and
