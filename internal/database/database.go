@@ -225,3 +225,12 @@ func MapError(err error) error {
 	}
 	return apperr.Internal(err)
 }
+
+// DB, IDB and Tx name bun's handles for the packages above the domains (web,
+// office, cmd), which pass them through to domain functions but never build
+// queries themselves: they import database, not bun.
+type (
+	DB  = bun.DB
+	IDB = bun.IDB
+	Tx  = bun.Tx
+)

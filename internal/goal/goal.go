@@ -184,18 +184,9 @@ func Update(ctx context.Context, db bun.IDB, actorID, projectID, goalID int64, i
 		}
 		next := *before
 		apply(&next, in)
-		next.Version, next.UpdatedAt = before.Version+1, time.Now()
 		g = &next
-		res, err := tx.NewUpdate().Model(g).ExcludeColumn("id", "project_id", "created_at").WherePK().
-			Where("version = ?", before.Version).Exec(ctx)
-		if err != nil {
-			return database.MapError(err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.Conflict("")
-		}
-		return audit.Record(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "goal",
-			EntityID: g.ID, Action: audit.Update, Before: before, After: g})
+		return audit.UpdateVersioned(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "goal",
+			EntityID: g.ID, Before: before, After: g}, in.Version)
 	})
 	return g, err
 }
