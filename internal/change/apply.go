@@ -2,35 +2,27 @@ package change
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
 
 	"rollout/internal/apperr"
 	"rollout/internal/database"
+	"rollout/internal/date"
 	"rollout/internal/milestone"
 	"rollout/internal/requirement"
 )
 
-// requirementItem and milestoneItem name an item an operation touches, for the version snapshot.
-func requirementItem(number int) string { return "requirement:" + strconv.Itoa(number) }
-func milestoneItem(id int64) string     { return "milestone:" + strconv.FormatInt(id, 10) }
-
-// versions reads the current versions of every item the operations touch.
-func versions(ctx context.Context, db bun.IDB, projectID int64, ops []Operation) (map[string]int, error) {
-	out := map[string]int{}
-	var numbers []int
-	var milestones []int64
-	for _, op := range ops {
-		switch op.Op {
-		case OpRemoveRequirement, OpSetTier, OpSetPhase:
-			numbers = append(numbers, op.Number)
-		case OpShiftMilestone:
-			milestones = append(milestones, op.MilestoneID)
-		}
-	}
+// versions reads the current versions of every item the operations change,
+// one query per kind of item.
+func versions(ctx context.Context, db bun.IDB, projectID int64, ops []Operation) (map[Target]int, error) {
+	out := map[Target]int{}
+	numbers, milestones := targetIDs(Targets(ops))
 	if len(numbers) > 0 {
 		var rows []struct {
 			Number  int `bun:"number"`
@@ -41,7 +33,7 @@ func versions(ctx context.Context, db bun.IDB, projectID int64, ops []Operation)
 			return nil, database.MapError(err)
 		}
 		for _, r := range rows {
-			out[requirementItem(r.Number)] = r.Version
+			out[RequirementTarget(r.Number)] = r.Version
 		}
 	}
 	if len(milestones) > 0 {
@@ -54,15 +46,28 @@ func versions(ctx context.Context, db bun.IDB, projectID int64, ops []Operation)
 			return nil, database.MapError(err)
 		}
 		for _, r := range rows {
-			out[milestoneItem(r.ID)] = r.Version
+			out[MilestoneTarget(r.ID)] = r.Version
 		}
 	}
 	return out, nil
 }
 
+// targetIDs splits targets into requirement numbers and milestone ids.
+func targetIDs(targets []Target) (numbers []int, milestones []int64) {
+	for _, t := range targets {
+		switch t.Kind {
+		case TargetRequirement:
+			numbers = append(numbers, t.Number)
+		case TargetMilestone:
+			milestones = append(milestones, t.ID)
+		}
+	}
+	return numbers, milestones
+}
+
 // Conflict is an item that moved on after the approval.
 type Conflict struct {
-	Item     string `json:"item"` // requirement:42 or milestone:7
+	Item     Target `json:"item"` // "requirement:42" or "milestone:7" in JSON
 	Approved int    `json:"approved_version"`
 	Now      int    `json:"current_version"` // 0 when the item is gone
 }
@@ -102,6 +107,8 @@ func Apply(ctx context.Context, db bun.IDB, actorID, projectID int64, projectKey
 				conflicts = append(conflicts, Conflict{Item: item, Approved: v, Now: current[item]})
 			}
 		}
+		// Map order is random; the same refusal lists the same items in the same order.
+		slices.SortFunc(conflicts, func(a, b Conflict) int { return strings.Compare(a.Item.String(), b.Item.String()) })
 		if len(conflicts) > 0 {
 			return &ConflictError{Conflicts: conflicts, err: apperr.Conflict("change.apply_conflicts", "Count", len(conflicts))}
 		}
@@ -121,6 +128,40 @@ func Apply(ctx context.Context, db bun.IDB, actorID, projectID int64, projectKey
 	return r, err
 }
 
+// Result says what one operation did when the request was applied. Subject
+// and Detail are the words the request showed then (and what older stored
+// results hold); the typed fields say the same for code.
+type Result struct {
+	Op      OpKind `json:"op"`
+	Subject string `json:"subject"`          // CRM-42, or the milestone's name
+	Detail  string `json:"detail,omitempty"` // the new requirement's title, the new tier, the milestone's new day
+	// Number is the requirement the operation created, removed or changed.
+	Number    int              `json:"number,omitempty"`
+	Tier      requirement.Tier `json:"tier,omitempty"`      // set_tier: the new tier
+	PlannedOn date.Date        `json:"planned_on,omitzero"` // shift_milestone: the new planned day
+}
+
+// UnmarshalJSON reads a stored result; results stored before the typed
+// fields existed get them from their words.
+func (r *Result) UnmarshalJSON(b []byte) error {
+	type plain Result // without this method
+	if err := json.Unmarshal(b, (*plain)(r)); err != nil {
+		return err
+	}
+	if r.Number == 0 && r.Op != OpShiftMilestone {
+		if i := strings.LastIndexByte(r.Subject, '-'); i >= 0 {
+			r.Number, _ = strconv.Atoi(r.Subject[i+1:])
+		}
+	}
+	if r.Tier == "" && r.Op == OpSetTier {
+		r.Tier = requirement.Tier(r.Detail)
+	}
+	if r.PlannedOn.IsZero() && r.Op == OpShiftMilestone {
+		r.PlannedOn, _ = date.Parse(r.Detail)
+	}
+	return nil
+}
+
 func applyOne(ctx context.Context, tx bun.Tx, actorID, projectID int64, projectKey string, op Operation, ref string) (Result, error) {
 	key := func(n int) string { return projectKey + "-" + strconv.Itoa(n) }
 	switch op.Op {
@@ -132,21 +173,22 @@ func applyOne(ctx context.Context, tx bun.Tx, actorID, projectID int64, projectK
 		if err != nil {
 			return Result{}, err
 		}
-		return Result{Op: op.Op, Subject: key(created.Number), Detail: created.Title}, nil
+		return Result{Op: op.Op, Subject: key(created.Number), Detail: created.Title, Number: created.Number}, nil
 	case OpRemoveRequirement:
-		return Result{Op: op.Op, Subject: key(op.Number)}, requirement.DeleteInTx(ctx, tx, actorID, projectID, op.Number, ref)
+		return Result{Op: op.Op, Subject: key(op.Number), Number: op.Number},
+			requirement.DeleteInTx(ctx, tx, actorID, projectID, op.Number, ref)
 	case OpSetTier:
 		_, err := requirement.SetTierInTx(ctx, tx, actorID, projectID, op.Number, op.Tier, ref)
-		return Result{Op: op.Op, Subject: key(op.Number), Detail: string(op.Tier)}, err
+		return Result{Op: op.Op, Subject: key(op.Number), Detail: string(op.Tier), Number: op.Number, Tier: op.Tier}, err
 	case OpSetPhase:
 		_, err := requirement.SetPhaseInTx(ctx, tx, actorID, projectID, op.Number, op.PhaseID, ref)
-		return Result{Op: op.Op, Subject: key(op.Number)}, err
+		return Result{Op: op.Op, Subject: key(op.Number), Number: op.Number}, err
 	case OpShiftMilestone:
 		m, err := milestone.Shift(ctx, tx, actorID, projectID, op.MilestoneID, op.Days, 0, ref)
 		if err != nil {
 			return Result{}, err
 		}
-		return Result{Op: op.Op, Subject: m.Name, Detail: m.PlannedOn.String()}, nil
+		return Result{Op: op.Op, Subject: m.Name, Detail: m.PlannedOn.String(), PlannedOn: m.PlannedOn}, nil
 	}
-	return Result{}, apperr.InvalidField("operations", "change.op_unknown", "Op", op.Op)
+	return Result{}, apperr.InvalidField("operations", "change.op_unknown", "Op", string(op.Op))
 }

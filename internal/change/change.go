@@ -9,7 +9,6 @@ package change
 import (
 	"context"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -21,7 +20,6 @@ import (
 	"rollout/internal/audit"
 	"rollout/internal/database"
 	"rollout/internal/project"
-	"rollout/internal/requirement"
 	"rollout/internal/validate"
 )
 
@@ -41,29 +39,6 @@ const (
 
 // Statuses lists them in workflow order.
 var Statuses = []Status{Draft, Submitted, Approved, Rejected, Withdrawn, Implemented}
-
-// Operation kinds.
-const (
-	OpAddRequirement    = "add_requirement"
-	OpRemoveRequirement = "remove_requirement"
-	OpSetTier           = "set_tier"
-	OpSetPhase          = "set_phase"
-	OpShiftMilestone    = "shift_milestone"
-)
-
-// OpKinds lists the operation kinds in form order.
-var OpKinds = []string{OpAddRequirement, OpRemoveRequirement, OpSetTier, OpSetPhase, OpShiftMilestone}
-
-// Operation is one structured edit a request makes when applied.
-type Operation struct {
-	Op          string             `json:"op"`
-	Requirement *requirement.Input `json:"requirement,omitempty"`
-	Number      int                `json:"number,omitempty"`
-	Tier        requirement.Tier   `json:"tier,omitempty"`
-	PhaseID     *int64             `json:"phase_id,omitempty"`
-	MilestoneID int64              `json:"milestone_id,omitempty"`
-	Days        int                `json:"days,omitempty"`
-}
 
 // Affected says who the change touches.
 type Affected struct {
@@ -103,7 +78,7 @@ type Request struct {
 	Status              Status         `json:"status"`
 	SubmittedAt         *time.Time     `json:"submitted_at"`
 	DecidedAt           *time.Time     `json:"decided_at"`
-	ApprovedVersions    map[string]int `bun:"type:jsonb" json:"-"`
+	ApprovedVersions    map[Target]int `bun:"type:jsonb" json:"-"`
 	AppliedAt           *time.Time     `json:"applied_at"`
 	AppliedBy           *int64         `json:"applied_by"`
 	ApplyResult         []Result       `bun:"type:jsonb" json:"apply_result,omitempty"`
@@ -116,13 +91,6 @@ type Request struct {
 func (r *Request) Impact() Impact {
 	return Impact{ScheduleDays: r.ScheduleDays, Cost: r.Cost, EffortDays: r.EffortDays,
 		Affected: Affected{Roles: r.AffectedRoles, Departments: r.AffectedDepartments, Note: r.AffectedNote}}
-}
-
-// Result says what one operation did when the request was applied.
-type Result struct {
-	Op      string `json:"op"`
-	Subject string `json:"subject"` // CRM-42, or a milestone's name
-	Detail  string `json:"detail,omitempty"`
 }
 
 // Input drafts or edits a request.
@@ -190,55 +158,6 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64) error {
 		return apperr.Invalid(fields)
 	}
 	return nil
-}
-
-// checkOperation validates one operation; an empty Message means it is fine.
-func checkOperation(ctx context.Context, db bun.IDB, projectID int64, op *Operation) apperr.Message {
-	exists := func(query string, args ...any) bool {
-		ok, err := db.NewSelect().TableExpr(query, args...).Exists(ctx)
-		return err == nil && ok
-	}
-	requirementExists := func(n int) bool {
-		return exists("requirements WHERE project_id = ? AND number = ?", projectID, n)
-	}
-	switch op.Op {
-	case OpAddRequirement:
-		if op.Requirement == nil {
-			return apperr.Msg("change.op_requirement_missing")
-		}
-		if err := requirement.Validate(ctx, db, projectID, *op.Requirement); err != nil {
-			if ae, ok := err.(*apperr.Error); ok && len(ae.Fields) > 0 {
-				// The first field in name order, so the same input always names the same field.
-				fields := slices.Sorted(maps.Keys(ae.Fields))
-				return apperr.Msg("change.op_requirement_invalid", "Field", fields[0], "Problem", ae.Fields[fields[0]].ID)
-			}
-			return apperr.Msg("change.op_requirement_missing")
-		}
-	case OpRemoveRequirement, OpSetTier, OpSetPhase:
-		if !requirementExists(op.Number) {
-			return apperr.Msg("change.op_no_requirement", "Number", op.Number)
-		}
-		if op.Op == OpSetTier && !slices.Contains(requirement.Tiers, op.Tier) {
-			return apperr.Msg("change.op_bad_tier")
-		}
-		if op.Op == OpSetPhase && op.PhaseID != nil && *op.PhaseID != 0 &&
-			!exists("phases WHERE project_id = ? AND id = ?", projectID, *op.PhaseID) {
-			return apperr.Msg("change.op_no_phase")
-		}
-	case OpShiftMilestone:
-		if !exists("milestones WHERE project_id = ? AND id = ?", projectID, op.MilestoneID) {
-			return apperr.Msg("change.op_no_milestone")
-		}
-		if op.Days == 0 || op.Days < -3650 || op.Days > 3650 {
-			return apperr.Msg("change.op_bad_days")
-		}
-	default:
-		return apperr.Msg("change.op_unknown", "Op", op.Op)
-	}
-	if op.PhaseID != nil && *op.PhaseID == 0 {
-		op.PhaseID = nil
-	}
-	return apperr.Message{}
 }
 
 func apply(r *Request, in Input) {

@@ -24,7 +24,7 @@ import (
 // demoOp is one operation of a demo request; title names the requirement
 // it touches (or the one it adds), milestone the milestone it shifts.
 type demoOp struct {
-	op        string
+	op        change.OpKind
 	title     string
 	story     string
 	tier      requirement.Tier

@@ -7,13 +7,30 @@ import (
 
 	"rollout/internal/apperr"
 	"rollout/internal/change"
+	"rollout/internal/date"
 )
 
 // changeJSON is a change request as the API shows it: its key, impact and
 // operations, the vote counts and the votes themselves.
 type changeJSON struct {
 	change.View
-	Votes []change.Vote `json:"votes"`
+	// Operations shadows the request's own, adding what each changes.
+	Operations []changeOperationJSON `json:"operations"`
+	Votes      []change.Vote         `json:"votes"`
+}
+
+// changeOperationJSON is an operation with the item it changes as it stands
+// now; Target is absent for an operation that adds a requirement.
+type changeOperationJSON struct {
+	change.Operation
+	Target *changeTargetJSON `json:"target,omitempty"`
+}
+
+type changeTargetJSON struct {
+	Kind      change.TargetKind `json:"kind"`
+	Title     string            `json:"title"`               // a requirement's title, a milestone's name
+	PlannedOn date.Date         `json:"planned_on,omitzero"` // a milestone's planned day
+	Exists    bool              `json:"exists"`              // false: deleted since
 }
 
 func (s *Server) changeJSON(c *fiber.Ctx, number int) (*changeJSON, error) {
@@ -32,7 +49,20 @@ func (s *Server) changeJSON(c *fiber.Ctx, number int) (*changeJSON, error) {
 	if votes == nil {
 		votes = []change.Vote{}
 	}
-	return &changeJSON{View: vs[0], Votes: votes}, nil
+	ops := vs[0].Operations
+	labels, err := change.Labels(c.UserContext(), s.db, p.ID, change.Targets(ops))
+	if err != nil {
+		return nil, err
+	}
+	out := &changeJSON{View: vs[0], Operations: make([]changeOperationJSON, len(ops)), Votes: votes}
+	for i, op := range ops {
+		out.Operations[i].Operation = op
+		if t, ok := op.Target(); ok {
+			label, exists := labels[t]
+			out.Operations[i].Target = &changeTargetJSON{Kind: t.Kind, Title: label.Title, PlannedOn: label.PlannedOn, Exists: exists}
+		}
+	}
+	return out, nil
 }
 
 // sendChange answers with the request as it now stands.
