@@ -224,6 +224,10 @@ func TestApplyChangesBacklogAndMilestones(t *testing.T) {
 	if two.Tier != requirement.Important || *one.PhaseID != f.phases[3].ID || before.PlannedOn.DaysUntil(after.PlannedOn) != 10 {
 		t.Fatalf("tier %s phase %v milestone %s → %s", two.Tier, *one.PhaseID, before.PlannedOn, after.PlannedOn)
 	}
+	if res := r.ApplyResult; res[0].Number != 4 || res[1].Number != 3 || res[2].Tier != requirement.Important ||
+		res[4].PlannedOn != after.PlannedOn || res[4].Number != 0 {
+		t.Fatalf("typed results %+v", res)
+	}
 	// Every write names the request.
 	entries, _ := audit.List(ctx, f.db, audit.Filter{ProjectID: f.project.ID, Limit: 10})
 	refs := 0
