@@ -4,6 +4,12 @@
 // tier or phase, shift a milestone). An approved request is applied by a
 // project manager in one transaction; if anything it touches moved on since
 // the approval, nothing is applied and each conflict is listed.
+//
+// Operations, the items they change (Target: a requirement by number, a
+// milestone by id) and what applying them did (Result) are typed values;
+// pages bind a form into an OperationInput and ask Labels for exactly the
+// titles they show. Their JSON is the shape stored rows and the API have
+// always had: a Target is "requirement:42" as text.
 package change
 
 import (
