@@ -18,6 +18,7 @@ import (
 	"rollout/internal/milestone"
 	"rollout/internal/project"
 	"rollout/internal/requirement"
+	"rollout/internal/web/chart"
 )
 
 // The change request pages: the list (filters, the monthly chart by outcome,
@@ -188,7 +189,7 @@ func (s *Server) renderChanges(c *fiber.Ctx, status int, settings change.Setting
 		projectPage: pp, Changes: vs, Filter: filter,
 		Filtered: filter.Status != "" || filter.RequesterID != 0 || filter.Month != "",
 		Statuses: change.Statuses, Members: members,
-		Chart:  stackedBars(periods, series, names, changeStatusColours, tr.T("changes.chart_title", "Months", changeMonths)),
+		Chart:  chart.StackedBars(periods, series, names, changeStatusColours, tr.T("changes.chart_title", "Months", changeMonths)),
 		Months: months, Settings: settings, Rules: []change.Rule{change.AnyRejects, change.MajorityRejects},
 		CanDraft:    writable && pp.Access.Can(project.DraftChange),
 		CanSettings: writable && pp.Access.Can(project.ManageChanges)})

@@ -20,6 +20,7 @@ import (
 	"rollout/internal/requirement"
 	"rollout/internal/risk"
 	"rollout/internal/sheet"
+	"rollout/internal/web/chart"
 )
 
 // The project dashboard, the portfolio of every project a person may see,
@@ -135,13 +136,13 @@ func (s *Server) handleDashboard(c *fiber.Ctx) error {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "dashboard/show", tr.T("dashboard.title"), dashboardView{
-		projectPage: pp, D: d, Charts: dashboardCharts(tr, d, slips), HasReview: review != nil,
+		projectPage: pp, D: d, Charts: chart.Dashboard(tr, d, slips), HasReview: review != nil,
 		GoalGroups: []goalGroup{{"goals", tr.T("dashboard.chart.goals"), d.Goals.Outcomes}, {"adoption", tr.T("dashboard.chart.adoption"), d.Goals.Adoption}},
 		HeatRows:   heatRows(d.Risks.Heat), BudgetLines: budgetLineRows(d.Budget.Lines),
 		Tiers: requirement.Tiers, ChangeStatuses: change.Statuses, Levels: risk.Levels,
 		Probabilities: []int{5, 4, 3, 2, 1}, Impacts: []int{1, 2, 3, 4, 5}, PitfallTitles: titles, Slips: slips,
 		BudgetUsed: budgetUses(d.Budget.Totals), HealthTone: bandTone(d.Health.Band), CanBudget: pp.Access.Can(project.ManageBudget) && !pp.Project.Archived,
-	}, chartsScript)
+	}, chart.Script)
 }
 
 // shownSlips are the milestones the slip chart draws: every one not done,
@@ -154,113 +155,6 @@ func shownSlips(ms []report.MilestoneSlip) []report.MilestoneSlip {
 		}
 	}
 	return out
-}
-
-func phaseLabel(tr *i18n.Translator, name string) string {
-	if name == "" {
-		return tr.T("dashboard.no_phase")
-	}
-	return name
-}
-
-// dashboardCharts builds every chart of the dashboard in the reader's language.
-func dashboardCharts(tr *i18n.Translator, d *report.DashboardData, slips []report.MilestoneSlip) map[string]string {
-	charts := map[string]string{}
-
-	// Phase progress: milestones done and still open, per phase.
-	ph := chartSpec{Type: "bar", Title: tr.T("dashboard.chart.phases"), Horizontal: true,
-		Series: []chartSeries{{Name: tr.T("dashboard.done"), Stack: "m", Color: colourOK}, {Name: tr.T("dashboard.open"), Stack: "m", Color: colourMuted}}}
-	for _, p := range d.Phases {
-		ph.Labels = append(ph.Labels, phaseLabel(tr, p.Name))
-		ph.Series[0].Data = append(ph.Series[0].Data, float64(p.MilestonesDone))
-		ph.Series[1].Data = append(ph.Series[1].Data, float64(p.MilestonesTotal-p.MilestonesDone))
-	}
-	charts["phases"] = ph.JSON()
-
-	// Slips in days.
-	sl := chartSpec{Type: "bar", Title: tr.T("dashboard.chart.slips"), Unit: tr.T("dashboard.days_unit"),
-		Series: []chartSeries{{Name: tr.T("dashboard.slip_days"), Color: colourBad}}}
-	for _, m := range slips {
-		sl.Labels = append(sl.Labels, m.Name)
-		sl.Series[0].Data = append(sl.Series[0].Data, float64(m.Slip))
-	}
-	charts["slips"] = sl.JSON()
-
-	// Goals against target, outcomes and adoption apart.
-	goalChart := func(title string, gs []report.GoalLine, colour string) string {
-		g := chartSpec{Type: "bar", Title: title, Horizontal: true, Unit: "%", Min: fptr(0),
-			Mark:   &chartMark{Value: 100, Name: tr.T("dashboard.target")},
-			Series: []chartSeries{{Name: tr.T("dashboard.progress"), Color: colour}}}
-		top := 100.0
-		for _, l := range gs {
-			g.Labels = append(g.Labels, l.Title)
-			v := round1(l.Progress * 100)
-			g.Series[0].Data = append(g.Series[0].Data, v)
-			top = math.Max(top, v)
-		}
-		g.Max = fptr(math.Ceil(top/10) * 10)
-		return g.JSON()
-	}
-	charts["goals"] = goalChart(tr.T("dashboard.chart.goals"), d.Goals.Outcomes, colourBlue)
-	charts["adoption"] = goalChart(tr.T("dashboard.chart.adoption"), d.Goals.Adoption, colourPurple)
-
-	// Requirement churn by tier.
-	tierColours := map[requirement.Tier]string{requirement.Must: colourBad, requirement.Important: colourWarn, requirement.Optional: colourBlue}
-	ch := chartSpec{Type: "bar", Title: tr.T("dashboard.chart.churn")}
-	for _, t := range requirement.Tiers {
-		sr := chartSeries{Name: tr.T("enum.tier." + string(t)), Stack: "t", Color: tierColours[t]}
-		for _, w := range d.Backlog.Weeks {
-			sr.Data = append(sr.Data, float64(w.ByTier[t]))
-		}
-		ch.Series = append(ch.Series, sr)
-	}
-	for _, w := range d.Backlog.Weeks {
-		ch.Labels = append(ch.Labels, w.Week.String()[5:])
-	}
-	charts["churn"] = ch.JSON()
-
-	// The heat map of the active risks, as they stand.
-	hm := chartSpec{Type: "heatmap", Title: tr.T("dashboard.chart.heat"), XName: tr.T("dashboard.impact"), YName: tr.T("dashboard.probability")}
-	peak := 1
-	for i := 1; i <= risk.Scale; i++ {
-		hm.Labels = append(hm.Labels, fmt.Sprint(i))
-		hm.YLabels = append(hm.YLabels, fmt.Sprint(i))
-	}
-	for p := 0; p < risk.Scale; p++ {
-		for i := 0; i < risk.Scale; i++ {
-			n := d.Risks.Heat.Inherent[p][i]
-			hm.Cells = append(hm.Cells, [3]int{i, p, n})
-			peak = max(peak, n)
-		}
-	}
-	hm.Max = fptr(float64(peak))
-	charts["heat"] = hm.JSON()
-
-	// Change requests by state.
-	cs := chartSpec{Type: "bar", Title: tr.T("dashboard.chart.changes"), Series: []chartSeries{{Name: tr.T("dashboard.requests"), Color: colourBlue}}}
-	for _, st := range change.Statuses {
-		cs.Labels = append(cs.Labels, tr.T("enum.change_status."+string(st)))
-		cs.Series[0].Data = append(cs.Series[0].Data, float64(d.Changes.ByStatus[st]))
-	}
-	charts["changes"] = cs.JSON()
-
-	// Budget against plan, by line.
-	charts["budget"] = budgetLinesChart(tr, d.Budget.Lines, len(d.Budget.Totals) > 1)
-	if len(d.Budget.Totals) == 1 {
-		charts["spend"] = spendChart(tr, d.Budget.Monthly, d.Budget.Totals[0].Planned)
-	}
-
-	// Health score and trend.
-	score := float64(d.Health.Score)
-	charts["health"] = chartSpec{Type: "gauge", Title: tr.T("dashboard.chart.health"), Value: &score, Max: fptr(float64(d.Health.Max))}.JSON()
-	ht := chartSpec{Type: "line", Title: tr.T("dashboard.chart.health_trend"), Min: fptr(0), Max: fptr(float64(d.Health.Max)),
-		Series: []chartSeries{{Name: tr.T("dashboard.score"), Color: colourBlue, Area: true}}}
-	for _, p := range d.Health.Trend {
-		ht.Labels = append(ht.Labels, p.Day.String())
-		ht.Series[0].Data = append(ht.Series[0].Data, float64(p.Score))
-	}
-	charts["health_trend"] = ht.JSON()
-	return charts
 }
 
 // bandTone names a health band's colour class (badge-ok, -warn, -bad, -muted).
@@ -416,7 +310,7 @@ func (s *Server) handleDashboardExport(c *fiber.Ctx) error {
 		if ph.NextGate != nil {
 			gate = ph.NextGate.Name
 		}
-		rows = append(rows, []any{phaseLabel(tr, ph.Name), yesNo(tr, ph.Current), ph.MilestonesDone, ph.MilestonesTotal,
+		rows = append(rows, []any{chart.PhaseLabel(tr, ph.Name), yesNo(tr, ph.Current), ph.MilestonesDone, ph.MilestonesTotal,
 			ph.DeliverablesDone, ph.DeliverablesTotal, pct(ph.Share), gate})
 	}
 	if err := add("dashboard.sheet.phases", cols("dashboard.col.phase", "dashboard.col.current", "dashboard.col.milestones_done",
@@ -427,7 +321,7 @@ func (s *Server) handleDashboardExport(c *fiber.Ctx) error {
 
 	rows = nil
 	for _, m := range d.Milestones.Items {
-		rows = append(rows, []any{m.Name, phaseLabel(tr, m.PhaseName), yesNo(tr, m.IsGate), m.PlannedOn.String(), m.ForecastOn.String(),
+		rows = append(rows, []any{m.Name, chart.PhaseLabel(tr, m.PhaseName), yesNo(tr, m.IsGate), m.PlannedOn.String(), m.ForecastOn.String(),
 			m.ActualOn.String(), tr.T("enum.milestone_status." + string(m.Status)), m.Slip})
 	}
 	if err := add("dashboard.sheet.milestones", cols("dashboard.col.milestone", "dashboard.col.phase", "dashboard.col.gate",
@@ -562,7 +456,7 @@ func (s *Server) handleReviewPackExport(c *fiber.Ctx) error {
 		decision = tr.T("enum.decision." + string(*r.Decision))
 	}
 	if err := w.AddSheet(tr.T("pack.sheet.gate"), columnNames(tr, "dashboard.col.item", "dashboard.col.value"), [][]any{
-		{tr.T("dashboard.col.milestone"), m.Name}, {tr.T("dashboard.col.phase"), phaseLabel(tr, m.PhaseName)},
+		{tr.T("dashboard.col.milestone"), m.Name}, {tr.T("dashboard.col.phase"), chart.PhaseLabel(tr, m.PhaseName)},
 		{tr.T("dashboard.col.planned_on"), m.PlannedOn.String()}, {tr.T("dashboard.col.forecast_on"), m.ForecastOn.String()},
 		{tr.T("dashboard.col.status"), tr.T("enum.milestone_status." + string(m.Status))}, {tr.T("dashboard.col.slip_days"), m.Slip},
 		{tr.T("pack.scheduled_on"), r.ScheduledOn.String()}, {tr.T("pack.decision"), decision},
@@ -591,7 +485,7 @@ func (s *Server) handleReviewPackExport(c *fiber.Ctx) error {
 		case sec.Kind == milestone.SectionRisks:
 			rows := [][]any{}
 			for _, k := range sec.Risks {
-				delta := fmtSigned(k.Change)
+				delta := chart.Signed(k.Change)
 				if k.New {
 					delta = tr.T("pack.new")
 				}
