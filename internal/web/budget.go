@@ -16,6 +16,7 @@ import (
 	"rollout/internal/report"
 	"rollout/internal/sheet"
 	"rollout/internal/web/chart"
+	"rollout/internal/web/sheets"
 )
 
 // The budget: lines (a planned amount per category of cost) and the spend
@@ -409,22 +410,8 @@ func (s *Server) handleBudgetExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	w := sheet.NewWorkbook()
-	rows := make([][]any, len(lines))
-	for i, l := range lines {
-		rows[i] = []any{l.Category, l.Currency, l.Planned, l.Actual, l.Planned - l.Actual, math.Round(share(l.Actual, l.Planned)*1000) / 10}
-	}
-	if err := w.AddSheet(tr.T("budget.sheet_lines"), columnNames(tr, "budget.col.category", "budget.col.currency", "budget.col.planned",
-		"budget.col.actual", "budget.col.remaining", "budget.col.used_pct"), rows); err != nil {
-		return err
-	}
-	rows = make([][]any, len(entries))
-	for i, e := range entries {
-		rows[i] = []any{e.SpentOn.String(), e.Amount, e.Category, e.Note}
-	}
-	// These headers must stay names budget.ReadRows knows (tested in both languages).
-	if err := w.AddSheet(tr.T("budget.sheet_spend"), columnNames(tr, "budget.col.date", "budget.col.amount", "budget.col.category",
-		"budget.col.note"), rows); err != nil {
+	w, err := sheets.Budget(tr, lines, entries)
+	if err != nil {
 		return err
 	}
 	return sendWorkbook(c, w, p.Key+"-budget-"+s.today().String()+".xlsx")

@@ -49,7 +49,7 @@ func Sparkline(values []float64, baseline, target float64) template.HTML {
 		fmt.Fprintf(&pts, "%.1f,%.1f ", x(i), y(v))
 	}
 	last := values[len(values)-1]
-	return template.HTML(fmt.Sprintf(`<svg class="Sparkline" viewBox="0 0 %g %g" width="%g" height="%g" role="img" aria-hidden="true">`+
+	return template.HTML(fmt.Sprintf(`<svg class="sparkline" viewBox="0 0 %g %g" width="%g" height="%g" role="img" aria-hidden="true">`+
 		`<line x1="0" x2="%g" y1="%.1f" y2="%.1f" stroke="#16a34a" stroke-width="1" stroke-dasharray="2 2"/>`+
 		`<polyline points="%s" fill="none" stroke="#2563eb" stroke-width="1.5"/>`+
 		`<circle cx="%.1f" cy="%.1f" r="2" fill="#2563eb"/></svg>`,
