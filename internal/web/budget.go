@@ -12,10 +12,11 @@ import (
 	"rollout/internal/apperr"
 	"rollout/internal/budget"
 	"rollout/internal/date"
-	"rollout/internal/i18n"
 	"rollout/internal/project"
 	"rollout/internal/report"
 	"rollout/internal/sheet"
+	"rollout/internal/web/chart"
+	"rollout/internal/web/sheets"
 )
 
 // The budget: lines (a planned amount per category of cost) and the spend
@@ -99,66 +100,15 @@ func (s *Server) renderBudget(c *fiber.Ctx, status int, lf lineForm, ef entryFor
 	v.Totals = budgetUses(totals)
 	v.OneCurrency = len(totals) <= 1
 	tr := s.translator(c)
-	v.Charts = map[string]string{"budget": budgetLinesChart(tr, lines, !v.OneCurrency)}
+	v.Charts = map[string]string{"budget": chart.BudgetLines(tr, lines, !v.OneCurrency)}
 	if v.OneCurrency {
 		planned := 0.0
 		if len(totals) == 1 {
 			planned = totals[0].Planned
 		}
-		v.Charts["spend"] = spendChart(tr, monthly, planned)
+		v.Charts["spend"] = chart.Spend(tr, monthly, planned)
 	}
-	return s.render(c, status, "budget/show", tr.T("budget.title"), v, chartsScript)
-}
-
-// budgetLinesChart draws planned against actual for each line; with lines in
-// several currencies each label names its currency.
-func budgetLinesChart(tr *i18n.Translator, lines []budget.Line, currencies bool) string {
-	c := chartSpec{Type: "bar", Title: tr.T("budget.chart.lines"), Series: []chartSeries{
-		{Name: tr.T("budget.planned"), Color: colourPlanned}, {Name: tr.T("budget.actual"), Color: colourBlue}}}
-	for _, l := range lines {
-		label := l.Category
-		if currencies {
-			label += " (" + l.Currency + ")"
-		}
-		c.Labels = append(c.Labels, label)
-		c.Series[0].Data = append(c.Series[0].Data, l.Planned)
-		c.Series[1].Data = append(c.Series[1].Data, math.Round(l.Actual*100)/100)
-	}
-	return c.JSON()
-}
-
-// spendChart draws the spend of each month and its running total against
-// the whole plan (one currency only).
-func spendChart(tr *i18n.Translator, ms []budget.MonthSpend, planned float64) string {
-	c := chartSpec{Type: "line", Title: tr.T("budget.chart.spend"), Series: []chartSeries{
-		{Name: tr.T("budget.cumulative"), Color: colourBlue, Area: true},
-		{Name: tr.T("budget.monthly"), Color: colourWarn, Dashed: true}}}
-	if planned > 0 {
-		c.Mark = &chartMark{Value: planned, Name: tr.T("budget.planned_total")}
-		c.Max = fptr(niceCeil(math.Max(planned, lastCumulative(ms)) * 1.1))
-	}
-	for _, m := range ms {
-		c.Labels = append(c.Labels, m.Month)
-		c.Series[0].Data = append(c.Series[0].Data, math.Round(m.Cumulative*100)/100)
-		c.Series[1].Data = append(c.Series[1].Data, math.Round(m.Amount*100)/100)
-	}
-	return c.JSON()
-}
-
-// niceCeil rounds up to two significant digits (1,650 → 1,700), for an axis's top.
-func niceCeil(f float64) float64 {
-	if f <= 0 {
-		return f
-	}
-	step := math.Pow(10, math.Floor(math.Log10(f))-1)
-	return math.Ceil(f/step) * step
-}
-
-func lastCumulative(ms []budget.MonthSpend) float64 {
-	if len(ms) == 0 {
-		return 0
-	}
-	return ms[len(ms)-1].Cumulative
+	return s.render(c, status, "budget/show", tr.T("budget.title"), v, chart.Script)
 }
 
 // parseLineForm reads the line form; a planned amount that is no number is
@@ -460,22 +410,8 @@ func (s *Server) handleBudgetExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	w := sheet.NewWorkbook()
-	rows := make([][]any, len(lines))
-	for i, l := range lines {
-		rows[i] = []any{l.Category, l.Currency, l.Planned, l.Actual, l.Planned - l.Actual, math.Round(share(l.Actual, l.Planned)*1000) / 10}
-	}
-	if err := w.AddSheet(tr.T("budget.sheet_lines"), columnNames(tr, "budget.col.category", "budget.col.currency", "budget.col.planned",
-		"budget.col.actual", "budget.col.remaining", "budget.col.used_pct"), rows); err != nil {
-		return err
-	}
-	rows = make([][]any, len(entries))
-	for i, e := range entries {
-		rows[i] = []any{e.SpentOn.String(), e.Amount, e.Category, e.Note}
-	}
-	// These headers must stay names budget.ReadRows knows (tested in both languages).
-	if err := w.AddSheet(tr.T("budget.sheet_spend"), columnNames(tr, "budget.col.date", "budget.col.amount", "budget.col.category",
-		"budget.col.note"), rows); err != nil {
+	w, err := sheets.Budget(tr, lines, entries)
+	if err != nil {
 		return err
 	}
 	return sendWorkbook(c, w, p.Key+"-budget-"+s.today().String()+".xlsx")

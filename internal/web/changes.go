@@ -14,6 +14,7 @@ import (
 	"rollout/internal/change"
 	"rollout/internal/date"
 	"rollout/internal/project"
+	"rollout/internal/web/chart"
 )
 
 // The change request pages, one file per part: this one has the list
@@ -184,7 +185,7 @@ func (s *Server) renderChanges(c *fiber.Ctx, status int, settings change.Setting
 		projectPage: pp, Changes: vs, Filter: filter,
 		Filtered: filter.Status != "" || filter.RequesterID != 0 || filter.Month != "",
 		Statuses: change.Statuses, Members: members,
-		Chart:  stackedBars(periods, series, names, changeStatusColours, tr.T("changes.chart_title", "Months", changeMonths)),
+		Chart:  chart.StackedBars(periods, series, names, changeStatusColours, tr.T("changes.chart_title", "Months", changeMonths)),
 		Months: months, Settings: settings, Rules: []change.Rule{change.AnyRejects, change.MajorityRejects},
 		CanDraft:    writable && pp.Access.Can(project.DraftChange),
 		CanSettings: writable && pp.Access.Can(project.ManageChanges)})

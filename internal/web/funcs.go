@@ -12,6 +12,7 @@ import (
 	"rollout/frontend"
 	"rollout/internal/date"
 	"rollout/internal/i18n"
+	"rollout/internal/web/chart"
 )
 
 // templateFuncs are the helpers every template may call; t speaks the
@@ -33,8 +34,8 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 		"num":       fmtNum,
 		"money":     fmtMoney,
 		"percent":   func(f float64) string { return fmtNum(math.Round(f*100)) + "%" },
-		"sparkline": sparkline,
-		"signed":    fmtSigned,
+		"sparkline": chart.Sparkline,
+		"signed":    chart.Signed,
 		// share is part ÷ whole as a fraction (0 when whole is 0), for progress bars.
 		"share": func(part, whole int) float64 {
 			if whole == 0 {
@@ -122,3 +123,7 @@ func codeOf(v any) string {
 	}
 	return fmt.Sprint(rv.Interface())
 }
+
+// fmtNum writes a number without trailing zeros: 12, 12.5, 0.125 (as the
+// charts' axes do).
+func fmtNum(f float64) string { return chart.Num(f) }

@@ -7,6 +7,7 @@ import (
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/project"
+	"rollout/internal/web/chart"
 )
 
 func (s *Server) today() date.Date { return date.Of(s.now()) }
@@ -123,7 +124,7 @@ func (s *Server) renderGoal(c *fiber.Ctx, status int, goalID int64, in goal.Meas
 	tr := s.translator(c)
 	writable := !pp.Project.Archived
 	return s.render(c, status, "goals/show", v.Title, goalView{projectPage: pp, Goal: v, Measurements: ms,
-		Chart:      trendChart(v, ms, tr.T("goal.chart_title", "Title", v.Title), tr.T("goal.baseline"), tr.T("goal.target")),
+		Chart:      chart.GoalTrend(v, ms, tr.T("goal.chart_title", "Title", v.Title), tr.T("goal.baseline"), tr.T("goal.target")),
 		Today:      s.today(),
 		CanManage:  writable && pp.Access.Can(project.ManageGoals),
 		CanMeasure: writable && pp.Access.CanOrOwns(project.RecordMeasurement, mustUser(c).ID, v.OwnerID),

@@ -18,6 +18,7 @@ import (
 	"rollout/internal/pitfall"
 	"rollout/internal/project"
 	"rollout/internal/requirement"
+	"rollout/internal/web/chart"
 )
 
 // The plan: milestones by phase on a timeline and a board, the milestone
@@ -45,8 +46,8 @@ func (s *Server) handlePlan(c *fiber.Ctx) error {
 		return err
 	}
 	tr := s.translator(c)
-	chart := planChart(vs, today, func(id int64) string { return projectPath(pp.Project, "/milestones/"+itoa64(id)) },
-		planLabels{Title: tr.T("plan.chart_title"), Planned: tr.T("milestone.planned_on"), Forecast: tr.T("milestone.forecast_on"),
+	chart := chart.Plan(vs, today, func(id int64) string { return projectPath(pp.Project, "/milestones/"+itoa64(id)) },
+		chart.PlanLabels{Title: tr.T("plan.chart_title"), Planned: tr.T("milestone.planned_on"), Forecast: tr.T("milestone.forecast_on"),
 			Actual: tr.T("milestone.actual_on"), Gate: tr.T("milestone.gate"), Today: tr.T("plan.today"),
 			NoPhase: tr.T("plan.no_phase"), Days: tr.T("plan.days")})
 	return s.render(c, fiber.StatusOK, "milestones/plan", tr.T("plan.title"), planView{projectPage: pp,

@@ -13,6 +13,7 @@ import (
 	"rollout/internal/i18n"
 	"rollout/internal/pitfall"
 	"rollout/internal/project"
+	"rollout/internal/web/chart"
 )
 
 // The health page, the pitfall checklist and the thresholds: the project's
@@ -22,15 +23,7 @@ import (
 const trendDays = 90
 
 // healthBand names the colour of a score: ok, warn or bad.
-func healthBand(score int) string {
-	switch {
-	case score >= pitfall.HealthyFrom:
-		return "ok"
-	case score >= pitfall.SlidingFrom:
-		return "warn"
-	}
-	return "bad"
-}
+func healthBand(score int) string { return chart.Band(score) }
 
 // healthRule is the score rule's numbers, written out on the page and in the API.
 type healthRule struct {
@@ -176,10 +169,10 @@ func (s *Server) renderHealth(c *fiber.Ctx, status int, entered map[string]strin
 	tr := s.translator(c)
 	return s.render(c, status, "pitfalls/health", tr.T("health.title"), healthView{
 		projectPage: pp, Sub: "health", ThresholdError: f.Error("thresholds"), Score: h.Score, Band: healthBand(h.Score),
-		Gauge: scoreGauge(h.Score, 132, tr.T("health.gauge_label", "Score", h.Score)),
+		Gauge: chart.ScoreGauge(h.Score, 132, tr.T("health.gauge_label", "Score", h.Score)),
 		Rule:  theHealthRule, Parts: partsOut(tr.Lang, h), Findings: findingsOut(tr, pp.Project, pp.Access, h.Findings),
 		Trend: trend, TrendDays: trendDays,
-		Chart:      healthChart(trend, from, today, tr.T("health.trend_chart", "From", from, "To", today)),
+		Chart:      chart.HealthTrend(trend, from, today, tr.T("health.trend_chart", "From", from, "To", today)),
 		Thresholds: thresholdRows(h.Thresholds, entered, f),
 		CanAssess:  pp.Access.Can(project.AssessPitfalls) && !pp.Project.Archived,
 	})
@@ -470,7 +463,7 @@ func (s *Server) healthCard(c *fiber.Ctx, p *project.Project, acc project.Access
 	tr := s.translator(c)
 	fs := findingsOut(tr, p, acc, h.Findings)
 	card := &healthCard{Score: h.Score, Band: healthBand(h.Score), Findings: len(fs),
-		Gauge: scoreGauge(h.Score, 96, tr.T("health.gauge_label", "Score", h.Score))}
+		Gauge: chart.ScoreGauge(h.Score, 96, tr.T("health.gauge_label", "Score", h.Score))}
 	card.Top = fs[:min(len(fs), topFindings)]
 	card.More = len(fs) - len(card.Top)
 	return card, nil

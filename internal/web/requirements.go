@@ -18,6 +18,7 @@ import (
 	"rollout/internal/i18n"
 	"rollout/internal/project"
 	"rollout/internal/requirement"
+	"rollout/internal/web/chart"
 )
 
 // The backlog pages: the ranked list (grouped by tier or phase, filtered,
@@ -159,7 +160,7 @@ func (s *Server) renderBacklog(c *fiber.Ctx, status int, f requirement.Filter, v
 			v.ChurnTotal.ByTier[t] = sum
 		}
 	}
-	v.ChurnChart = churnChart(v.Churn, tr.T("backlog.churn_chart_title", "Weeks", churnWeeks),
+	v.ChurnChart = chart.Churn(v.Churn, tr.T("backlog.churn_chart_title", "Weeks", churnWeeks),
 		[4]string{tr.T("backlog.churn_added"), tr.T("backlog.churn_removed"), tr.T("backlog.churn_tier_moves"), tr.T("backlog.churn_phase_moves")})
 
 	sums, err := requirement.Summaries(ctx, s.db, p.ID)

@@ -12,6 +12,7 @@ import (
 	"rollout/internal/milestone"
 	"rollout/internal/project"
 	"rollout/internal/risk"
+	"rollout/internal/web/chart"
 )
 
 // The risk register's pages: the register with its heat maps and filters, a
@@ -101,14 +102,14 @@ func (s *Server) handleRisks(c *fiber.Ctx) error {
 	}
 	path := projectPath(pp.Project, "/risks")
 	base := filterQuery(f)
-	sel := heatCell{p: f.Probability, i: f.Impact, m: f.Map}
-	if sel.m == "" {
-		sel.m = risk.Inherent
+	sel := chart.HeatCell{P: f.Probability, I: f.Impact, Map: f.Map}
+	if sel.Map == "" {
+		sel.Map = risk.Inherent
 	}
 	v := risksView{projectPage: pp, Risks: vs, Filter: f, Heat: heat, Members: ms,
-		Inherent:   heatMapSVG(tr, heat.Inherent, risk.Inherent, path, base, sel),
-		Residual:   heatMapSVG(tr, heat.Residual, risk.Residual, path, base, sel),
-		CellMap:    tr.T("enum.risk_map." + string(sel.m)),
+		Inherent:   chart.RiskHeatMap(tr, heat.Inherent, risk.Inherent, path, base, sel),
+		Residual:   chart.RiskHeatMap(tr, heat.Residual, risk.Residual, path, base, sel),
+		CellMap:    tr.T("enum.risk_map." + string(sel.Map)),
 		ClearCell:  path + "?" + base.Encode() + "#risk-list",
 		SortLinks:  map[string]string{},
 		Sort:       f.Sort,
@@ -129,7 +130,7 @@ func (s *Server) handleRisks(c *fiber.Ctx) error {
 		if f.Cell() {
 			q.Set("p", strconv.Itoa(f.Probability))
 			q.Set("i", strconv.Itoa(f.Impact))
-			q.Set("map", string(sel.m))
+			q.Set("map", string(sel.Map))
 		}
 		v.SortLinks[key] = path + "?" + q.Encode() + "#risk-list"
 	}
@@ -296,7 +297,7 @@ func (s *Server) renderRisk(c *fiber.Ctx, status int, number int, in risk.Review
 	}
 	writable := !pp.Project.Archived
 	return s.render(c, status, "risks/show", v.Key+" "+v.Title, riskView{projectPage: pp, Risk: v, History: history,
-		Chart:     historyChart(history, today, tr.T("risk.chart_title", "Key", v.Key)),
+		Chart:     chart.RiskHistory(history, today, tr.T("risk.chart_title", "Key", v.Key)),
 		CanEdit:   writable && risk.CanEdit(pp.Access, mustUser(c).ID, &v.Risk),
 		CanDelete: writable && pp.Access.Can(project.ManageRisks),
 		New:       in, Scale: ratingScale, Today: today})

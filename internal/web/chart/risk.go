@@ -1,4 +1,4 @@
-package web
+package chart
 
 import (
 	"fmt"
@@ -24,17 +24,17 @@ var levelColors = map[risk.Severity][2]string{
 	risk.Critical: {"#c53030", "#ffffff"},
 }
 
-// heatCell is the cell a filter picks, for drawing it selected.
-type heatCell struct {
-	p, i int
-	m    risk.Map
+// HeatCell is the cell a filter picks, for drawing it selected.
+type HeatCell struct {
+	P, I int // probability and impact
+	Map  risk.Map
 }
 
-// heatMapSVG draws one 5 × 5 grid: probability up the side (5 at the top),
+// RiskHeatMap draws one 5 × 5 grid: probability up the side (5 at the top),
 // impact along the bottom, each cell coloured by the level of its score and
 // showing its count. A cell with risks is a link to the register filtered to
 // it: base (the page's other filters) plus p, i and map.
-func heatMapSVG(tr *i18n.Translator, grid [risk.Scale][risk.Scale]int, m risk.Map, path string, base url.Values, sel heatCell) template.HTML {
+func RiskHeatMap(tr *i18n.Translator, grid [risk.Scale][risk.Scale]int, m risk.Map, path string, base url.Values, sel HeatCell) template.HTML {
 	const cell, left, top, bottom = 48.0, 58.0, 8.0, 44.0
 	const w, h = left + cell*risk.Scale + 8, top + cell*risk.Scale + bottom
 	title := tr.T("risks.heat_title", "Map", tr.T("enum.risk_map."+string(m)))
@@ -54,7 +54,7 @@ func heatMapSVG(tr *i18n.Translator, grid [risk.Scale][risk.Scale]int, m risk.Ma
 				opacity = "0.45"
 			}
 			stroke, width := "#ffffff", 2
-			if sel.m == m && sel.p == p && sel.i == i {
+			if sel.Map == m && sel.P == p && sel.I == i {
 				stroke, width = "#1f2933", 3
 			}
 			rect := fmt.Sprintf(`<rect x="%g" y="%g" width="%g" height="%g" rx="3" fill="%s" fill-opacity="%s" stroke="%s" stroke-width="%d"/>`,
@@ -89,9 +89,9 @@ func heatMapSVG(tr *i18n.Translator, grid [risk.Scale][risk.Scale]int, m risk.Ma
 	return template.HTML(b.String())
 }
 
-// historyChart draws a risk's score over time as steps (a rating holds until
+// RiskHistory draws a risk's score over time as steps (a rating holds until
 // the next review), over bands coloured by level, up to today.
-func historyChart(points []risk.Point, today date.Date, title string) template.HTML {
+func RiskHistory(points []risk.Point, today date.Date, title string) template.HTML {
 	const w, h = 640.0, 220.0
 	const left, right, top, bottom = 40.0, 16.0, 12.0, 32.0
 	if len(points) == 0 {

@@ -1,4 +1,4 @@
-package web
+package chart
 
 import (
 	"fmt"
@@ -7,11 +7,9 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"rollout/internal/date"
 	"rollout/internal/goal"
-	"rollout/internal/milestone"
 	"rollout/internal/pitfall"
 	"rollout/internal/requirement"
 )
@@ -19,8 +17,8 @@ import (
 // Charts drawn on the server as inline SVG: they need no script, print as
 // they look, and come with a table of the same figures beside them.
 
-// fmtNum writes a number without trailing zeros: 12, 12.5, 0.125.
-func fmtNum(f float64) string {
+// Num writes a number without trailing zeros: 12, 12.5, 0.125.
+func Num(f float64) string {
 	if math.Abs(f) >= 1e15 || f != f {
 		return strconv.FormatFloat(f, 'g', 6, 64)
 	}
@@ -32,8 +30,8 @@ func fmtNum(f float64) string {
 	return s
 }
 
-// sparkline draws recent values as a small line with the target as a dotted line.
-func sparkline(values []float64, baseline, target float64) template.HTML {
+// Sparkline draws recent values as a small line with the target as a dotted line.
+func Sparkline(values []float64, baseline, target float64) template.HTML {
 	const w, h, pad = 120.0, 28.0, 2.0
 	if len(values) == 0 {
 		return ""
@@ -69,9 +67,9 @@ func minMax(vs []float64) (float64, float64) {
 	return lo, hi
 }
 
-// trendChart draws a goal's measurements over time with its baseline and
+// GoalTrend draws a goal's measurements over time with its baseline and
 // target lines; title is the accessible name, labels are translated.
-func trendChart(g *goal.View, ms []goal.Measurement, title, baselineLabel, targetLabel string) template.HTML {
+func GoalTrend(g *goal.View, ms []goal.Measurement, title, baselineLabel, targetLabel string) template.HTML {
 	const w, h = 640.0, 260.0
 	const left, right, top, bottom = 56.0, 16.0, 16.0, 36.0
 	values := []float64{g.Baseline, g.Target}
@@ -102,15 +100,15 @@ func trendChart(g *goal.View, ms []goal.Measurement, title, baselineLabel, targe
 	for i := 0; i <= 4; i++ {
 		v := lo + (hi-lo)*float64(i)/4
 		fmt.Fprintf(&b, `<line x1="%g" x2="%g" y1="%.1f" y2="%.1f" stroke="#e2e8f0"/><text x="%g" y="%.1f" font-size="11" text-anchor="end" fill="#475569">%s</text>`,
-			left, w-right, y(v), y(v), left-6, y(v)+4, fmtNum(v))
+			left, w-right, y(v), y(v), left-6, y(v)+4, Num(v))
 	}
 	fmt.Fprintf(&b, `<text x="%g" y="%g" font-size="11" fill="#475569">%s</text><text x="%g" y="%g" font-size="11" text-anchor="end" fill="#475569">%s</text>`,
 		left, h-12, start, w-right, h-12, end)
 	// Baseline and target.
 	fmt.Fprintf(&b, `<line x1="%g" x2="%g" y1="%.1f" y2="%.1f" stroke="#64748b" stroke-dasharray="4 3"/><text x="%g" y="%.1f" font-size="11" text-anchor="end" fill="#64748b">%s %s</text>`,
-		left, w-right, y(g.Baseline), y(g.Baseline), w-right, y(g.Baseline)-4, html.EscapeString(baselineLabel), fmtNum(g.Baseline))
+		left, w-right, y(g.Baseline), y(g.Baseline), w-right, y(g.Baseline)-4, html.EscapeString(baselineLabel), Num(g.Baseline))
 	fmt.Fprintf(&b, `<line x1="%g" x2="%g" y1="%.1f" y2="%.1f" stroke="#16a34a" stroke-dasharray="6 3"/><text x="%g" y="%.1f" font-size="11" text-anchor="end" fill="#15803d">%s %s</text>`,
-		left, w-right, y(g.Target), y(g.Target), w-right, y(g.Target)-4, html.EscapeString(targetLabel), fmtNum(g.Target))
+		left, w-right, y(g.Target), y(g.Target), w-right, y(g.Target)-4, html.EscapeString(targetLabel), Num(g.Target))
 	// Measurements, oldest first (ms comes newest first).
 	if len(ms) > 0 {
 		var pts strings.Builder
@@ -120,7 +118,7 @@ func trendChart(g *goal.View, ms []goal.Measurement, title, baselineLabel, targe
 		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#2563eb" stroke-width="2"/>`, strings.TrimSpace(pts.String()))
 		for _, m := range ms {
 			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3" fill="#2563eb"><title>%s: %s</title></circle>`,
-				x(start.DaysUntil(m.MeasuredOn)), y(m.Value), m.MeasuredOn, fmtNum(m.Value))
+				x(start.DaysUntil(m.MeasuredOn)), y(m.Value), m.MeasuredOn, Num(m.Value))
 		}
 	}
 	b.WriteString(`</svg>`)
@@ -131,9 +129,9 @@ func trendChart(g *goal.View, ms []goal.Measurement, title, baselineLabel, targe
 // between tiers, moved between phases.
 var churnColors = [4]string{"#16a34a", "#dc2626", "#d97706", "#2563eb"}
 
-// churnChart draws the backlog's weekly churn as stacked bars, oldest week
+// Churn draws the backlog's weekly churn as stacked bars, oldest week
 // first; labels name the four kinds of change in the reader's language.
-func churnChart(weeks []requirement.Week, title string, labels [4]string) template.HTML {
+func Churn(weeks []requirement.Week, title string, labels [4]string) template.HTML {
 	const w, h = 640.0, 240.0
 	const left, right, top, bottom = 36.0, 8.0, 34.0, 24.0
 	if len(weeks) == 0 {
@@ -184,148 +182,8 @@ func churnChart(weeks []requirement.Week, title string, labels [4]string) templa
 	return template.HTML(b.String())
 }
 
-// planLabels are the words of the plan chart in the reader's language.
-type planLabels struct {
-	Title, Planned, Forecast, Actual, Gate, Today, NoPhase, Days string
-}
-
-// planChart draws the plan as a timeline: one row per milestone under its
-// phase, the planned date as a hollow mark, the forecast in amber, the actual
-// date filled green (gates as diamonds), a line from plan to where the
-// milestone lands, today as a dashed line and the slip in days at the end.
-// vs comes from milestone.List (grouped by phase); href links a row.
-func planChart(vs []milestone.View, today date.Date, href func(int64) string, l planLabels) template.HTML {
-	const w, left, right, top, rowH, phaseH = 760.0, 232.0, 60.0, 44.0, 20.0, 22.0
-	if len(vs) == 0 {
-		return ""
-	}
-	lo, hi := today, today
-	for _, v := range vs {
-		for _, d := range []date.Date{v.PlannedOn, v.ForecastOn, v.ActualOn} {
-			if d.IsZero() {
-				continue
-			}
-			if d.Before(lo) {
-				lo = d
-			}
-			if d.After(hi) {
-				hi = d
-			}
-		}
-	}
-	lo, hi = lo.AddDays(-7), hi.AddDays(7)
-	span := float64(max(lo.DaysUntil(hi), 30))
-	x := func(d date.Date) float64 { return left + (w-left-right)*float64(lo.DaysUntil(d))/span }
-	rows, phases := len(vs), 0
-	for i, v := range vs {
-		if i == 0 || v.PhaseName != vs[i-1].PhaseName || phaseKey(v.PhaseID) != phaseKey(vs[i-1].PhaseID) {
-			phases++
-		}
-	}
-	h := top + float64(rows)*rowH + float64(phases)*phaseH + 8
-	mark := func(b *strings.Builder, gate bool, cx, cy float64, fill, stroke string) {
-		if gate {
-			fmt.Fprintf(b, `<polygon points="%.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f" fill="%s" stroke="%s" stroke-width="1.5"/>`,
-				cx, cy-6, cx+6, cy, cx, cy+6, cx-6, cy, fill, stroke)
-			return
-		}
-		fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="4.5" fill="%s" stroke="%s" stroke-width="1.5"/>`, cx, cy, fill, stroke)
-	}
-
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart plan-chart" viewBox="0 0 %g %.0f" role="img" aria-label="%s"><title>%s</title>`, w, h,
-		html.EscapeString(l.Title), html.EscapeString(l.Title))
-	// Legend.
-	legend := []struct {
-		label, fill, stroke string
-		gate                bool
-	}{{l.Planned, "#fff", "#334155", false}, {l.Forecast, "#d97706", "#d97706", false}, {l.Actual, "#16a34a", "#16a34a", false}, {l.Gate, "#fff", "#334155", true}}
-	lx := 8.0
-	for _, e := range legend {
-		mark(&b, e.gate, lx+6, 12, e.fill, e.stroke)
-		fmt.Fprintf(&b, `<text x="%g" y="16" font-size="11" fill="#475569">%s</text>`, lx+16, html.EscapeString(e.label))
-		lx += 26 + textWidth(e.label, 11)
-	}
-	fmt.Fprintf(&b, `<line x1="%g" x2="%g" y1="12" y2="12" stroke="#dc2626" stroke-dasharray="3 2"/><text x="%g" y="16" font-size="11" fill="#475569">%s</text>`,
-		lx, lx+14, lx+18, html.EscapeString(l.Today))
-	// Month ticks.
-	step := 1
-	if months := span / 30; months > 24 {
-		step = 3
-	} else if months > 12 {
-		step = 2
-	}
-	t := lo.Time()
-	for m := date.New(t.Year(), t.Month()+1, 1); m.Before(hi); m = date.New(m.Time().Year(), m.Time().Month()+time.Month(step), 1) {
-		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%g" y2="%.0f" stroke="#e2e8f0"/><text x="%.1f" y="%g" font-size="10" text-anchor="middle" fill="#475569">%s</text>`,
-			x(m), x(m), top-8, h-8, x(m), top-12, m.String()[:7])
-	}
-	y := top
-	for i, v := range vs {
-		if i == 0 || v.PhaseName != vs[i-1].PhaseName || phaseKey(v.PhaseID) != phaseKey(vs[i-1].PhaseID) {
-			name := v.PhaseName
-			if name == "" {
-				name = l.NoPhase
-			}
-			fmt.Fprintf(&b, `<rect x="0" y="%.0f" width="%g" height="%g" fill="#f1f5f9"/><text x="6" y="%.0f" font-size="12" font-weight="600" fill="#0f172a">%s</text>`,
-				y, w, phaseH, y+15, html.EscapeString(name))
-			y += phaseH
-		}
-		cy := y + rowH/2
-		name := []rune(v.Name)
-		for len(name) > 1 && textWidth(string(name), 11) > left-24 {
-			name = append(name[:len(name)-2], '…')
-		}
-		fmt.Fprintf(&b, `<g><title>%s · %s %s%s%s</title>`, html.EscapeString(v.Name), html.EscapeString(l.Planned), v.PlannedOn,
-			optDay(" · "+l.Forecast, v.ForecastOn), optDay(" · "+l.Actual, v.ActualOn))
-		fmt.Fprintf(&b, `<line x1="0" x2="%g" y1="%.0f" y2="%.0f" stroke="#f1f5f9"/>`, w, y+rowH, y+rowH)
-		fmt.Fprintf(&b, `<a href="%s"><text x="14" y="%.1f" font-size="11" fill="#1d4ed8">%s</text></a>`,
-			html.EscapeString(href(v.ID)), cy+4, html.EscapeString(string(name)))
-		px := x(v.PlannedOn)
-		lateColor := "#dc2626"
-		if v.Slip <= 0 {
-			lateColor = "#16a34a"
-		}
-		switch {
-		case !v.ActualOn.IsZero():
-			fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="2"/>`, px, x(v.ActualOn), cy, cy, lateColor)
-		case !v.ForecastOn.IsZero() && v.ForecastOn != v.PlannedOn:
-			fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#d97706" stroke-width="2" stroke-dasharray="4 2"/>`, px, x(v.ForecastOn), cy, cy)
-		case v.PlannedOn.Before(today):
-			fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#dc2626" stroke-width="2" stroke-dasharray="4 2"/>`, px, x(today), cy, cy)
-		}
-		mark(&b, v.IsGate, px, cy, "#fff", "#334155")
-		if !v.ForecastOn.IsZero() && v.ActualOn.IsZero() && v.ForecastOn != v.PlannedOn {
-			mark(&b, v.IsGate, x(v.ForecastOn), cy, "#d97706", "#d97706")
-		}
-		if !v.ActualOn.IsZero() {
-			mark(&b, v.IsGate, x(v.ActualOn), cy, "#16a34a", "#16a34a")
-		}
-		slipColor := "#64748b"
-		if v.Slip > 0 {
-			slipColor = "#dc2626"
-		} else if v.Slip < 0 {
-			slipColor = "#16a34a"
-		}
-		fmt.Fprintf(&b, `<text x="%g" y="%.1f" font-size="11" text-anchor="end" fill="%s">%s %s</text></g>`,
-			w-6, cy+4, slipColor, fmtSigned(v.Slip), html.EscapeString(l.Days))
-		y += rowH
-	}
-	tx := x(today)
-	fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%g" y2="%.0f" stroke="#dc2626" stroke-dasharray="3 2"/>`, tx, tx, top-4, h-4)
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
-}
-
-func phaseKey(p *int64) int64 {
-	if p == nil {
-		return 0
-	}
-	return *p
-}
-
-// fmtSigned writes a whole number with its sign: +3, −2 (a true minus), 0.
-func fmtSigned(n int) string {
+// Signed writes a whole number with its sign: +3, −2 (a true minus), 0.
+func Signed(n int) string {
 	switch {
 	case n > 0:
 		return "+" + strconv.Itoa(n)
@@ -342,11 +200,11 @@ func optDay(label string, d date.Date) string {
 	return html.EscapeString(label) + " " + d.String()
 }
 
-// stackedBars draws counts per period as stacked bars, oldest period first:
+// StackedBars draws counts per period as stacked bars, oldest period first:
 // series[k][i] is how many of kind k period i holds, drawn in colours[k] and
 // named names[k] in the legend (in the reader's language). The change
 // requests' monthly chart uses it.
-func stackedBars(periods []string, series [][]int, names, colours []string, title string) template.HTML {
+func StackedBars(periods []string, series [][]int, names, colours []string, title string) template.HTML {
 	const w, h = 640.0, 240.0
 	const left, right, top, bottom = 36.0, 8.0, 34.0, 24.0
 	if len(periods) == 0 || len(series) != len(names) || len(names) > len(colours) {
@@ -399,15 +257,26 @@ func stackedBars(periods []string, series [][]int, names, colours []string, titl
 	return template.HTML(b.String())
 }
 
+// Band names the colour of a health score: ok, warn or bad.
+func Band(score int) string {
+	switch {
+	case score >= pitfall.HealthyFrom:
+		return "ok"
+	case score >= pitfall.SlidingFrom:
+		return "warn"
+	}
+	return "bad"
+}
+
 // bandColours are the colours of a health score: green, amber, red.
 var bandColours = map[string]string{"ok": "#16a34a", "warn": "#d97706", "bad": "#dc2626"}
 
-// scoreGauge draws a score out of 100 as a ring filled to the score, in the
+// ScoreGauge draws a score out of 100 as a ring filled to the score, in the
 // colour of its band, with the number in the middle; label is its accessible name.
-func scoreGauge(score int, size float64, label string) template.HTML {
+func ScoreGauge(score int, size float64, label string) template.HTML {
 	const r = 42.0
 	circ := 2 * math.Pi * r
-	colour := bandColours[healthBand(score)]
+	colour := bandColours[Band(score)]
 	filled := circ * float64(max(0, min(score, 100))) / 100
 	return template.HTML(fmt.Sprintf(`<svg class="gauge" viewBox="0 0 100 100" width="%g" height="%g" role="img" aria-label="%s"><title>%s</title>`+
 		`<circle cx="50" cy="50" r="%g" fill="none" stroke="#e2e8f0" stroke-width="10"/>`+
@@ -416,10 +285,10 @@ func scoreGauge(score int, size float64, label string) template.HTML {
 		size, size, html.EscapeString(label), html.EscapeString(label), r, r, colour, filled, circ, colour, score))
 }
 
-// healthChart draws the daily health scores from one day to another on a
+// HealthTrend draws the daily health scores from one day to another on a
 // fixed 0–100 scale, with the amber and red band lines dotted; days without
 // a snapshot are bridged by the line. title is the accessible name.
-func healthChart(points []pitfall.Point, from, to date.Date, title string) template.HTML {
+func HealthTrend(points []pitfall.Point, from, to date.Date, title string) template.HTML {
 	const w, h = 640.0, 180.0
 	const left, right, top, bottom = 36.0, 12.0, 12.0, 26.0
 	if len(points) == 0 {
@@ -450,7 +319,7 @@ func healthChart(points []pitfall.Point, from, to date.Date, title string) templ
 	fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#2563eb" stroke-width="2"/>`, strings.TrimSpace(pts.String()))
 	for _, p := range points {
 		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>%s: %d</title></circle>`,
-			x(p.Day), y(p.Score), bandColours[healthBand(p.Score)], p.Day, p.Score)
+			x(p.Day), y(p.Score), bandColours[Band(p.Score)], p.Day, p.Score)
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())

@@ -1,4 +1,11 @@
-package web
+// Package chart draws Rollout's charts, with no HTTP in it: the ECharts
+// specs the dashboard and the budget page send to the browser (spec.go,
+// dashboard.go) and the inline SVG charts drawn on the server (goal trends,
+// backlog churn, the plan timeline, health, the risk heat maps and score
+// history). Package web calls it from its handlers and registers the
+// template functions (sparkline, signed) that use it; labels arrive
+// translated, or through the reader's i18n.Translator.
+package chart
 
 import (
 	"encoding/json"
@@ -12,20 +19,20 @@ import (
 // script: the CSP allows none); the template escapes it. Every chart is
 // followed by a table of the same figures, for reading and for screen readers.
 
-// chartsScript is the bundle that draws the charts, for render's scripts.
-const chartsScript = "charts.js"
+// Script is the bundle that draws the charts, for web's render.
+const Script = "charts.js"
 
-// chartSpec is one chart; charts.js documents the fields.
-type chartSpec struct {
-	Type       string        `json:"type"` // bar, line, heatmap, gauge
-	Title      string        `json:"title,omitempty"`
-	Labels     []string      `json:"labels,omitempty"`
-	Series     []chartSeries `json:"series,omitempty"`
-	Horizontal bool          `json:"horizontal,omitempty"`
-	Unit       string        `json:"unit,omitempty"`
-	Min        *float64      `json:"min,omitempty"`
-	Max        *float64      `json:"max,omitempty"`
-	Mark       *chartMark    `json:"mark,omitempty"`
+// Spec is one chart; charts.js documents the fields.
+type Spec struct {
+	Type       string   `json:"type"` // bar, line, heatmap, gauge
+	Title      string   `json:"title,omitempty"`
+	Labels     []string `json:"labels,omitempty"`
+	Series     []Series `json:"series,omitempty"`
+	Horizontal bool     `json:"horizontal,omitempty"`
+	Unit       string   `json:"unit,omitempty"`
+	Min        *float64 `json:"min,omitempty"`
+	Max        *float64 `json:"max,omitempty"`
+	Mark       *Mark    `json:"mark,omitempty"`
 	// Heat map: rows (bottom first), the axes' names and the cells [x, y, n].
 	YLabels []string `json:"ylabels,omitempty"`
 	XName   string   `json:"xname,omitempty"`
@@ -35,7 +42,8 @@ type chartSpec struct {
 	Value *float64 `json:"value,omitempty"`
 }
 
-type chartSeries struct {
+// Series is one series of figures of a chart.
+type Series struct {
 	Name   string    `json:"name"`
 	Data   []float64 `json:"data"`
 	Stack  string    `json:"stack,omitempty"`
@@ -46,13 +54,14 @@ type chartSeries struct {
 	Legend bool      `json:"legend,omitempty"` // show the legend even for one series
 }
 
-type chartMark struct {
+// Mark is a reference line, such as a target or the planned total.
+type Mark struct {
 	Value float64 `json:"value"`
 	Name  string  `json:"name"`
 }
 
 // JSON is the spec for the data-chart attribute.
-func (c chartSpec) JSON() string {
+func (c Spec) JSON() string {
 	for i := range c.Series {
 		if c.Series[i].Data == nil {
 			c.Series[i].Data = []float64{}
@@ -76,16 +85,17 @@ func (c chartSpec) JSON() string {
 
 // Colours of the charts, the same as the badges' (app.css).
 const (
-	colourOK      = "#16a34a"
-	colourWarn    = "#d97706"
-	colourBad     = "#dc2626"
-	colourBlue    = "#2563eb"
-	colourMuted   = "#94a3b8"
-	colourPurple  = "#7c3aed"
-	colourPlanned = "#93c5fd"
+	OK      = "#16a34a"
+	Warn    = "#d97706"
+	Bad     = "#dc2626"
+	Blue    = "#2563eb"
+	Muted   = "#94a3b8"
+	Purple  = "#7c3aed"
+	Planned = "#93c5fd"
 )
 
-func fptr(f float64) *float64 { return &f }
+// Ptr points at a copy of f, for the optional bounds of a spec.
+func Ptr(f float64) *float64 { return &f }
 
-// round1 rounds to one decimal, for percentages in charts.
-func round1(f float64) float64 { return math.Round(f*10) / 10 }
+// Round1 rounds to one decimal, for percentages in charts.
+func Round1(f float64) float64 { return math.Round(f*10) / 10 }
