@@ -16,6 +16,8 @@ import (
 
 	"rollout/internal/config"
 	"rollout/internal/database"
+	"rollout/internal/date"
+	"rollout/internal/office"
 	"rollout/internal/pglocal"
 	"rollout/internal/web"
 )
@@ -52,6 +54,16 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// The health trend and the portfolio read daily snapshots; pages never
+	// write them, so the server keeps them, until ctx ends (shutdown).
+	snapCtx, stopSnapshots := context.WithCancel(ctx)
+	snapshotsDone := make(chan struct{})
+	go func() {
+		defer close(snapshotsDone)
+		office.KeepHealthSnapshots(snapCtx, db, office.HealthSnapshotEvery, date.Today, log)
+	}()
+	defer func() { stopSnapshots(); <-snapshotsDone }() // before the database closes
+
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
 	fmt.Fprintf(stdout, "Rollout is running at http://%s (press Ctrl-C to stop)\n", ln.Addr())

@@ -14,6 +14,7 @@ import (
 	"rollout/internal/change"
 	"rollout/internal/i18n"
 	"rollout/internal/milestone"
+	"rollout/internal/office"
 	"rollout/internal/pitfall"
 	"rollout/internal/project"
 	"rollout/internal/report"
@@ -28,18 +29,11 @@ import (
 // charts (chartspec.go) with a table after each, and the API answers them as
 // they are.
 
-// dashboard reads the project's figures and keeps today's health score, as
-// the health page does, so the trend and the portfolio have it.
+// dashboard reads the project's figures; today's health score is computed
+// in memory at the end of the stored trend (a GET never writes: snapshots
+// are kept by office.KeepHealthSnapshots and at gate decisions).
 func (s *Server) dashboard(ctx context.Context, projectID int64) (*report.DashboardData, error) {
-	today := s.today()
-	d, err := report.Dashboard(ctx, s.db, projectID, today)
-	if err != nil {
-		return nil, err
-	}
-	if err := pitfall.Snapshot(ctx, s.db, projectID, today, d.Health.Computed); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return report.Dashboard(ctx, s.db, projectID, s.today())
 }
 
 type dashboardView struct {
@@ -550,7 +544,7 @@ func (s *Server) handleReviewPackExport(c *fiber.Ctx) error {
 	if r == nil {
 		return &apperr.Error{Kind: apperr.KindNotFound, Message: apperr.Msg("dashboard.no_review")}
 	}
-	pack, _, err := s.reviewPack(ctx, r)
+	pack, _, err := office.ReviewPack(ctx, s.db, r, s.now())
 	if err != nil {
 		return err
 	}

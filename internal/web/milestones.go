@@ -5,17 +5,14 @@ import (
 	"html/template"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 
 	"rollout/internal/account"
 	"rollout/internal/apperr"
-	"rollout/internal/change"
 	"rollout/internal/date"
 	"rollout/internal/milestone"
-	"rollout/internal/pitfall"
+	"rollout/internal/office"
 	"rollout/internal/project"
 	"rollout/internal/requirement"
 )
@@ -303,7 +300,7 @@ func (s *Server) handleReviewSchedule(c *fiber.Ctx) error {
 	if err := bindForm(c, &in); err != nil {
 		return err
 	}
-	r, err := milestone.Schedule(c.UserContext(), s.db, mustUser(c).ID, p.ID, m.ID, in)
+	r, err := office.ScheduleReview(c.UserContext(), s.db, mustUser(c).ID, p.ID, m.ID, in)
 	if err != nil {
 		f, ferr := s.formErrors(c, err)
 		if ferr != nil {
@@ -362,33 +359,6 @@ func (s *Server) reviewParam(c *fiber.Ctx) (*milestone.Review, error) {
 	return milestone.GetReview(c.UserContext(), s.db, p.ID, id)
 }
 
-// packBuilders are the sections other features add to every pack (change
-// requests, pitfall findings): the one place to plug them in.
-func (s *Server) packBuilders() []milestone.SectionBuilder {
-	return []milestone.SectionBuilder{change.PackSection, pitfall.PackSection}
-}
-
-// buildPack assembles a review's pack as of now, inside the decision's
-// transaction.
-func (s *Server) buildPack(now time.Time) func(ctx context.Context, tx bun.Tx, r *milestone.Review) (*milestone.Pack, error) {
-	return func(ctx context.Context, tx bun.Tx, r *milestone.Review) (*milestone.Pack, error) {
-		return milestone.BuildPack(ctx, tx, r, now, s.packBuilders()...)
-	}
-}
-
-// reviewPack is the pack a review shows: the frozen one once decided, else
-// built from the project as it stands.
-func (s *Server) reviewPack(ctx context.Context, r *milestone.Review) (*milestone.Pack, bool, error) {
-	if r.Decided() {
-		p, err := r.FrozenPack()
-		if err != nil || p != nil {
-			return p, true, err
-		}
-	}
-	p, err := milestone.BuildPack(ctx, s.db, r, s.now(), s.packBuilders()...)
-	return p, false, err
-}
-
 // peopleNames maps user ids to names: members, and anyone named by the
 // review who has left the project since.
 func (s *Server) peopleNames(ctx context.Context, ms []project.Member, ids ...[]int64) (map[int64]string, error) {
@@ -423,7 +393,7 @@ func (s *Server) renderReview(c *fiber.Ctx, status int, r *milestone.Review, in 
 	if err != nil {
 		return err
 	}
-	pack, frozen, err := s.reviewPack(ctx, r)
+	pack, frozen, err := office.ReviewPack(ctx, s.db, r, s.now())
 	if err != nil {
 		return err
 	}
@@ -514,8 +484,7 @@ func (s *Server) handleReviewDecide(c *fiber.Ctx) error {
 	}
 	in, back, err := decisionFromForm(c)
 	if err == nil {
-		now := s.now()
-		_, err = milestone.Decide(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.ID, in, now, s.buildPack(now))
+		_, err = office.DecideReview(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.ID, in, s.now())
 	}
 	if err != nil {
 		f, ferr := s.formErrors(c, err)

@@ -11,6 +11,7 @@ import (
 
 	"rollout/internal/apperr"
 	"rollout/internal/i18n"
+	"rollout/internal/office"
 	"rollout/internal/pitfall"
 	"rollout/internal/project"
 )
@@ -47,19 +48,11 @@ var theHealthRule = healthRule{PointsPerPitfall: pitfall.PointsPerPitfall, Criti
 	WarningCost: pitfall.WarningCost, AtRiskCap: pitfall.AtRiskCap, Max: pitfall.PointsPerPitfall * len(pitfall.Codes()),
 	HealthyFrom: pitfall.HealthyFrom, SlidingFrom: pitfall.SlidingFrom}
 
-// projectHealth works the project's health out from its data as it stands
-// and keeps it as today's snapshot (one upsert), so every look at the score
-// feeds the trend.
+// projectHealth works the project's health out from its data as it stands.
+// It only reads: the daily snapshots are kept by office.KeepHealthSnapshots
+// and at gate decisions, never by a page being looked at.
 func (s *Server) projectHealth(ctx context.Context, projectID int64) (*pitfall.Health, error) {
-	today := s.today()
-	h, err := pitfall.Compute(ctx, s.db, projectID, today)
-	if err != nil {
-		return nil, err
-	}
-	if err := pitfall.Snapshot(ctx, s.db, projectID, today, h); err != nil {
-		return nil, err
-	}
-	return h, nil
+	return pitfall.Compute(ctx, s.db, projectID, s.today())
 }
 
 // findingOut is a finding in the reader's language, for pages and the API.
@@ -163,13 +156,9 @@ func (s *Server) renderHealth(c *fiber.Ctx, status int, entered map[string]strin
 	pp := newProjectPage(c, "health")
 	pp.Form = form{Summary: f.Summary}
 	ctx := c.UserContext()
-	h, err := s.projectHealth(ctx, pp.Project.ID)
-	if err != nil {
-		return err
-	}
 	today := s.today()
 	from := today.AddDays(-(trendDays - 1))
-	trend, err := pitfall.Trend(ctx, s.db, pp.Project.ID, from)
+	h, trend, err := office.Health(ctx, s.db, pp.Project.ID, today, trendDays)
 	if err != nil {
 		return err
 	}

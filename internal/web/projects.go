@@ -11,7 +11,7 @@ import (
 	"rollout/internal/account"
 	"rollout/internal/apperr"
 	"rollout/internal/audit"
-	"rollout/internal/milestone"
+	"rollout/internal/office"
 	"rollout/internal/project"
 	"rollout/internal/risk"
 )
@@ -140,7 +140,7 @@ func (s *Server) handleProjectCreate(c *fiber.Ctx) error {
 	if err := bindForm(c, &in); err != nil {
 		return err
 	}
-	p, err := project.Create(c.UserContext(), s.db, u.ID, in, lang(c), s.templateExtensions(in)...)
+	p, err := office.CreateProject(c.UserContext(), s.db, u.ID, in, lang(c), s.today())
 	if err != nil {
 		f, err := s.formErrors(c, err)
 		if err != nil {
@@ -149,16 +149,6 @@ func (s *Server) handleProjectCreate(c *fiber.Ctx) error {
 		return s.renderProjectForm(c, fiber.StatusUnprocessableEntity, in, f, nil, nil)
 	}
 	return s.redirectWith(c, projectPath(p, ""), "success", "flash.project_created")
-}
-
-// templateExtensions are what a new project gets beyond its phases: the CRM
-// template's default milestones, then the starter risks chosen.
-func (s *Server) templateExtensions(in project.Input) []project.Extension {
-	var ext []project.Extension
-	if in.Template == "" || in.Template == "crm" {
-		ext = append(ext, milestone.TemplateMilestones(s.today()))
-	}
-	return append(ext, starterRisks(in)...)
 }
 
 // projectPage is what every page inside a project shows in its header.
