@@ -12,9 +12,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 
 	"rollout/internal/audit"
+	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/milestone"
 	"rollout/internal/project"
@@ -26,7 +26,7 @@ import (
 // is its project manager.
 type changeTeam struct {
 	app        *fiber.App
-	db         *bun.DB
+	db         *database.DB
 	pm         *browser // admin@example.com, project manager, not on the committee
 	sc1, sc2   *browser // steering committee
 	mia, bob   *browser // team members

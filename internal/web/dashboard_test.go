@@ -12,11 +12,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 	"github.com/xuri/excelize/v2"
 
 	"rollout/internal/budget"
 	"rollout/internal/change"
+	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/milestone"
@@ -31,7 +31,7 @@ import (
 // budget whose figures the tests state by hand.
 type dashProject struct {
 	app   *fiber.App
-	db    *bun.DB
+	db    *database.DB
 	pm    *browser
 	id    int64
 	pmID  int64
@@ -587,11 +587,7 @@ func TestDashboardExportsAreWorkbooks(t *testing.T) {
 		t.Fatalf("live pack's gate sheet %q", gate)
 	}
 	live.Close()
-	now := time.Now()
-	build := func(ctx context.Context, tx bun.Tx, r *milestone.Review) (*milestone.Pack, error) {
-		return milestone.BuildPack(ctx, tx, r, now, change.PackSection)
-	}
-	if _, err := milestone.Decide(ctx, d.db, d.pmID, d.id, rv.ID, milestone.DecisionInput{Decision: milestone.Go, Attendees: []int64{d.pmID}}, now, build); err != nil {
+	if _, err := office.DecideReview(ctx, d.db, d.pmID, d.id, rv.ID, milestone.DecisionInput{Decision: milestone.Go, Attendees: []int64{d.pmID}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	r = b.get("/projects/CRM/reviews/latest.xlsx")

@@ -13,8 +13,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 
+	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/milestone"
 	"rollout/internal/office"
@@ -29,7 +29,7 @@ import (
 // four integrations.
 type healthTeam struct {
 	app                               *fiber.App
-	db                                *bun.DB
+	db                                *database.DB
 	projectID                         int64
 	phases                            []project.Phase
 	integrations                      []int // the integration requirements' numbers
