@@ -1,0 +1,293 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"rollout/internal/apperr"
+	"rollout/internal/change"
+	"rollout/internal/i18n"
+	"rollout/internal/milestone"
+	"rollout/internal/office"
+	"rollout/internal/report"
+	"rollout/internal/requirement"
+	"rollout/internal/risk"
+	"rollout/internal/sheet"
+)
+
+// The dashboard's and the latest gate pack's workbooks (.xlsx downloads).
+
+// sendWorkbook sends a workbook as a download.
+func sendWorkbook(c *fiber.Ctx, w *sheet.Workbook, name string) error {
+	var buf bytes.Buffer
+	if err := w.Write(&buf); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, xlsxType)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.Send(buf.Bytes())
+}
+
+// handleDashboardExport writes the dashboard as a workbook, one sheet per
+// group of figures, in the reader's language.
+func (s *Server) handleDashboardExport(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	d, err := s.dashboard(c.UserContext(), p.ID)
+	if err != nil {
+		return err
+	}
+	tr := s.translator(c)
+	w := sheet.NewWorkbook()
+	add := func(titleID string, header []string, rows [][]any) error {
+		if rows == nil {
+			rows = [][]any{}
+		}
+		return w.AddSheet(tr.T(titleID), header, rows)
+	}
+	cols := func(ids ...string) []string { return columnNames(tr, ids...) }
+	pct := func(f float64) float64 { return math.Round(f*1000) / 10 }
+
+	var rows [][]any
+	for _, ph := range d.Phases {
+		gate := ""
+		if ph.NextGate != nil {
+			gate = ph.NextGate.Name
+		}
+		rows = append(rows, []any{phaseLabel(tr, ph.Name), yesNo(tr, ph.Current), ph.MilestonesDone, ph.MilestonesTotal,
+			ph.DeliverablesDone, ph.DeliverablesTotal, pct(ph.Share), gate})
+	}
+	if err := add("dashboard.sheet.phases", cols("dashboard.col.phase", "dashboard.col.current", "dashboard.col.milestones_done",
+		"dashboard.col.milestones_total", "dashboard.col.deliverables_done", "dashboard.col.deliverables_total",
+		"dashboard.col.share_pct", "dashboard.col.next_gate"), rows); err != nil {
+		return err
+	}
+
+	rows = nil
+	for _, m := range d.Milestones.Items {
+		rows = append(rows, []any{m.Name, phaseLabel(tr, m.PhaseName), yesNo(tr, m.IsGate), m.PlannedOn.String(), m.ForecastOn.String(),
+			m.ActualOn.String(), tr.T("enum.milestone_status." + string(m.Status)), m.Slip})
+	}
+	if err := add("dashboard.sheet.milestones", cols("dashboard.col.milestone", "dashboard.col.phase", "dashboard.col.gate",
+		"dashboard.col.planned_on", "dashboard.col.forecast_on", "dashboard.col.actual_on", "dashboard.col.status", "dashboard.col.slip_days"), rows); err != nil {
+		return err
+	}
+
+	rows = nil
+	for _, group := range [][]report.GoalLine{d.Goals.Outcomes, d.Goals.Adoption} {
+		for _, g := range group {
+			rows = append(rows, []any{g.ID, g.Title, tr.T("enum.goal_category." + string(g.Category)), g.Unit, g.Baseline, g.Target,
+				g.Current, g.CurrentOn.String(), pct(g.Progress), tr.T("enum.goal_status." + string(g.Status)), g.DueOn.String()})
+		}
+	}
+	if err := add("dashboard.sheet.goals", cols("dashboard.col.id", "dashboard.col.goal", "dashboard.col.category", "dashboard.col.unit",
+		"dashboard.col.baseline", "dashboard.col.target", "dashboard.col.current", "dashboard.col.current_on",
+		"dashboard.col.progress_pct", "dashboard.col.status", "dashboard.col.due_on"), rows); err != nil {
+		return err
+	}
+
+	rows = nil
+	for _, wk := range d.Backlog.Weeks {
+		rows = append(rows, []any{wk.Week.String(), wk.ByTier[requirement.Must], wk.ByTier[requirement.Important], wk.ByTier[requirement.Optional],
+			wk.Counts.Added, wk.Counts.Removed, wk.Counts.TierMoves, wk.Counts.PhaseMoves, wk.Total})
+	}
+	if err := add("dashboard.sheet.churn", cols("dashboard.col.week", "enum.tier.must", "enum.tier.important", "enum.tier.optional",
+		"dashboard.col.added", "dashboard.col.removed", "dashboard.col.tier_moves", "dashboard.col.phase_moves", "dashboard.col.total"), rows); err != nil {
+		return err
+	}
+
+	rows = nil
+	for _, hr := range heatRows(d.Risks.Heat) {
+		row := []any{hr.Probability}
+		for _, n := range hr.Cells {
+			row = append(row, n)
+		}
+		rows = append(rows, row)
+	}
+	heatHeader := []string{tr.T("dashboard.col.probability_impact")}
+	for i := 1; i <= risk.Scale; i++ {
+		heatHeader = append(heatHeader, fmt.Sprint(i))
+	}
+	if err := add("dashboard.sheet.heat", heatHeader, rows); err != nil {
+		return err
+	}
+	rows = nil
+	for _, r := range d.Risks.Top {
+		rows = append(rows, []any{r.Key, r.Title, tr.T("enum.risk_category." + string(r.Category)), r.Probability, r.Impact, r.Score,
+			tr.T("enum.risk_level." + string(r.Level)), tr.T("enum.risk_status." + string(r.Status)), r.OwnerName})
+	}
+	if err := add("dashboard.sheet.top_risks", cols("dashboard.col.key", "dashboard.col.risk", "dashboard.col.category", "dashboard.col.probability",
+		"dashboard.col.impact", "dashboard.col.score", "dashboard.col.level", "dashboard.col.status", "dashboard.col.owner"), rows); err != nil {
+		return err
+	}
+
+	rows = nil
+	for _, st := range change.Statuses {
+		rows = append(rows, []any{tr.T("enum.change_status." + string(st)), d.Changes.ByStatus[st]})
+	}
+	if err := add("dashboard.sheet.changes", cols("dashboard.col.status", "dashboard.col.requests"), rows); err != nil {
+		return err
+	}
+
+	rows = nil
+	for _, l := range d.Budget.Lines {
+		rows = append(rows, []any{l.Category, l.Currency, l.Planned, l.Actual, l.Planned - l.Actual, pct(share(l.Actual, l.Planned))})
+	}
+	for _, t := range d.Budget.Totals {
+		rows = append(rows, []any{tr.T("dashboard.total"), t.Currency, t.Planned, t.Actual, t.Remaining, pct(t.Used)})
+	}
+	if err := add("dashboard.sheet.budget", cols("dashboard.col.category", "dashboard.col.currency", "dashboard.col.planned",
+		"dashboard.col.actual", "dashboard.col.remaining", "dashboard.col.used_pct"), rows); err != nil {
+		return err
+	}
+	rows = nil
+	for _, m := range d.Budget.Monthly {
+		rows = append(rows, []any{m.Month, m.Amount, m.Cumulative})
+	}
+	if err := add("dashboard.sheet.spend", cols("dashboard.col.month", "dashboard.col.spent", "dashboard.col.cumulative"), rows); err != nil {
+		return err
+	}
+
+	rows = [][]any{{tr.T("dashboard.score"), d.Health.Score, tr.T("dashboard.band." + string(d.Health.Band))}}
+	for _, ph := range d.Health.Pitfalls {
+		rows = append(rows, []any{ph.Code + " " + pitfallTitle(ph.Code, tr.Lang), ph.Points, tr.T("enum.pitfall_status." + string(ph.Status))})
+	}
+	for _, pt := range d.Health.Trend {
+		rows = append(rows, []any{pt.Day.String(), pt.Score, ""})
+	}
+	if err := add("dashboard.sheet.health", cols("dashboard.col.item", "dashboard.col.points", "dashboard.col.note"), rows); err != nil {
+		return err
+	}
+	return sendWorkbook(c, w, p.Key+"-dashboard-"+d.Today.String()+".xlsx")
+}
+
+func yesNo(tr *i18n.Translator, b bool) string {
+	if b {
+		return tr.T("dashboard.yes")
+	}
+	return ""
+}
+
+func share(part, whole float64) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return part / whole
+}
+
+// handleReviewPackExport writes the latest gate pack as a workbook, one
+// sheet per section: the pack the committee decided on last (frozen), else
+// the pack of the review scheduled last as the project stands now.
+func (s *Server) handleReviewPackExport(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	ctx := c.UserContext()
+	r, err := report.LatestReview(ctx, s.db, p.ID)
+	if err != nil {
+		return err
+	}
+	if r == nil {
+		return &apperr.Error{Kind: apperr.KindNotFound, Message: apperr.Msg("dashboard.no_review")}
+	}
+	pack, _, err := office.ReviewPack(ctx, s.db, r, s.now())
+	if err != nil {
+		return err
+	}
+	tr := s.translator(c)
+	w := sheet.NewWorkbook()
+	m := pack.Milestone
+	decision := ""
+	if r.Decision != nil {
+		decision = tr.T("enum.decision." + string(*r.Decision))
+	}
+	if err := w.AddSheet(tr.T("pack.sheet.gate"), columnNames(tr, "dashboard.col.item", "dashboard.col.value"), [][]any{
+		{tr.T("dashboard.col.milestone"), m.Name}, {tr.T("dashboard.col.phase"), phaseLabel(tr, m.PhaseName)},
+		{tr.T("dashboard.col.planned_on"), m.PlannedOn.String()}, {tr.T("dashboard.col.forecast_on"), m.ForecastOn.String()},
+		{tr.T("dashboard.col.status"), tr.T("enum.milestone_status." + string(m.Status))}, {tr.T("dashboard.col.slip_days"), m.Slip},
+		{tr.T("pack.scheduled_on"), r.ScheduledOn.String()}, {tr.T("pack.decision"), decision},
+		{tr.T("pack.built_at"), pack.BuiltAt.UTC().Format("2006-01-02 15:04 UTC")},
+	}); err != nil {
+		return err
+	}
+	for _, sec := range pack.Sections {
+		var err error
+		switch {
+		case sec.Kind == milestone.SectionDeliverables:
+			rows := [][]any{}
+			for _, dl := range sec.Deliverables {
+				rows = append(rows, []any{dl.Title, yesNo(tr, dl.Done)})
+			}
+			err = w.AddSheet(tr.T("pack.sheet.deliverables"), columnNames(tr, "pack.col.deliverable", "pack.col.done"), rows)
+		case sec.Kind == milestone.SectionGoals:
+			rows := [][]any{}
+			for _, g := range sec.Goals {
+				rows = append(rows, []any{g.ID, g.Title, g.Unit, g.Baseline, g.Target, g.Current, math.Round(g.Progress*1000) / 10,
+					tr.T("enum.goal_status." + string(g.Status)), g.OwnerName, g.DueOn.String()})
+			}
+			err = w.AddSheet(tr.T("pack.sheet.goals"), columnNames(tr, "dashboard.col.id", "dashboard.col.goal", "dashboard.col.unit",
+				"dashboard.col.baseline", "dashboard.col.target", "dashboard.col.current", "dashboard.col.progress_pct",
+				"dashboard.col.status", "dashboard.col.owner", "dashboard.col.due_on"), rows)
+		case sec.Kind == milestone.SectionRisks:
+			rows := [][]any{}
+			for _, k := range sec.Risks {
+				delta := fmtSigned(k.Change)
+				if k.New {
+					delta = tr.T("pack.new")
+				}
+				rows = append(rows, []any{k.Key, k.Title, tr.T("enum.risk_category." + string(k.Category)), k.Score,
+					tr.T("enum.risk_level." + string(k.Level)), tr.T("enum.risk_status." + string(k.Status)), k.OwnerName, delta, yesNo(tr, k.Overdue)})
+			}
+			err = w.AddSheet(tr.T("pack.sheet.risks"), columnNames(tr, "dashboard.col.key", "dashboard.col.risk", "dashboard.col.category",
+				"dashboard.col.score", "dashboard.col.level", "dashboard.col.status", "dashboard.col.owner", "pack.col.change", "pack.col.overdue"), rows)
+		case sec.Kind == milestone.SectionRequirements && sec.Requirements != nil:
+			t := sec.Requirements
+			header := []string{tr.T("pack.col.tier")}
+			for _, st := range requirement.Statuses {
+				header = append(header, tr.T("enum.requirement_status."+string(st)))
+			}
+			rows := [][]any{}
+			for _, tier := range requirement.Tiers {
+				row := []any{tr.T("enum.tier." + string(tier))}
+				for _, st := range requirement.Statuses {
+					row = append(row, t.Counts[tier][st])
+				}
+				rows = append(rows, row)
+			}
+			rows = append(rows, []any{tr.T("dashboard.total"), t.Total}, []any{})
+			rows = append(rows, []any{tr.T("pack.col.must_items")})
+			for _, l := range t.Must {
+				rows = append(rows, []any{l.Key, l.Title, tr.T("enum.requirement_status." + string(l.Status))})
+			}
+			err = w.AddSheet(tr.T("pack.sheet.requirements"), header, rows)
+		case sec.Kind == milestone.SectionChanges:
+			rows := [][]any{}
+			for _, ch := range sec.Changes {
+				decided := ""
+				if ch.DecidedAt != nil {
+					decided = ch.DecidedAt.UTC().Format("2006-01-02")
+				}
+				rows = append(rows, []any{ch.Key, ch.Title, tr.T("enum.change_status." + ch.Status), ch.Requester, ch.ScheduleDays, ch.Cost, decided})
+			}
+			err = w.AddSheet(tr.T("pack.sheet.changes"), columnNames(tr, "dashboard.col.key", "pack.col.change_title", "dashboard.col.status",
+				"pack.col.requester", "pack.col.schedule_days", "pack.col.cost", "pack.col.decided_on"), rows)
+		case sec.Health != nil:
+			h := sec.Health
+			rows := [][]any{{tr.T("dashboard.score"), h.Score, ""}}
+			for _, ph := range h.Pitfalls {
+				rows = append(rows, []any{ph.Code + " " + pitfallTitle(ph.Code, tr.Lang), ph.Points, tr.T("enum.pitfall_status." + ph.Status)})
+			}
+			for _, f := range h.Findings {
+				rows = append(rows, []any{f.Pitfall, tr.T("enum.finding_severity." + f.Severity), tr.TData(f.Message, f.Data)})
+			}
+			err = w.AddSheet(tr.T("pack.sheet.health"), columnNames(tr, "dashboard.col.item", "dashboard.col.points", "dashboard.col.note"), rows)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	name := strings.NewReplacer(" ", "-", "/", "-").Replace(p.Key + "-gate-pack-" + s.today().String() + ".xlsx")
+	return sendWorkbook(c, w, name)
+}
