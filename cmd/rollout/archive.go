@@ -10,10 +10,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/uptrace/bun"
-
 	"rollout/internal/archive"
 	"rollout/internal/config"
+	"rollout/internal/database"
 )
 
 const (
@@ -39,7 +38,7 @@ func cmdImport(ctx context.Context, args []string, c cli) error {
 	if err != nil {
 		return err
 	}
-	return withDatabase(ctx, cfg, c, func(db *bun.DB) error {
+	return withDatabase(ctx, cfg, c, func(db *database.DB) error {
 		res, err := archive.Import(ctx, db, a, archive.ImportOptions{Key: key})
 		if err != nil {
 			return sentence(err, map[string]string{"key": "--key"})
@@ -70,7 +69,7 @@ func cmdExport(ctx context.Context, args []string, c cli) error {
 	if key == "" {
 		return fmt.Errorf("--key is missing: %s", exportUsage)
 	}
-	return withDatabase(ctx, cfg, c, func(db *bun.DB) error {
+	return withDatabase(ctx, cfg, c, func(db *database.DB) error {
 		var id int64
 		err := db.NewSelect().Table("projects").Column("id").Where("key = ?", key).Scan(ctx, &id)
 		if err != nil {

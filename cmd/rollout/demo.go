@@ -8,8 +8,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/uptrace/bun"
-
+	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/demo"
 )
@@ -43,7 +42,7 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	return loadDemo(ctx, db, log, stdout)
 }
 
-func loadDemo(ctx context.Context, db *bun.DB, log *slog.Logger, stdout io.Writer) error {
+func loadDemo(ctx context.Context, db *database.DB, log *slog.Logger, stdout io.Writer) error {
 	res, err := demo.Load(ctx, db, date.Today())
 	if err != nil {
 		return fmt.Errorf("loading the demo: %w", err)
@@ -60,7 +59,7 @@ func loadDemo(ctx context.Context, db *bun.DB, log *slog.Logger, stdout io.Write
 	return nil
 }
 
-func loadLargeDemo(ctx context.Context, db *bun.DB, log *slog.Logger, stdout io.Writer) error {
+func loadLargeDemo(ctx context.Context, db *database.DB, log *slog.Logger, stdout io.Writer) error {
 	start := time.Now()
 	res, err := demo.LoadLarge(ctx, db, date.Today())
 	if err != nil {

@@ -9,13 +9,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"rollout/internal/config"
 	"rollout/internal/database"
+	"rollout/internal/date"
+	"rollout/internal/office"
 	"rollout/internal/pglocal"
 	"rollout/internal/web"
 )
@@ -52,6 +53,16 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// The health trend and the portfolio read daily snapshots; pages never
+	// write them, so the server keeps them, until ctx ends (shutdown).
+	snapCtx, stopSnapshots := context.WithCancel(ctx)
+	snapshotsDone := make(chan struct{})
+	go func() {
+		defer close(snapshotsDone)
+		office.KeepHealthSnapshots(snapCtx, db, office.HealthSnapshotEvery, date.Today, log)
+	}()
+	defer func() { stopSnapshots(); <-snapshotsDone }() // before the database closes
+
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
 	fmt.Fprintf(stdout, "Rollout is running at http://%s (press Ctrl-C to stop)\n", ln.Addr())
@@ -86,7 +97,7 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	return nil
 }
 
-func migrate(ctx context.Context, db *bun.DB, log *slog.Logger) error {
+func migrate(ctx context.Context, db *database.DB, log *slog.Logger) error {
 	group, err := database.Migrate(ctx, db)
 	if err != nil {
 		return fmt.Errorf("cannot migrate the database: %w", err)
@@ -100,7 +111,7 @@ func migrate(ctx context.Context, db *bun.DB, log *slog.Logger) error {
 // openDatabase connects to DATABASE_URL, or starts the embedded PostgreSQL in the
 // data folder and connects to its "rollout" database. The returned func closes
 // the connection and stops the embedded server.
-func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*bun.DB, func(), error) {
+func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*database.DB, func(), error) {
 	if cfg.DatabaseURL != "" {
 		db, err := database.Open(ctx, cfg.DatabaseURL)
 		if err != nil {
@@ -159,7 +170,8 @@ func ensureDatabase(ctx context.Context, adminDSN, name string) error {
 	if exists {
 		return nil
 	}
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE ?", bun.Ident(name)); err != nil {
+	// An identifier in double quotes, its own quotes doubled (CREATE DATABASE takes no parameter).
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE "`+strings.ReplaceAll(name, `"`, `""`)+`"`); err != nil {
 		return fmt.Errorf("embedded PostgreSQL: creating database %s: %w", name, err)
 	}
 	return nil

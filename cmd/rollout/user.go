@@ -12,11 +12,10 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/uptrace/bun"
-
 	"rollout/internal/account"
 	"rollout/internal/apperr"
 	"rollout/internal/config"
+	"rollout/internal/database"
 	"rollout/internal/i18n"
 )
 
@@ -61,7 +60,7 @@ func cmdUser(ctx context.Context, args []string, c cli) error {
 	if err != nil {
 		return err
 	}
-	return withDatabase(ctx, cfg, c, func(db *bun.DB) error {
+	return withDatabase(ctx, cfg, c, func(db *database.DB) error {
 		u, err := account.Create(ctx, db, 0, in)
 		if err != nil {
 			return sentence(err, map[string]string{"email": "--email", "name": "--name", "language": "--language"})
@@ -94,7 +93,7 @@ func cmdToken(ctx context.Context, args []string, c cli) error {
 	if strings.TrimSpace(email) == "" {
 		return fmt.Errorf("--email is missing: %s", tokenUsage)
 	}
-	return withDatabase(ctx, cfg, c, func(db *bun.DB) error {
+	return withDatabase(ctx, cfg, c, func(db *database.DB) error {
 		u, err := account.ByEmail(ctx, db, email)
 		if apperr.Is(err, apperr.KindNotFound) {
 			return fmt.Errorf("no account has the email %s", strings.TrimSpace(email))
@@ -188,7 +187,7 @@ func readPassword(r io.Reader) (string, error) {
 
 // withDatabase opens the database like serve does (DATABASE_URL, else the
 // embedded PostgreSQL in the data folder), brings it up to date and runs fn.
-func withDatabase(ctx context.Context, cfg config.Config, c cli, fn func(db *bun.DB) error) error {
+func withDatabase(ctx context.Context, cfg config.Config, c cli, fn func(db *database.DB) error) error {
 	log := newLogger(cfg, c.stderr)
 	db, closeDB, err := openDatabase(ctx, cfg, log)
 	if err != nil {

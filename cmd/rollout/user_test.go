@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"rollout/internal/account"
 	"rollout/internal/database"
 	"rollout/internal/database/dbtest"
@@ -24,7 +22,7 @@ func runCmd(t *testing.T, cmd func(context.Context, []string, cli) error, env ma
 	return out.String(), errOut.String(), err
 }
 
-func openTestDB(t *testing.T, dsn string) *bun.DB {
+func openTestDB(t *testing.T, dsn string) *database.DB {
 	t.Helper()
 	db, err := database.Open(context.Background(), dsn)
 	if err != nil {

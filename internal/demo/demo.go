@@ -18,6 +18,7 @@ import (
 	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/goal"
+	"rollout/internal/office"
 	"rollout/internal/project"
 )
 
@@ -78,14 +79,18 @@ func Load(ctx context.Context, db *bun.DB, today date.Date) (Result, error) {
 		}
 		pm := users[People[0].Email]
 		start := today.AddDays(-150)
-		proj, err := project.Create(ctx, tx, pm.ID, project.Input{
+		// Created as a user creates one on the new-project page: the CRM
+		// template's phases and default milestones (the plan below fills
+		// them in); the demo's risks come with their history instead of the
+		// starter risks.
+		proj, err := office.CreateProject(ctx, tx, pm.ID, project.Input{
 			Key: Key, Name: "Customer 360 — CRM rollout", Template: "crm", Department: project.DeptOperations,
 			Description: "Replace spreadsheets and three legacy tools with one CRM for sales and service, in two phases.",
 			Sponsor:     "Chen Jing (VP Sales)", SponsorDepartment: project.DeptSales,
 			StartOn: start, TargetOn: today.AddDays(240),
 			ScopeIn:  "Leads, accounts and contacts, opportunities and quotes, service tickets, sales and service dashboards.",
 			ScopeOut: "Orders, invoicing and stock stay in the ERP; approvals and HR stay in the OA system; finance reporting stays in the finance system.",
-		}, "en")
+		}, "en", today)
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/milestone"
+	"rollout/internal/office"
 	"rollout/internal/project"
 	"rollout/internal/risk"
 )
@@ -88,14 +89,32 @@ func addPlan(ctx context.Context, tx bun.Tx, proj *project.Project, users map[st
 		}
 	}
 	chair := committee[0]
+	// The project came with the template's milestones: the plan gives them
+	// owners and dates, as a project manager would on the plan page.
+	template, err := milestone.List(ctx, tx, proj.ID, today)
+	if err != nil {
+		return err
+	}
 	ids := map[string]int64{}
+	for _, v := range template {
+		ids[v.Name] = v.ID
+	}
 	for _, d := range plan {
 		in := milestone.Input{Name: d.name, PhaseID: &phases[d.phase].ID, OwnerID: &users[d.owner].ID, PlannedOn: today.AddDays(d.planned),
 			IsGate: d.gate, Deliverables: d.deliverables}
 		if d.forecast != 0 {
 			in.ForecastOn = today.AddDays(d.forecast)
 		}
-		m, err := milestone.Create(ctx, tx, pm.ID, proj.ID, in, today)
+		var m *milestone.Milestone
+		if id, ok := ids[d.name]; ok {
+			if m, err = milestone.Get(ctx, tx, proj.ID, id); err != nil {
+				return err
+			}
+			in.Deliverables, in.Version = nil, m.Version // the template's checklist is the demo's
+			m, err = milestone.Update(ctx, tx, pm.ID, proj.ID, id, in, today)
+		} else {
+			m, err = milestone.Create(ctx, tx, pm.ID, proj.ID, in, today)
+		}
 		if err != nil {
 			return fmt.Errorf("demo milestone %q: %w", d.name, err)
 		}
@@ -120,7 +139,7 @@ func addPlan(ctx context.Context, tx bun.Tx, proj *project.Project, users map[st
 			}
 		}
 		if d.review != 0 {
-			if _, err := milestone.Schedule(ctx, tx, pm.ID, proj.ID, m.ID, milestone.ScheduleInput{ScheduledOn: today.AddDays(d.review), Invited: committee}); err != nil {
+			if _, err := office.ScheduleReview(ctx, tx, pm.ID, proj.ID, m.ID, milestone.ScheduleInput{ScheduledOn: today.AddDays(d.review), Invited: committee}); err != nil {
 				return err
 			}
 		}
@@ -144,7 +163,7 @@ func addPlan(ctx context.Context, tx bun.Tx, proj *project.Project, users map[st
 // the day before the gate was reached, on the pack as the project stands.
 func decideGate(ctx context.Context, tx bun.Tx, projectID, milestoneID, pmID, chair int64, committee []int64,
 	users map[string]*account.User, d demoMilestone, on date.Date) error {
-	r, err := milestone.Schedule(ctx, tx, pmID, projectID, milestoneID, milestone.ScheduleInput{ScheduledOn: on, Invited: committee})
+	r, err := office.ScheduleReview(ctx, tx, pmID, projectID, milestoneID, milestone.ScheduleInput{ScheduledOn: on, Invited: committee})
 	if err != nil {
 		return err
 	}
@@ -157,11 +176,7 @@ func decideGate(ctx context.Context, tx bun.Tx, projectID, milestoneID, pmID, ch
 	if d.decision == milestone.GoWithConditions {
 		in.Notes = "The design holds, but data ownership is not settled and the integration list keeps growing: go, on two conditions."
 	}
-	now := at(on)
-	build := func(ctx context.Context, tx bun.Tx, r *milestone.Review) (*milestone.Pack, error) {
-		return milestone.BuildPack(ctx, tx, r, now)
-	}
-	if _, err := milestone.Decide(ctx, tx, chair, projectID, r.ID, in, now, build); err != nil {
+	if _, err := office.DecideReview(ctx, tx, chair, projectID, r.ID, in, at(on)); err != nil {
 		return err
 	}
 	actions, err := milestone.Actions(ctx, tx, r.ID)

@@ -3,6 +3,7 @@ package milestone
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -89,26 +90,33 @@ func Schedule(ctx context.Context, db bun.IDB, actorID, projectID, milestoneID i
 		if !m.IsGate {
 			return apperr.Conflict("review.not_a_gate")
 		}
-		pending, err := tx.NewSelect().Table("gate_reviews").Where("milestone_id = ? AND decision IS NULL", milestoneID).Exists(ctx)
-		if err != nil {
-			return database.MapError(err)
-		}
-		if pending {
-			return apperr.Conflict("review.already_scheduled")
-		}
 		invited, err := membersOnly(ctx, tx, projectID, in.Invited, "invited")
 		if err != nil {
 			return err
 		}
 		r = &Review{ProjectID: projectID, MilestoneID: milestoneID, ScheduledOn: in.ScheduledOn, Invited: invited,
 			Attendees: []int64{}, Version: 1}
+		// The partial unique index gate_reviews_one_pending_key keeps one
+		// pending review a gate, even when two people schedule at once.
 		if _, err := tx.NewInsert().Model(r).Returning("*").Exec(ctx); err != nil {
-			return database.MapError(err)
+			if err = database.MapError(err); isConstraint(err, onePendingReview) {
+				return apperr.Conflict("review.already_scheduled")
+			}
+			return err
 		}
 		return audit.Record(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "gate_review",
 			EntityID: r.ID, Action: audit.Create, After: r})
 	})
 	return r, err
+}
+
+// onePendingReview is the unique index that allows one undecided review a gate.
+const onePendingReview = "gate_reviews_one_pending_key"
+
+// isConstraint reports whether err is the Conflict of the named constraint.
+func isConstraint(err error, name string) bool {
+	var ae *apperr.Error
+	return errors.As(err, &ae) && ae.Kind == apperr.KindConflict && ae.Message.Data["constraint"] == name
 }
 
 // membersOnly checks that every id is a member of the project.
@@ -210,7 +218,11 @@ func Decide(ctx context.Context, db bun.IDB, actorID, projectID, reviewID int64,
 		if before.Decided() {
 			return apperr.Conflict("review.already_decided")
 		}
-		if in.Version != 0 && in.Version != before.Version {
+		read := before.Version
+		if in.Version != 0 {
+			read = in.Version
+		}
+		if read != before.Version {
 			return apperr.Conflict("")
 		}
 		attendees, err := membersOnly(ctx, tx, projectID, in.Attendees, "attendees")
@@ -237,11 +249,20 @@ func Decide(ctx context.Context, db bun.IDB, actorID, projectID, reviewID int64,
 		next := *before
 		d := in.Decision
 		next.Decision, next.Attendees, next.Notes, next.DecidedBy, next.DecidedAt = &d, attendees, in.Notes, &actorID, &now
-		next.Pack, next.Version = raw, before.Version+1
+		next.Pack, next.Version = raw, read+1
 		r = &next
-		if _, err := tx.NewUpdate().Model(r).Column("decision", "attendees", "notes", "decided_by", "decided_at", "pack", "version").
-			WherePK().Exec(ctx); err != nil {
+		// The database decides between deciders who read the review at the
+		// same moment: the WHERE clause lets the first UPDATE through and
+		// matches nothing for the others once it commits (they waited on its
+		// row lock), so they get Conflict and their conditions and audit
+		// entries roll back with their transaction.
+		res, err := tx.NewUpdate().Model(r).Column("decision", "attendees", "notes", "decided_by", "decided_at", "pack", "version").
+			WherePK().Where("version = ? AND decision IS NULL", read).Exec(ctx)
+		if err != nil {
 			return database.MapError(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.Conflict("review.already_decided")
 		}
 		if len(in.Conditions) > 0 {
 			as := make([]Action, len(in.Conditions))

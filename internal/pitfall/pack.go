@@ -19,6 +19,11 @@ func PackSection(ctx context.Context, db bun.IDB, projectID int64, _ time.Time, 
 	if err != nil {
 		return milestone.Section{}, err
 	}
+	return SectionOf(h), nil
+}
+
+// SectionOf is the pack's health section for a health already computed.
+func SectionOf(h *Health) milestone.Section {
 	line := &milestone.HealthLine{Score: h.Score, CatalogueVersion: catalogue.Version,
 		Pitfalls: make([]milestone.HealthPitfall, 0, len(h.Pitfalls)), Findings: make([]milestone.HealthFinding, 0, len(h.Findings))}
 	for _, p := range h.Pitfalls {
@@ -29,7 +34,7 @@ func PackSection(ctx context.Context, db bun.IDB, projectID int64, _ time.Time, 
 		line.Findings = append(line.Findings, milestone.HealthFinding{Pitfall: f.Pitfall, Severity: string(f.Severity),
 			Message: f.Message, Data: f.Data})
 	}
-	return milestone.Section{Kind: milestone.SectionHealth, Health: line}, nil
+	return milestone.Section{Kind: milestone.SectionHealth, Health: line}
 }
 
 // Ordered returns the findings most severe first, then by pitfall, keeping

@@ -61,7 +61,7 @@ type Input struct {
 	Department        Department `json:"department" form:"department" validate:"omitempty,oneof=sales service marketing operations finance it vendor other"`
 	Version           int        `json:"version" form:"version"`
 	// StarterRisks are the codes of the CRM template's starter risks to add
-	// on creation (the web layer passes them to risk.StarterRisks).
+	// on creation (office.CreateProject passes them to risk.StarterRisks).
 	StarterRisks []string `json:"starter_risks" form:"starter_risks"`
 }
 

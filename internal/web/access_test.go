@@ -9,8 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun"
-
+	"rollout/internal/database"
 	"rollout/internal/date"
 
 	"rollout/internal/audit"
@@ -241,7 +240,7 @@ func TestOutsidersCannotTellAProjectExists(t *testing.T) {
 	}
 }
 
-func userID(t *testing.T, db bun.IDB, email string) int64 {
+func userID(t *testing.T, db database.IDB, email string) int64 {
 	t.Helper()
 	var id int64
 	if err := db.NewSelect().Table("users").Column("id").Where("lower(email) = lower(?)", email).Scan(context.Background(), &id); err != nil {
@@ -251,7 +250,7 @@ func userID(t *testing.T, db bun.IDB, email string) int64 {
 }
 
 // lastPhase is the id of the last phase of project CRM.
-func lastPhase(t *testing.T, db bun.IDB) int64 {
+func lastPhase(t *testing.T, db database.IDB) int64 {
 	t.Helper()
 	var id int64
 	err := db.NewSelect().Table("phases").Column("phases.id").Join("JOIN projects AS p ON p.id = phases.project_id").
@@ -262,7 +261,7 @@ func lastPhase(t *testing.T, db bun.IDB) int64 {
 	return id
 }
 
-func currentPhase(t *testing.T, db bun.IDB) *int64 {
+func currentPhase(t *testing.T, db database.IDB) *int64 {
 	t.Helper()
 	var id *int64
 	if err := db.NewSelect().Table("projects").Column("current_phase_id").Where("key = 'CRM'").Scan(context.Background(), &id); err != nil {

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"rollout/internal/milestone"
+	"rollout/internal/office"
 )
 
 // milestoneJSON is one milestone with its checklist.
@@ -123,7 +124,7 @@ func (s *Server) apiReviewSchedule(c *fiber.Ctx) error {
 	if err := bindForm(c, &in); err != nil {
 		return err
 	}
-	r, err := milestone.Schedule(c.UserContext(), s.db, mustUser(c).ID, p.ID, m.ID, in)
+	r, err := office.ScheduleReview(c.UserContext(), s.db, mustUser(c).ID, p.ID, m.ID, in)
 	if err != nil {
 		return err
 	}
@@ -150,7 +151,7 @@ func (s *Server) reviewJSON(c *fiber.Ctx, id int64) (*reviewJSON, error) {
 	if err != nil {
 		return nil, err
 	}
-	pack, frozen, err := s.reviewPack(ctx, r)
+	pack, frozen, err := office.ReviewPack(ctx, s.db, r, s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -188,8 +189,7 @@ func (s *Server) apiReviewDecide(c *fiber.Ctx) error {
 	if err := bindForm(c, &in); err != nil {
 		return err
 	}
-	now := s.now()
-	if _, err := milestone.Decide(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.ID, in, now, s.buildPack(now)); err != nil {
+	if _, err := office.DecideReview(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.ID, in, s.now()); err != nil {
 		return err
 	}
 	out, err := s.reviewJSON(c, r.ID)

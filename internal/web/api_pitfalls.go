@@ -8,6 +8,7 @@ import (
 
 	"rollout/internal/apperr"
 	"rollout/internal/date"
+	"rollout/internal/office"
 	"rollout/internal/pitfall"
 )
 
@@ -116,16 +117,9 @@ func (s *Server) apiPitfallAssess(c *fiber.Ctx) error {
 func (s *Server) apiHealth(c *fiber.Ctx) error {
 	p, acc := currentProject(c)
 	ctx := c.UserContext()
-	h, err := s.projectHealth(ctx, p.ID)
+	h, trend, err := office.Health(ctx, s.db, p.ID, s.today(), trendDays)
 	if err != nil {
 		return err
-	}
-	trend, err := pitfall.Trend(ctx, s.db, p.ID, s.today().AddDays(-(trendDays - 1)))
-	if err != nil {
-		return err
-	}
-	if trend == nil {
-		trend = []pitfall.Point{}
 	}
 	tr := s.translator(c)
 	return c.JSON(struct {

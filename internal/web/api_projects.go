@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"rollout/internal/audit"
+	"rollout/internal/office"
 	"rollout/internal/project"
 )
 
@@ -49,7 +50,7 @@ func (s *Server) apiProjectCreate(c *fiber.Ctx) error {
 	if err := bindForm(c, &in); err != nil {
 		return err
 	}
-	p, err := project.Create(c.UserContext(), s.db, u.ID, in, lang(c), s.templateExtensions(in)...)
+	p, err := office.CreateProject(c.UserContext(), s.db, u.ID, in, lang(c), s.today())
 	if err != nil {
 		return err
 	}

@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 
 	"rollout/internal/audit"
+	"rollout/internal/database"
 	"rollout/internal/milestone"
 	"rollout/internal/project"
 	"rollout/internal/requirement"
@@ -23,7 +23,7 @@ import (
 // is its project manager.
 type changeTeam struct {
 	app        *fiber.App
-	db         *bun.DB
+	db         *database.DB
 	pm         *browser // admin@example.com, project manager, not on the committee
 	sc1, sc2   *browser // steering committee
 	mia, bob   *browser // team members

@@ -11,16 +11,16 @@ import (
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 
 	"rollout/internal/config"
+	"rollout/internal/database"
 	"rollout/internal/database/dbtest"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
 // testApp builds the whole app on a fresh database.
-func testApp(t *testing.T) (*fiber.App, *bun.DB) {
+func testApp(t *testing.T) (*fiber.App, *database.DB) {
 	t.Helper()
 	db := dbtest.New(t)
 	app, err := New(Deps{DB: db, Config: config.Config{Addr: "127.0.0.1:0"},

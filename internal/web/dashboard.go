@@ -1,9 +1,7 @@
 package web
 
 import (
-	"bytes"
 	"context"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -16,29 +14,20 @@ import (
 	"rollout/internal/report"
 	"rollout/internal/requirement"
 	"rollout/internal/risk"
-	"rollout/internal/sheet"
 	"rollout/internal/web/chart"
-	"rollout/internal/web/sheets"
 )
 
 // The project dashboard, the portfolio of every project a person may see,
-// and their exports. The figures come from package report (a fixed number
+// and their exports (dashboard_export.go). The figures come from package report (a fixed number
 // of queries whatever the size of the project); the pages turn them into
 // charts (package web/chart) with a table after each, the exports into
 // workbooks (package web/sheets), and the API answers them as they are.
 
-// dashboard reads the project's figures and keeps today's health score, as
-// the health page does, so the trend and the portfolio have it.
+// dashboard reads the project's figures; today's health score is computed
+// in memory at the end of the stored trend (a GET never writes: snapshots
+// are kept by office.KeepHealthSnapshots and at gate decisions).
 func (s *Server) dashboard(ctx context.Context, projectID int64) (*report.DashboardData, error) {
-	today := s.today()
-	d, err := report.Dashboard(ctx, s.db, projectID, today)
-	if err != nil {
-		return nil, err
-	}
-	if err := pitfall.Snapshot(ctx, s.db, projectID, today, d.Health.Computed); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return report.Dashboard(ctx, s.db, projectID, s.today())
 }
 
 type dashboardView struct {
@@ -267,67 +256,4 @@ func (s *Server) apiPortfolio(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(p)
-}
-
-// ---------- exports ----------
-
-// sendWorkbook sends a workbook as a download.
-func sendWorkbook(c *fiber.Ctx, w *sheet.Workbook, name string) error {
-	var buf bytes.Buffer
-	if err := w.Write(&buf); err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, xlsxType)
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return c.Send(buf.Bytes())
-}
-
-// handleDashboardExport writes the dashboard as a workbook, one sheet per
-// group of figures, in the reader's language.
-func (s *Server) handleDashboardExport(c *fiber.Ctx) error {
-	p, _ := currentProject(c)
-	d, err := s.dashboard(c.UserContext(), p.ID)
-	if err != nil {
-		return err
-	}
-	tr := s.translator(c)
-	w, err := sheets.Dashboard(tr, d, func(code string) string { return pitfallTitle(code, tr.Lang) })
-	if err != nil {
-		return err
-	}
-	return sendWorkbook(c, w, p.Key+"-dashboard-"+d.Today.String()+".xlsx")
-}
-
-func share(part, whole float64) float64 {
-	if whole == 0 {
-		return 0
-	}
-	return part / whole
-}
-
-// handleReviewPackExport writes the latest gate pack as a workbook, one
-// sheet per section: the pack the committee decided on last (frozen), else
-// the pack of the review scheduled last as the project stands now.
-func (s *Server) handleReviewPackExport(c *fiber.Ctx) error {
-	p, _ := currentProject(c)
-	ctx := c.UserContext()
-	r, err := report.LatestReview(ctx, s.db, p.ID)
-	if err != nil {
-		return err
-	}
-	if r == nil {
-		return &apperr.Error{Kind: apperr.KindNotFound, Message: apperr.Msg("dashboard.no_review")}
-	}
-	pack, _, err := s.reviewPack(ctx, r)
-	if err != nil {
-		return err
-	}
-	tr := s.translator(c)
-	w, err := sheets.ReviewPack(tr, r, pack, func(code string) string { return pitfallTitle(code, tr.Lang) })
-	if err != nil {
-		return err
-	}
-	name := strings.NewReplacer(" ", "-", "/", "-").Replace(p.Key + "-gate-pack-" + s.today().String() + ".xlsx")
-	return sendWorkbook(c, w, name)
 }

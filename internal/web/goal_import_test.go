@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 	"github.com/xuri/excelize/v2"
 
+	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/sheet"
@@ -59,7 +59,7 @@ func (b *browser) uploadFile(path, fileName string, content []byte, fields url.V
 // importProject is project CRM, run by the signed-up admin, with goals.
 type importProject struct {
 	app   *fiber.App
-	db    *bun.DB
+	db    *database.DB
 	admin *browser
 	id    int64
 	goals []*goal.Goal

@@ -10,15 +10,15 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 
+	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/goal"
 )
 
 // projectWithMembers creates project CRM run by the admin, with the given
 // members (email → role), and returns the admin's browser.
-func projectWithMembers(t *testing.T, app *fiber.App, db *bun.DB, members map[string]string) *browser {
+func projectWithMembers(t *testing.T, app *fiber.App, db *database.DB, members map[string]string) *browser {
 	t.Helper()
 	admin := signUpAdmin(t, app)
 	expectStatus(t, admin.post("/projects", url.Values{"key": {"CRM"}, "name": {"CRM rollout"}}), http.StatusSeeOther)

@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 
 	"rollout/internal/account"
+	"rollout/internal/database"
 )
 
 // Test accounts. signUpAdmin's admin and every user of createUser share the
@@ -32,7 +32,7 @@ func signUpAdmin(t *testing.T, app *fiber.App) *browser {
 }
 
 // createUser adds an account with testPassword directly in the database.
-func createUser(t *testing.T, db bun.IDB, email, name string, admin bool) *account.User {
+func createUser(t *testing.T, db database.IDB, email, name string, admin bool) *account.User {
 	t.Helper()
 	u, err := account.Create(context.Background(), db, 0, account.NewUser{Email: email, Name: name,
 		Password: testPassword, IsAdmin: admin})

@@ -16,8 +16,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 
+	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/milestone"
@@ -26,7 +26,7 @@ import (
 
 // planProject creates project CRM (blank template: no default milestones)
 // run by the admin, with the given members (email → role).
-func planProject(t *testing.T, app *fiber.App, db *bun.DB, members map[string]string) *browser {
+func planProject(t *testing.T, app *fiber.App, db *database.DB, members map[string]string) *browser {
 	t.Helper()
 	admin := signUpAdmin(t, app)
 	expectStatus(t, admin.post("/projects", url.Values{"key": {"CRM"}, "name": {"CRM rollout"}, "template": {"blank"}}), http.StatusSeeOther)
@@ -139,7 +139,7 @@ func TestGateCannotCloseWithoutDecision(t *testing.T) {
 
 // scheduledGate creates a gate with one deliverable and schedules its review
 // with the steering member invited; it returns the milestone and review paths.
-func scheduledGate(t *testing.T, admin *browser, db *bun.DB, steeringEmail string) (string, string) {
+func scheduledGate(t *testing.T, admin *browser, db *database.DB, steeringEmail string) (string, string) {
 	t.Helper()
 	today := date.Of(time.Now())
 	path := newMilestone(t, admin, "name", "Solution design approved", "planned_on", today.AddDays(7).String(), "is_gate", "true",

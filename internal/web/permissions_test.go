@@ -11,14 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"rollout/internal/account"
 	"rollout/internal/budget"
 	"rollout/internal/change"
+	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/milestone"
+	"rollout/internal/office"
 	"rollout/internal/project"
 	"rollout/internal/requirement"
 	"rollout/internal/risk"
@@ -270,7 +270,7 @@ var routeAccess = map[string]callers{
 // project of its own so that one route's writes cannot change another's answer.
 type matrix struct {
 	t        *testing.T
-	db       *bun.DB
+	db       *database.DB
 	browsers [numCallers]*browser
 	users    [numCallers]*account.User
 	target   *account.User // a member each route may change or remove
@@ -372,11 +372,8 @@ func (m *matrix) seedPlan(projectID int64) {
 		m.t.Fatal(err)
 	}
 	now := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
-	build := func(ctx context.Context, tx bun.Tx, r *milestone.Review) (*milestone.Pack, error) {
-		return milestone.BuildPack(ctx, tx, r, now)
-	}
-	if _, err := milestone.Decide(ctx, m.db, sc, projectID, decided.ID, milestone.DecisionInput{Decision: milestone.NoGo, Attendees: []int64{sc},
-		Conditions: []milestone.ActionInput{{Text: "Rework the process map", OwnerID: &pm}}}, now, build); err != nil {
+	if _, err := office.DecideReview(ctx, m.db, sc, projectID, decided.ID, milestone.DecisionInput{Decision: milestone.NoGo, Attendees: []int64{sc},
+		Conditions: []milestone.ActionInput{{Text: "Rework the process map", OwnerID: &pm}}}, now); err != nil {
 		m.t.Fatal(err)
 	}
 	if _, err := milestone.Schedule(ctx, m.db, 0, projectID, gate.ID, milestone.ScheduleInput{ScheduledOn: date.New(2026, 6, 1), Invited: []int64{sc}}); err != nil {

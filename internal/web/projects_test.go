@@ -6,9 +6,8 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/uptrace/bun"
-
 	"rollout/internal/audit"
+	"rollout/internal/database"
 	"rollout/internal/project"
 )
 
@@ -76,7 +75,7 @@ func TestCreateProjectRefusesBadInputAndWritesNothing(t *testing.T) {
 	expectContains(t, r, "已有其他项目使用此代号")
 }
 
-func projectID(t *testing.T, db bun.IDB, key string) int64 {
+func projectID(t *testing.T, db database.IDB, key string) int64 {
 	t.Helper()
 	var id int64
 	if err := db.NewSelect().Table("projects").Column("id").Where("key = ?", key).Scan(context.Background(), &id); err != nil {

@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 	"github.com/xuri/excelize/v2"
 
+	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/i18n"
@@ -30,7 +30,7 @@ const reqImportPath = "/projects/CRM/requirements/import"
 // signed-up admin, with Li Na as business owner, Vera as viewer, and goals.
 type backlogProject struct {
 	app    *fiber.App
-	db     *bun.DB
+	db     *database.DB
 	admin  *browser
 	id     int64
 	phases []project.Phase

@@ -7,17 +7,16 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"rollout/internal/account"
 	"rollout/internal/config"
+	"rollout/internal/database"
 	"rollout/internal/database/dbtest"
 	"rollout/internal/date"
 	"rollout/internal/goal"
@@ -31,21 +30,22 @@ import (
 //
 //	go test ./internal/web -run '^$' -bench Backlog -benchtime 20x
 
-// queryCounter counts the queries a *bun.DB runs (transactions included).
-type queryCounter struct{ n atomic.Int64 }
-
-func (q *queryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
-	return ctx
+// idArray writes ids as a PostgreSQL array literal, for a ?::bigint[] argument.
+func idArray(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return "{" + strings.Join(parts, ",") + "}"
 }
-func (q *queryCounter) AfterQuery(context.Context, *bun.QueryEvent) { q.n.Add(1) }
 
 // bigBacklog is an app whose database holds projects with generated
 // backlogs, and a signed-in project manager.
 type bigBacklog struct {
 	tb      testing.TB
 	app     *fiber.App
-	db      *bun.DB
-	queries *queryCounter
+	db      *database.DB
+	queries *dbtest.Counter
 	user    *account.User
 	session string // the session cookie's value
 	token   string // an API token
@@ -53,8 +53,8 @@ type bigBacklog struct {
 
 func newBigBacklog(tb testing.TB) *bigBacklog {
 	tb.Helper()
-	q := &queryCounter{}
-	db := dbtest.New(tb).WithQueryHook(q) // a copy of the pool that counts; dbtest closes the pool
+	db := dbtest.New(tb)
+	q := dbtest.CountQueries(db)
 	app, err := New(Deps{DB: db, Config: config.Config{Addr: "127.0.0.1:0"}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		tb.Fatal(err)
@@ -129,7 +129,7 @@ func (bb *bigBacklog) seed(key string, n int) {
 			(?::bigint[])[1 + g % 5],
 			(ARRAY['proposed', 'approved', 'in_progress', 'done', 'rejected', 'deferred'])[1 + g % 6],
 			(g % 10) + 0.5
-		FROM generate_series(1, ?) AS g`, p.ID, pgdialect.Array(phaseIDs), pgdialect.Array(owners), n).Exec(ctx)
+		FROM generate_series(1, ?) AS g`, p.ID, idArray(phaseIDs), idArray(owners), n).Exec(ctx)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func (bb *bigBacklog) seed(key string, n int) {
 		case strings.HasPrefix(stmt, "UPDATE"):
 			args = []any{n, p.ID}
 		case strings.Contains(stmt, "requirement_goals"):
-			args = []any{pgdialect.Array(goalIDs), p.ID, pgdialect.Array(goalIDs), p.ID}
+			args = []any{idArray(goalIDs), p.ID, idArray(goalIDs), p.ID}
 		default:
 			args = []any{bb.user.ID, p.ID}
 		}
@@ -192,9 +192,9 @@ func (bb *bigBacklog) send(req *http.Request) int {
 // do once-only work such as refreshing the session).
 func (bb *bigBacklog) count(call func(string) int, key string) int64 {
 	call(key)
-	before := bb.queries.n.Load()
+	before := bb.queries.Count()
 	call(key)
-	return bb.queries.n.Load() - before
+	return bb.queries.Count() - before
 }
 
 func BenchmarkBacklog(b *testing.B) {
@@ -206,13 +206,13 @@ func BenchmarkBacklog(b *testing.B) {
 	}{{"page", bb.page}, {"api", bb.api}} {
 		b.Run(c.name, func(b *testing.B) {
 			c.call("BIG") // warm up
-			before := bb.queries.n.Load()
+			before := bb.queries.Count()
 			b.ResetTimer()
 			for range b.N {
 				c.call("BIG")
 			}
 			b.StopTimer()
-			b.ReportMetric(float64(bb.queries.n.Load()-before)/float64(b.N), "queries/op")
+			b.ReportMetric(float64(bb.queries.Count()-before)/float64(b.N), "queries/op")
 		})
 	}
 }

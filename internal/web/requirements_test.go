@@ -18,8 +18,8 @@ import (
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 
+	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/project"
@@ -30,7 +30,7 @@ import (
 // the first admin, with the given members (email → role).
 type backlog struct {
 	app     *fiber.App
-	db      *bun.DB
+	db      *database.DB
 	admin   *browser
 	adminID int64
 	project int64

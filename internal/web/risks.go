@@ -392,12 +392,3 @@ func starterOptions(c *fiber.Ctx, chosen []string) []starterOption {
 	}
 	return out
 }
-
-// starterRisks is the project extension that adds the starter risks chosen
-// on project creation; only the CRM template offers them.
-func starterRisks(in project.Input) []project.Extension {
-	if (in.Template != "" && in.Template != "crm") || len(in.StarterRisks) == 0 {
-		return nil
-	}
-	return []project.Extension{risk.StarterRisks(in.StarterRisks)}
-}

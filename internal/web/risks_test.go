@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/uptrace/bun"
 
+	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/risk"
 )
@@ -27,7 +27,7 @@ func riskForm(owner int64, extra ...string) url.Values {
 	return v
 }
 
-func riskCount(t *testing.T, db bun.IDB) int {
+func riskCount(t *testing.T, db database.IDB) int {
 	t.Helper()
 	n, err := db.NewSelect().Table("risks").Count(context.Background())
 	if err != nil {
@@ -37,7 +37,7 @@ func riskCount(t *testing.T, db bun.IDB) int {
 }
 
 // addRisk writes a risk of project CRM directly, as the admin.
-func addRisk(t *testing.T, db bun.IDB, owner int64, title string, p, i int, residual ...int) *risk.Risk {
+func addRisk(t *testing.T, db database.IDB, owner int64, title string, p, i int, residual ...int) *risk.Risk {
 	t.Helper()
 	in := risk.Input{Title: title, Category: risk.Integration, Probability: p, Impact: i, OwnerID: owner}
 	if len(residual) == 2 {

@@ -10,15 +10,15 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 
 	"rollout/internal/config"
+	"rollout/internal/database"
 	"rollout/internal/i18n"
 )
 
 // Deps is what the web layer needs from the outside world.
 type Deps struct {
-	DB     *bun.DB
+	DB     *database.DB
 	Config config.Config
 	Logger *slog.Logger
 	I18n   *i18n.Bundle
@@ -28,7 +28,7 @@ type Deps struct {
 
 // Server holds the dependencies shared by every handler.
 type Server struct {
-	db       *bun.DB
+	db       *database.DB
 	cfg      config.Config
 	log      *slog.Logger
 	i18n     *i18n.Bundle

@@ -1,0 +1,70 @@
+package office
+
+import (
+	"context"
+	"time"
+
+	"rollout/internal/change"
+	"rollout/internal/database"
+	"rollout/internal/date"
+	"rollout/internal/milestone"
+	"rollout/internal/pitfall"
+)
+
+// PackSections are the sections other domains add to every gate pack after
+// the milestone's own (deliverables, goals, risks, requirements): the change
+// requests since the last gate and the project's health. This is the one
+// place they are wired, so a pack is the same whoever builds it.
+func PackSections() []milestone.SectionBuilder {
+	return packSections(nil)
+}
+
+// packSections are PackSections; keep, when set, also receives the health
+// computed for the pack, in the pack's transaction.
+func packSections(keep func(ctx context.Context, db database.IDB, projectID int64, today date.Date, h *pitfall.Health) error) []milestone.SectionBuilder {
+	health := func(ctx context.Context, db database.IDB, projectID int64, _ time.Time, today date.Date) (milestone.Section, error) {
+		h, err := pitfall.Compute(ctx, db, projectID, today)
+		if err != nil {
+			return milestone.Section{}, err
+		}
+		if keep != nil {
+			if err := keep(ctx, db, projectID, today, h); err != nil {
+				return milestone.Section{}, err
+			}
+		}
+		return pitfall.SectionOf(h), nil
+	}
+	return []milestone.SectionBuilder{change.PackSection, health}
+}
+
+// ScheduleReview plans a review of a gate. The database allows one pending
+// review a gate: a second one, even scheduled at the same moment, is a
+// Conflict ("review.already_scheduled").
+func ScheduleReview(ctx context.Context, db database.IDB, actorID, projectID, milestoneID int64, in milestone.ScheduleInput) (*milestone.Review, error) {
+	return milestone.Schedule(ctx, db, actorID, projectID, milestoneID, in)
+}
+
+// DecideReview records the committee's decision at now on the full pack,
+// frozen as the project stands, and keeps the day's health snapshot (the
+// score the pack shows) in the same transaction. Of several deciders at the
+// same moment, one wins; the others get Conflict and write nothing.
+func DecideReview(ctx context.Context, db database.IDB, actorID, projectID, reviewID int64, in milestone.DecisionInput, now time.Time) (*milestone.Review, error) {
+	sections := packSections(pitfall.Snapshot)
+	build := func(ctx context.Context, tx database.Tx, r *milestone.Review) (*milestone.Pack, error) {
+		return milestone.BuildPack(ctx, tx, r, now, sections...)
+	}
+	return milestone.Decide(ctx, db, actorID, projectID, reviewID, in, now, build)
+}
+
+// ReviewPack is the pack a review shows: the frozen one once decided, else
+// built at now from the project as it stands (frozen is then false).
+func ReviewPack(ctx context.Context, db database.IDB, r *milestone.Review, now time.Time) (pack *milestone.Pack, frozen bool, err error) {
+	if r.Decided() {
+		p, err := r.FrozenPack()
+		if err != nil || p != nil {
+			return p, true, err
+		}
+	}
+	p, err := milestone.BuildPack(ctx, db, r, now, PackSections()...)
+	return p, false, err
+}
