@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -637,11 +635,13 @@ func (cc *checkContext) checkRow(f *ImportFile, res *RowResult, seen map[int]int
 	if v, ok := text("estimate"); ok {
 		in.EstimateDays = nil
 		if v != "" {
-			d, err := parseDays(v)
-			if err != nil {
-				res.fail("estimate", "reqimport.bad_estimate", "Value", v)
-			} else {
+			switch d, m := ParseEstimate(v); {
+			case m == nil:
 				in.EstimateDays = &d
+			case m.ID == "validation.number_ambiguous":
+				res.Errors = append(res.Errors, RowError{Column: "estimate", Message: *m})
+			default:
+				res.fail("estimate", "reqimport.bad_estimate", "Value", v)
 			}
 		}
 	}
@@ -820,23 +820,30 @@ func SplitCriteria(s string) []string {
 // left as exported keeps the criteria exactly, even one holding a semicolon.)
 func FormatCriteria(cs []string) string { return strings.Join(cs, "\n") }
 
-var days = regexp.MustCompile(`^(\d+(\.\d*)?|\.\d+)$`)
+// MaxEstimateDays bounds an estimate: more is a typing mistake.
+const MaxEstimateDays = 100000
 
-// parseDays reads an estimate in days: 3, 2.5, "3 days", "3 天", "5人天".
-func parseDays(s string) (float64, error) {
-	s = strings.ToLower(strings.TrimSpace(width.Narrow.String(s)))
+// ParseEstimate reads an estimate in days as people type it, in the form
+// and in a sheet alike: 3, 2.5 or 2,5 (a decimal comma), "3 days", "3 天",
+// "5人天". "1,500" is refused as ambiguous (1500 or 1.5?) rather than
+// guessed. The message says what is wrong, with the text as typed.
+func ParseEstimate(s string) (float64, *apperr.Message) {
+	typed := strings.TrimSpace(s)
+	s = strings.ToLower(width.Narrow.String(typed))
 	for _, unit := range []string{"days", "day", "d", "人天", "天"} {
 		if t, ok := strings.CutSuffix(s, unit); ok {
 			s = strings.TrimSpace(t)
 			break
 		}
 	}
-	if !days.MatchString(s) {
-		return 0, strconv.ErrSyntax
-	}
-	d, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsInf(d, 0) || d > 100000 {
-		return 0, strconv.ErrSyntax
+	d, err := sheet.ParseQuantity(s, sheet.DecimalComma)
+	switch {
+	case errors.Is(err, sheet.ErrAmbiguous):
+		m := apperr.Msg("validation.number_ambiguous", "Value", typed)
+		return 0, &m
+	case err != nil || d < 0 || d > MaxEstimateDays || strings.ContainsAny(s, "+-eE"):
+		m := apperr.Msg("requirement.estimate_invalid")
+		return 0, &m
 	}
 	return d, nil
 }
