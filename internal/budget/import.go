@@ -62,25 +62,14 @@ func (r RowResult) Parsed() (category string, on date.Date, amount float64) {
 // ReadRows maps a sheet's header (its first non-blank row) and returns its
 // data rows. A missing column is an Invalid error on "file" naming it.
 func ReadRows(rows [][]string) ([]ImportRow, error) {
-	head := 0
-	for head < len(rows) && sheet.Blank(rows[head]) {
-		head++
-	}
-	if head == len(rows) {
-		return nil, apperr.InvalidField("file", "budget.import_no_rows")
-	}
-	cols, missing := sheet.Header(rows[head], spendColumns, "date", "amount", "category")
+	t, missing := sheet.ReadTable(rows, spendColumns, "date", "amount", "category")
 	if len(missing) > 0 {
 		return nil, apperr.InvalidField("file", "budget.import_missing_columns", "Columns", strings.Join(missing, ", "))
 	}
-	var out []ImportRow
-	cell := func(r []string, key string) string { return strings.TrimSpace(cols.Get(r, key)) }
-	for i, r := range rows[head+1:] {
-		if sheet.Blank(r) {
-			continue
-		}
-		out = append(out, ImportRow{Line: head + i + 2, Date: cell(r, "date"), Amount: cell(r, "amount"),
-			Category: cell(r, "category"), Note: cell(r, "note")})
+	out := make([]ImportRow, len(t.Rows))
+	for i, r := range t.Rows {
+		out[i] = ImportRow{Line: r.Line, Date: t.Cell(r, "date"), Amount: t.Cell(r, "amount"),
+			Category: t.Cell(r, "category"), Note: t.Cell(r, "note")}
 	}
 	if len(out) == 0 {
 		return nil, apperr.InvalidField("file", "budget.import_no_rows")

@@ -63,30 +63,17 @@ func (r RowResult) Parsed() (goalID int64, on date.Date, value float64) {
 // ReadMeasurementRows maps a sheet's header (its first non-blank row) and
 // returns its data rows. A missing column is an Invalid error on "file" naming it.
 func ReadMeasurementRows(rows [][]string) ([]ImportRow, error) {
-	head := 0
-	for head < len(rows) && blankRow(rows[head]) {
-		head++
-	}
-	if head == len(rows) {
-		return nil, apperr.InvalidField("file", "import.no_rows")
-	}
-	cols, missing := sheet.Header(rows[head], measurementColumns, "date", "value")
-	_, hasID := cols["goal_id"]
-	_, hasTitle := cols["goal"]
-	if !hasID && !hasTitle {
+	t, missing := sheet.ReadTable(rows, measurementColumns, "date", "value")
+	if t.Header != nil && !t.Has("goal_id") && !t.Has("goal") {
 		missing = append([]string{"goal"}, missing...)
 	}
 	if len(missing) > 0 {
 		return nil, apperr.InvalidField("file", "import.missing_columns", "Columns", strings.Join(missing, ", "))
 	}
-	var out []ImportRow
-	cell := func(r []string, key string) string { return strings.TrimSpace(cols.Get(r, key)) }
-	for i, r := range rows[head+1:] {
-		if blankRow(r) {
-			continue
-		}
-		out = append(out, ImportRow{Line: head + i + 2, GoalID: cell(r, "goal_id"), Goal: cell(r, "goal"),
-			Date: cell(r, "date"), Value: cell(r, "value"), Note: cell(r, "note")})
+	out := make([]ImportRow, len(t.Rows))
+	for i, r := range t.Rows {
+		out[i] = ImportRow{Line: r.Line, GoalID: t.Cell(r, "goal_id"), Goal: t.Cell(r, "goal"),
+			Date: t.Cell(r, "date"), Value: t.Cell(r, "value"), Note: t.Cell(r, "note")}
 	}
 	if len(out) == 0 {
 		return nil, apperr.InvalidField("file", "import.no_rows")
@@ -173,16 +160,6 @@ func CheckMeasurementRows(ctx context.Context, db bun.IDB, projectID int64, rows
 		return nil, false, err
 	}
 	return results, ok, nil
-}
-
-// blankRow reports whether a row holds nothing but spaces.
-func blankRow(r []string) bool {
-	for _, c := range r {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
 }
 
 func titleKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

@@ -241,20 +241,13 @@ func (f *ImportFile) Has(key string) bool { return slices.Contains(f.Columns, ke
 // ReadRows maps a sheet's header (its first non-blank row) and returns its
 // data rows. A missing column is an Invalid error on "file" naming it.
 func ReadRows(rows [][]string) (*ImportFile, error) {
-	head := 0
-	for head < len(rows) && sheet.Blank(trimmed(rows[head])) {
-		head++
-	}
-	if head == len(rows) {
-		return nil, apperr.InvalidField("file", "reqimport.no_rows")
-	}
 	var required []string
 	for _, c := range Columns {
 		if c.Required {
 			required = append(required, c.Key)
 		}
 	}
-	cols, missing := sheet.Header(rows[head], columnNames, required...)
+	t, missing := sheet.ReadTable(rows, columnNames, required...)
 	if len(missing) > 0 {
 		names := make([]string, len(missing))
 		for i, k := range missing {
@@ -264,17 +257,14 @@ func ReadRows(rows [][]string) (*ImportFile, error) {
 	}
 	f := &ImportFile{}
 	for _, c := range Columns {
-		if _, ok := cols[c.Key]; ok {
+		if t.Has(c.Key) {
 			f.Columns = append(f.Columns, c.Key)
 		}
 	}
-	for i, r := range rows[head+1:] {
-		if sheet.Blank(trimmed(r)) {
-			continue
-		}
-		row := ImportRow{Line: head + i + 2}
+	for _, r := range t.Rows {
+		row := ImportRow{Line: r.Line}
 		for _, key := range f.Columns {
-			*row.cell(key) = unguard(strings.TrimSpace(cols.Get(r, key)))
+			*row.cell(key) = unguard(t.Cell(r, key))
 		}
 		f.Rows = append(f.Rows, row)
 	}
@@ -282,14 +272,6 @@ func ReadRows(rows [][]string) (*ImportFile, error) {
 		return nil, apperr.InvalidField("file", "reqimport.no_rows")
 	}
 	return f, nil
-}
-
-func trimmed(r []string) []string {
-	out := make([]string, len(r))
-	for i, c := range r {
-		out[i] = strings.TrimSpace(c)
-	}
-	return out
 }
 
 // Guard protects a cell of a CSV export from being run as a formula by a
