@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 	"golang.org/x/text/width"
@@ -116,20 +117,17 @@ func CheckRows(ctx context.Context, db bun.IDB, projectID int64, rows []ImportRo
 		default:
 			res.input.Amount = &v
 		}
-		res.input.Note = strings.TrimSpace(row.Note)
-		if len([]rune(res.input.Note)) > 500 {
-			res.Errors = append(res.Errors, apperr.Msg("validation.max_len", "Max", 500))
+		if res.input.Note = strings.TrimSpace(row.Note); utf8.RuneCountInString(res.input.Note) > maxNote {
+			res.Errors = append(res.Errors, apperr.Msg("validation.max_len", "Max", maxNote))
 		}
-		if len(res.Errors) > 0 {
-			ok = false
-		}
+		ok = ok && len(res.Errors) == 0
 		results[i] = res
 	}
-	if err := markDuplicates(ctx, db, projectID, results); err != nil {
-		return nil, false, err
-	}
-	return results, ok, nil
+	return results, ok, markDuplicates(ctx, db, projectID, results)
 }
+
+// maxNote is the longest note of a spend entry, in characters.
+const maxNote = 500
 
 // markDuplicates marks good rows that are already recorded, or that repeat
 // an earlier row of the file.
@@ -150,18 +148,14 @@ func markDuplicates(ctx context.Context, db bun.IDB, projectID int64, results []
 		Where("project_id = ? AND spent_on IN (?)", projectID, bun.List(days)).Scan(ctx); err != nil {
 		return database.MapError(err)
 	}
-	seen := map[string]bool{}
+	recorded := sheet.Recorded{}
 	for _, e := range existing {
-		seen[entryKey(e.LineID, e.SpentOn, e.Amount, e.Note)] = true
+		recorded.Repeat(entryKey(e.LineID, e.SpentOn, e.Amount, e.Note))
 	}
 	for i := range results {
-		r := &results[i]
-		if len(r.Errors) > 0 {
-			continue
+		if r := &results[i]; len(r.Errors) == 0 {
+			r.Duplicate = recorded.Repeat(entryKey(r.input.LineID, r.input.SpentOn, *r.input.Amount, r.input.Note))
 		}
-		k := entryKey(r.input.LineID, r.input.SpentOn, *r.input.Amount, r.input.Note)
-		r.Duplicate = seen[k]
-		seen[k] = true
 	}
 	return nil
 }

@@ -61,3 +61,16 @@ func blankTrimmed(r []string) bool {
 	}
 	return true
 }
+
+// Recorded is what an import has already recorded, by a key identifying
+// what a row records. Imports that skip rows already recorded, or repeating
+// an earlier row of the file, use it, so a file uploaded twice records
+// nothing twice.
+type Recorded map[string]bool
+
+// Repeat reports whether key is recorded already, and records it.
+func (r Recorded) Repeat(key string) bool {
+	seen := r[key]
+	r[key] = true
+	return seen
+}

@@ -29,7 +29,9 @@ func (s *Server) handleBudgetImportPage(c *fiber.Ctx) error {
 	return s.renderBudgetImport(c, fiber.StatusOK, form{})
 }
 
-func (s *Server) handleBudgetImport(c *fiber.Ctx) error { return s.handleImport(c, s.budgetImportFlow()) }
+func (s *Server) handleBudgetImport(c *fiber.Ctx) error {
+	return s.handleImport(c, s.budgetImportFlow())
+}
 
 func (s *Server) renderBudgetImport(c *fiber.Ctx, status int, f form) error {
 	ip := newImportPage(c, "budget", "/budget", f)
@@ -133,4 +135,3 @@ func (s *Server) handleBudgetExport(c *fiber.Ctx) error {
 	}
 	return sendWorkbook(c, w, p.Key+"-budget-"+s.today().String()+".xlsx")
 }
-
