@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 	"golang.org/x/text/width"
@@ -62,25 +63,14 @@ func (r RowResult) Parsed() (category string, on date.Date, amount float64) {
 // ReadRows maps a sheet's header (its first non-blank row) and returns its
 // data rows. A missing column is an Invalid error on "file" naming it.
 func ReadRows(rows [][]string) ([]ImportRow, error) {
-	head := 0
-	for head < len(rows) && sheet.Blank(rows[head]) {
-		head++
-	}
-	if head == len(rows) {
-		return nil, apperr.InvalidField("file", "budget.import_no_rows")
-	}
-	cols, missing := sheet.Header(rows[head], spendColumns, "date", "amount", "category")
+	t, missing := sheet.ReadTable(rows, spendColumns, "date", "amount", "category")
 	if len(missing) > 0 {
 		return nil, apperr.InvalidField("file", "budget.import_missing_columns", "Columns", strings.Join(missing, ", "))
 	}
-	var out []ImportRow
-	cell := func(r []string, key string) string { return strings.TrimSpace(cols.Get(r, key)) }
-	for i, r := range rows[head+1:] {
-		if sheet.Blank(r) {
-			continue
-		}
-		out = append(out, ImportRow{Line: head + i + 2, Date: cell(r, "date"), Amount: cell(r, "amount"),
-			Category: cell(r, "category"), Note: cell(r, "note")})
+	out := make([]ImportRow, len(t.Rows))
+	for i, r := range t.Rows {
+		out[i] = ImportRow{Line: r.Line, Date: t.Cell(r, "date"), Amount: t.Cell(r, "amount"),
+			Category: t.Cell(r, "category"), Note: t.Cell(r, "note")}
 	}
 	if len(out) == 0 {
 		return nil, apperr.InvalidField("file", "budget.import_no_rows")
@@ -127,20 +117,17 @@ func CheckRows(ctx context.Context, db bun.IDB, projectID int64, rows []ImportRo
 		default:
 			res.input.Amount = &v
 		}
-		res.input.Note = strings.TrimSpace(row.Note)
-		if len([]rune(res.input.Note)) > 500 {
-			res.Errors = append(res.Errors, apperr.Msg("validation.max_len", "Max", 500))
+		if res.input.Note = strings.TrimSpace(row.Note); utf8.RuneCountInString(res.input.Note) > maxNote {
+			res.Errors = append(res.Errors, apperr.Msg("validation.max_len", "Max", maxNote))
 		}
-		if len(res.Errors) > 0 {
-			ok = false
-		}
+		ok = ok && len(res.Errors) == 0
 		results[i] = res
 	}
-	if err := markDuplicates(ctx, db, projectID, results); err != nil {
-		return nil, false, err
-	}
-	return results, ok, nil
+	return results, ok, markDuplicates(ctx, db, projectID, results)
 }
+
+// maxNote is the longest note of a spend entry, in characters.
+const maxNote = 500
 
 // markDuplicates marks good rows that are already recorded, or that repeat
 // an earlier row of the file.
@@ -161,18 +148,14 @@ func markDuplicates(ctx context.Context, db bun.IDB, projectID int64, results []
 		Where("project_id = ? AND spent_on IN (?)", projectID, bun.List(days)).Scan(ctx); err != nil {
 		return database.MapError(err)
 	}
-	seen := map[string]bool{}
+	recorded := sheet.Recorded{}
 	for _, e := range existing {
-		seen[entryKey(e.LineID, e.SpentOn, e.Amount, e.Note)] = true
+		recorded.Repeat(entryKey(e.LineID, e.SpentOn, e.Amount, e.Note))
 	}
 	for i := range results {
-		r := &results[i]
-		if len(r.Errors) > 0 {
-			continue
+		if r := &results[i]; len(r.Errors) == 0 {
+			r.Duplicate = recorded.Repeat(entryKey(r.input.LineID, r.input.SpentOn, *r.input.Amount, r.input.Note))
 		}
-		k := entryKey(r.input.LineID, r.input.SpentOn, *r.input.Amount, r.input.Note)
-		r.Duplicate = seen[k]
-		seen[k] = true
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/uptrace/bun"
 	"golang.org/x/text/width"
 
 	"rollout/internal/apperr"
@@ -63,30 +62,17 @@ func (r RowResult) Parsed() (goalID int64, on date.Date, value float64) {
 // ReadMeasurementRows maps a sheet's header (its first non-blank row) and
 // returns its data rows. A missing column is an Invalid error on "file" naming it.
 func ReadMeasurementRows(rows [][]string) ([]ImportRow, error) {
-	head := 0
-	for head < len(rows) && blankRow(rows[head]) {
-		head++
-	}
-	if head == len(rows) {
-		return nil, apperr.InvalidField("file", "import.no_rows")
-	}
-	cols, missing := sheet.Header(rows[head], measurementColumns, "date", "value")
-	_, hasID := cols["goal_id"]
-	_, hasTitle := cols["goal"]
-	if !hasID && !hasTitle {
+	t, missing := sheet.ReadTable(rows, measurementColumns, "date", "value")
+	if t.Header != nil && !t.Has("goal_id") && !t.Has("goal") {
 		missing = append([]string{"goal"}, missing...)
 	}
 	if len(missing) > 0 {
 		return nil, apperr.InvalidField("file", "import.missing_columns", "Columns", strings.Join(missing, ", "))
 	}
-	var out []ImportRow
-	cell := func(r []string, key string) string { return strings.TrimSpace(cols.Get(r, key)) }
-	for i, r := range rows[head+1:] {
-		if blankRow(r) {
-			continue
-		}
-		out = append(out, ImportRow{Line: head + i + 2, GoalID: cell(r, "goal_id"), Goal: cell(r, "goal"),
-			Date: cell(r, "date"), Value: cell(r, "value"), Note: cell(r, "note")})
+	out := make([]ImportRow, len(t.Rows))
+	for i, r := range t.Rows {
+		out[i] = ImportRow{Line: r.Line, GoalID: t.Cell(r, "goal_id"), Goal: t.Cell(r, "goal"),
+			Date: t.Cell(r, "date"), Value: t.Cell(r, "value"), Note: t.Cell(r, "note")}
 	}
 	if len(out) == 0 {
 		return nil, apperr.InvalidField("file", "import.no_rows")
@@ -98,7 +84,7 @@ func ReadMeasurementRows(rows [][]string) ([]ImportRow, error) {
 // query) and its measurements on the days of the file (one more), and reports
 // whether all of them are good. Rows already recorded are good but marked
 // Duplicate.
-func CheckMeasurementRows(ctx context.Context, db bun.IDB, projectID int64, rows []ImportRow, today date.Date) ([]RowResult, bool, error) {
+func CheckMeasurementRows(ctx context.Context, db database.IDB, projectID int64, rows []ImportRow, today date.Date) ([]RowResult, bool, error) {
 	var goals []Goal
 	if err := db.NewSelect().Model(&goals).Column("id", "title").Where("project_id = ?", projectID).Scan(ctx); err != nil {
 		return nil, false, database.MapError(err)
@@ -175,21 +161,11 @@ func CheckMeasurementRows(ctx context.Context, db bun.IDB, projectID int64, rows
 	return results, ok, nil
 }
 
-// blankRow reports whether a row holds nothing but spaces.
-func blankRow(r []string) bool {
-	for _, c := range r {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
-}
-
 func titleKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // markDuplicates marks the good rows that are already recorded, or that
 // repeat an earlier row of the file.
-func markDuplicates(ctx context.Context, db bun.IDB, projectID int64, results []RowResult) error {
+func markDuplicates(ctx context.Context, db database.IDB, projectID int64, results []RowResult) error {
 	var lo, hi date.Date
 	for _, r := range results {
 		if len(r.Errors) > 0 {
@@ -218,18 +194,14 @@ func markDuplicates(ctx context.Context, db bun.IDB, projectID int64, results []
 	if err != nil {
 		return database.MapError(err)
 	}
-	seen := make(map[string]bool, len(existing)+len(results))
+	recorded := sheet.Recorded{}
 	for _, m := range existing {
-		seen[sameKey(m.GoalID, m.MeasuredOn, m.Value, m.Note)] = true
+		recorded.Repeat(sameKey(m.GoalID, m.MeasuredOn, m.Value, m.Note))
 	}
 	for i := range results {
-		r := &results[i]
-		if len(r.Errors) > 0 {
-			continue
+		if r := &results[i]; len(r.Errors) == 0 {
+			r.Duplicate = recorded.Repeat(sameKey(r.goalID, r.input.MeasuredOn, *r.input.Value, r.input.Note))
 		}
-		k := sameKey(r.goalID, r.input.MeasuredOn, *r.input.Value, r.input.Note)
-		r.Duplicate = seen[k]
-		seen[k] = true
 	}
 	return nil
 }
@@ -249,7 +221,7 @@ func parseNumber(s string) (float64, error) {
 // ImportMeasurements records every row or none: if any row is bad, nothing is
 // written and the results say what is wrong with each. Rows already recorded
 // (Duplicate) are skipped; the results say which.
-func ImportMeasurements(ctx context.Context, db bun.IDB, actorID, projectID int64, rows []ImportRow, today date.Date) ([]RowResult, error) {
+func ImportMeasurements(ctx context.Context, db database.IDB, actorID, projectID int64, rows []ImportRow, today date.Date) ([]RowResult, error) {
 	switch {
 	case len(rows) == 0:
 		return nil, apperr.InvalidField("file", "import.no_rows")
@@ -257,7 +229,7 @@ func ImportMeasurements(ctx context.Context, db bun.IDB, actorID, projectID int6
 		return nil, apperr.InvalidField("file", "import.too_many_rows", "Max", sheet.MaxRows)
 	}
 	var results []RowResult
-	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+	err := database.RunInTx(ctx, db, func(ctx context.Context, tx database.Tx) error {
 		// Hold the project's goals while checking and writing: a goal deleted
 		// meanwhile cannot lose rows, and two imports of the same file run one
 		// after the other, so the second finds the first's rows as duplicates.
@@ -304,7 +276,7 @@ type ExportRow struct {
 }
 
 // AllMeasurements returns every measurement of the project's goals, by goal then date.
-func AllMeasurements(ctx context.Context, db bun.IDB, projectID int64) ([]ExportRow, error) {
+func AllMeasurements(ctx context.Context, db database.IDB, projectID int64) ([]ExportRow, error) {
 	var rows []ExportRow
 	err := db.NewSelect().Model(&rows).
 		ColumnExpr("m.*, g.title AS goal_title, coalesce(u.name, '') AS entered_by_name").

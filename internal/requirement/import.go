@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -243,20 +241,13 @@ func (f *ImportFile) Has(key string) bool { return slices.Contains(f.Columns, ke
 // ReadRows maps a sheet's header (its first non-blank row) and returns its
 // data rows. A missing column is an Invalid error on "file" naming it.
 func ReadRows(rows [][]string) (*ImportFile, error) {
-	head := 0
-	for head < len(rows) && sheet.Blank(trimmed(rows[head])) {
-		head++
-	}
-	if head == len(rows) {
-		return nil, apperr.InvalidField("file", "reqimport.no_rows")
-	}
 	var required []string
 	for _, c := range Columns {
 		if c.Required {
 			required = append(required, c.Key)
 		}
 	}
-	cols, missing := sheet.Header(rows[head], columnNames, required...)
+	t, missing := sheet.ReadTable(rows, columnNames, required...)
 	if len(missing) > 0 {
 		names := make([]string, len(missing))
 		for i, k := range missing {
@@ -266,17 +257,14 @@ func ReadRows(rows [][]string) (*ImportFile, error) {
 	}
 	f := &ImportFile{}
 	for _, c := range Columns {
-		if _, ok := cols[c.Key]; ok {
+		if t.Has(c.Key) {
 			f.Columns = append(f.Columns, c.Key)
 		}
 	}
-	for i, r := range rows[head+1:] {
-		if sheet.Blank(trimmed(r)) {
-			continue
-		}
-		row := ImportRow{Line: head + i + 2}
+	for _, r := range t.Rows {
+		row := ImportRow{Line: r.Line}
 		for _, key := range f.Columns {
-			*row.cell(key) = unguard(strings.TrimSpace(cols.Get(r, key)))
+			*row.cell(key) = unguard(t.Cell(r, key))
 		}
 		f.Rows = append(f.Rows, row)
 	}
@@ -284,14 +272,6 @@ func ReadRows(rows [][]string) (*ImportFile, error) {
 		return nil, apperr.InvalidField("file", "reqimport.no_rows")
 	}
 	return f, nil
-}
-
-func trimmed(r []string) []string {
-	out := make([]string, len(r))
-	for i, c := range r {
-		out[i] = strings.TrimSpace(c)
-	}
-	return out
 }
 
 // Guard protects a cell of a CSV export from being run as a formula by a
@@ -637,11 +617,13 @@ func (cc *checkContext) checkRow(f *ImportFile, res *RowResult, seen map[int]int
 	if v, ok := text("estimate"); ok {
 		in.EstimateDays = nil
 		if v != "" {
-			d, err := parseDays(v)
-			if err != nil {
-				res.fail("estimate", "reqimport.bad_estimate", "Value", v)
-			} else {
+			switch d, m := ParseEstimate(v); {
+			case m == nil:
 				in.EstimateDays = &d
+			case m.ID == "validation.number_ambiguous":
+				res.Errors = append(res.Errors, RowError{Column: "estimate", Message: *m})
+			default:
+				res.fail("estimate", "reqimport.bad_estimate", "Value", v)
 			}
 		}
 	}
@@ -820,23 +802,30 @@ func SplitCriteria(s string) []string {
 // left as exported keeps the criteria exactly, even one holding a semicolon.)
 func FormatCriteria(cs []string) string { return strings.Join(cs, "\n") }
 
-var days = regexp.MustCompile(`^(\d+(\.\d*)?|\.\d+)$`)
+// MaxEstimateDays bounds an estimate: more is a typing mistake.
+const MaxEstimateDays = 100000
 
-// parseDays reads an estimate in days: 3, 2.5, "3 days", "3 天", "5人天".
-func parseDays(s string) (float64, error) {
-	s = strings.ToLower(strings.TrimSpace(width.Narrow.String(s)))
+// ParseEstimate reads an estimate in days as people type it, in the form
+// and in a sheet alike: 3, 2.5 or 2,5 (a decimal comma), "3 days", "3 天",
+// "5人天". "1,500" is refused as ambiguous (1500 or 1.5?) rather than
+// guessed. The message says what is wrong, with the text as typed.
+func ParseEstimate(s string) (float64, *apperr.Message) {
+	typed := strings.TrimSpace(s)
+	s = strings.ToLower(width.Narrow.String(typed))
 	for _, unit := range []string{"days", "day", "d", "人天", "天"} {
 		if t, ok := strings.CutSuffix(s, unit); ok {
 			s = strings.TrimSpace(t)
 			break
 		}
 	}
-	if !days.MatchString(s) {
-		return 0, strconv.ErrSyntax
-	}
-	d, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsInf(d, 0) || d > 100000 {
-		return 0, strconv.ErrSyntax
+	d, err := sheet.ParseQuantity(s, sheet.DecimalComma)
+	switch {
+	case errors.Is(err, sheet.ErrAmbiguous):
+		m := apperr.Msg("validation.number_ambiguous", "Value", typed)
+		return 0, &m
+	case err != nil || d < 0 || d > MaxEstimateDays || strings.ContainsAny(s, "+-eE"):
+		m := apperr.Msg("requirement.estimate_invalid")
+		return 0, &m
 	}
 	return d, nil
 }

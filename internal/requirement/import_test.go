@@ -227,14 +227,19 @@ func TestParseHelpers(t *testing.T) {
 			t.Errorf("key %q accepted", s)
 		}
 	}
-	for s, want := range map[string]float64{"3": 3, "2.5": 2.5, ".5": 0.5, "3 days": 3, "1d": 1, "５人天": 5, "0": 0} {
-		if d, err := parseDays(s); err != nil || d != want {
-			t.Errorf("days %q: %v %v", s, d, err)
+	for s, want := range map[string]float64{"3": 3, "2.5": 2.5, "2,5": 2.5, ".5": 0.5, "3 days": 3, "1d": 1, "５人天": 5, "1,5 天": 1.5, "0": 0} {
+		if d, m := ParseEstimate(s); m != nil || d != want {
+			t.Errorf("days %q: %v %v", s, d, m)
 		}
 	}
-	for _, s := range []string{"-1", "NaN", "Inf", "1e400", "1,5", "three", "days", "200000"} {
-		if _, err := parseDays(s); err == nil {
-			t.Errorf("days %q accepted", s)
+	for _, s := range []string{"-1", "NaN", "Inf", "1e400", "1e3", "+3", "three", "days", "200000"} {
+		if _, m := ParseEstimate(s); m == nil || m.ID != "requirement.estimate_invalid" {
+			t.Errorf("days %q: %v, want refused", s, m)
+		}
+	}
+	for _, s := range []string{"1,500", "12,000 days"} {
+		if _, m := ParseEstimate(s); m == nil || m.ID != "validation.number_ambiguous" || m.Data["Value"] != s {
+			t.Errorf("days %q: %v, want refused as ambiguous", s, m)
 		}
 	}
 	for s, want := range map[string][]string{

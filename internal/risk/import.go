@@ -109,40 +109,22 @@ type RowResult struct {
 // ReadRows maps a sheet's header (its first non-blank row) and returns its
 // data rows. A missing column is an Invalid error on "file" naming it.
 func ReadRows(rows [][]string) ([]ImportRow, error) {
-	head := 0
-	for head < len(rows) && sheet.Blank(trimmed(rows[head])) {
-		head++
-	}
-	if head == len(rows) {
-		return nil, apperr.InvalidField("file", "risk_import.no_rows")
-	}
-	cols, missing := sheet.Header(rows[head], columns, requiredColumns...)
+	t, missing := sheet.ReadTable(rows, columns, requiredColumns...)
 	if len(missing) > 0 {
 		return nil, apperr.InvalidField("file", "risk_import.missing_columns", "Columns", strings.Join(missing, ", "))
 	}
-	var out []ImportRow
-	for i, r := range rows[head+1:] {
-		if sheet.Blank(trimmed(r)) {
-			continue
+	out := make([]ImportRow, len(t.Rows))
+	for i, r := range t.Rows {
+		cells := make(map[string]string, len(t.Columns))
+		for key := range t.Columns {
+			cells[key] = t.Cell(r, key)
 		}
-		cells := make(map[string]string, len(cols))
-		for key := range cols {
-			cells[key] = strings.TrimSpace(cols.Get(r, key))
-		}
-		out = append(out, ImportRow{Line: head + i + 2, Cells: cells})
+		out[i] = ImportRow{Line: r.Line, Cells: cells}
 	}
 	if len(out) == 0 {
 		return nil, apperr.InvalidField("file", "risk_import.no_rows")
 	}
 	return out, nil
-}
-
-func trimmed(r []string) []string {
-	out := make([]string, len(r))
-	for i, c := range r {
-		out[i] = strings.TrimSpace(c)
-	}
-	return out
 }
 
 type importMember struct {

@@ -262,9 +262,6 @@ func blank(row []string) bool {
 	return true
 }
 
-// Blank reports whether a row has no value at all (skipped by imports).
-func Blank(row []string) bool { return blank(row) }
-
 // Columns maps a column's key to its index in the rows.
 type Columns map[string]int
 

@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -14,9 +13,7 @@ import (
 	"rollout/internal/date"
 	"rollout/internal/project"
 	"rollout/internal/report"
-	"rollout/internal/sheet"
 	"rollout/internal/web/chart"
-	"rollout/internal/web/sheets"
 )
 
 // The budget: lines (a planned amount per category of cost) and the spend
@@ -253,168 +250,6 @@ func (s *Server) handleSpendCreate(c *fiber.Ctx) error {
 		return s.renderBudget(c, formStatus(err), lineForm{Currency: "CNY"}, ef, f)
 	}
 	return s.redirectWith(c, projectPath(p, "/budget"), "success", "flash.spend_added")
-}
-
-// ---------- import ----------
-
-type budgetImportView struct {
-	projectPage
-	Lines   []budget.Line
-	MaxRows int
-}
-
-func (s *Server) handleBudgetImportPage(c *fiber.Ctx) error {
-	return s.renderBudgetImport(c, fiber.StatusOK, form{})
-}
-
-func (s *Server) renderBudgetImport(c *fiber.Ctx, status int, f form) error {
-	pp := newProjectPage(c, "budget")
-	pp.Form = f
-	ls, err := budget.Lines(c.UserContext(), s.db, pp.Project.ID)
-	if err != nil {
-		return err
-	}
-	return s.render(c, status, "budget/import", s.translator(c).T("budget.import_title"),
-		budgetImportView{projectPage: pp, Lines: ls, MaxRows: sheet.MaxRows})
-}
-
-func (s *Server) renderBudgetImportProblem(c *fiber.Ctx, msgID string, kv ...any) error {
-	return s.renderBudgetImport(c, fiber.StatusUnprocessableEntity,
-		form{Errors: map[string]string{"file": s.translator(c).T(msgID, kv...)}})
-}
-
-// renderBudgetImportError shows the upload page with an Invalid error of the
-// file; any other error goes to the error handler.
-func (s *Server) renderBudgetImportError(c *fiber.Ctx, err error) error {
-	var ae *apperr.Error
-	if !errors.As(err, &ae) || ae.Kind != apperr.KindInvalid {
-		return err
-	}
-	m, ok := ae.Fields["file"]
-	if !ok {
-		m = ae.Message
-	}
-	return s.renderBudgetImportProblem(c, m.ID, dataPairs(m.Data)...)
-}
-
-// spendPreviewRow is one line of the preview table.
-type spendPreviewRow struct {
-	Line      int
-	Date      string
-	Amount    string
-	Category  string
-	Note      string
-	Errors    []string
-	Duplicate bool
-}
-
-type budgetPreviewView struct {
-	projectPage
-	FileName   string
-	Rows       []spendPreviewRow
-	Total      int
-	Bad        int
-	New        int
-	Duplicates int
-	RowsJSON   string
-}
-
-// handleBudgetImport reads an uploaded file into a preview that writes
-// nothing, or, with confirm=1, records the previewed rows, all or none.
-func (s *Server) handleBudgetImport(c *fiber.Ctx) error {
-	p, _ := currentProject(c)
-	if c.FormValue("confirm") == "1" {
-		var rows []budget.ImportRow
-		if err := json.Unmarshal([]byte(c.FormValue("rows")), &rows); err != nil || len(rows) == 0 {
-			return s.renderBudgetImportProblem(c, "budget.import_bad_rows")
-		}
-		results, err := budget.Import(c.UserContext(), s.db, mustUser(c).ID, p.ID, rows)
-		if err != nil {
-			if apperr.Is(err, apperr.KindInvalid) && len(results) > 0 {
-				return s.renderBudgetPreview(c, "", results, false)
-			}
-			return s.renderBudgetImportError(c, err)
-		}
-		for _, r := range results {
-			if !r.Duplicate {
-				return s.redirectWith(c, projectPath(p, "/budget"), "success", "flash.spend_imported")
-			}
-		}
-		return s.redirectWith(c, projectPath(p, "/budget"), "info", "flash.spend_nothing_new")
-	}
-	rows, fileName, problem, err := s.uploadedRows(c, "budget.sheet_spend", "budget.import_empty_file")
-	if err != nil {
-		return err
-	}
-	if problem != nil {
-		return s.renderBudgetImportProblem(c, problem.ID, dataPairs(problem.Data)...)
-	}
-	irows, err := budget.ReadRows(rows)
-	if err != nil {
-		return s.renderBudgetImportError(c, err)
-	}
-	results, ok, err := budget.CheckRows(c.UserContext(), s.db, p.ID, irows)
-	if err != nil {
-		return err
-	}
-	return s.renderBudgetPreview(c, fileName, results, ok)
-}
-
-func (s *Server) renderBudgetPreview(c *fiber.Ctx, fileName string, results []budget.RowResult, ok bool) error {
-	tr := s.translator(c)
-	v := budgetPreviewView{projectPage: newProjectPage(c, "budget"), FileName: fileName, Total: len(results)}
-	raw := make([]budget.ImportRow, len(results))
-	for i, r := range results {
-		raw[i] = r.ImportRow
-		row := spendPreviewRow{Line: r.Line, Date: r.Date, Amount: r.Amount, Category: r.Category, Note: r.Note, Duplicate: r.Duplicate}
-		for _, m := range r.Errors {
-			row.Errors = append(row.Errors, tr.TData(m.ID, m.Data))
-		}
-		if len(row.Errors) > 0 {
-			v.Bad++
-		} else {
-			// Show what will be recorded: "¥1,200" as 1200, "2026/3/1" as 2026-03-01.
-			cat, on, amount := r.Parsed()
-			row.Category, row.Date, row.Amount = cat, on.String(), fmtMoney(amount)
-			if r.Duplicate {
-				v.Duplicates++
-			} else {
-				v.New++
-			}
-		}
-		v.Rows = append(v.Rows, row)
-	}
-	status := fiber.StatusOK
-	if !ok {
-		status = fiber.StatusUnprocessableEntity
-	} else if v.New > 0 {
-		b, err := json.Marshal(raw)
-		if err != nil {
-			return err
-		}
-		v.RowsJSON = string(b)
-	}
-	return s.render(c, status, "budget/preview", tr.T("budget.preview_title"), v)
-}
-
-// handleBudgetExport writes the lines and every spend entry; the Spend sheet's
-// columns are the import's, so rows added to it upload again.
-func (s *Server) handleBudgetExport(c *fiber.Ctx) error {
-	p, _ := currentProject(c)
-	ctx, tr := c.UserContext(), s.translator(c)
-	lines, err := budget.Lines(ctx, s.db, p.ID)
-	if err != nil {
-		return err
-	}
-	entries, err := budget.Entries(ctx, s.db, p.ID, 5000)
-	if err != nil {
-		return err
-	}
-	w, err := sheets.Budget(tr, lines, entries)
-	if err != nil {
-		return err
-	}
-	return sendWorkbook(c, w, p.Key+"-budget-"+s.today().String()+".xlsx")
 }
 
 // ---------- API ----------

@@ -2,233 +2,117 @@ package web
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"math"
-	"mime/multipart"
-	"path/filepath"
 
 	"github.com/gofiber/fiber/v2"
 
-	"rollout/internal/apperr"
 	"rollout/internal/goal"
-	"rollout/internal/i18n"
 	"rollout/internal/sheet"
 )
 
-// Goal measurements in and out as spreadsheets. The import has two steps on
-// one address: an upload is read and checked and shown as a preview that
-// writes nothing; only a good preview offers the confirmation, which posts
-// the rows back and records all of them or none (goal.ImportMeasurements
-// checks them again). The export is the same columns, so a downloaded
-// workbook, with rows added to its Measurements sheet, uploads again.
+// Goal measurements in and out as spreadsheets. The import is the shared
+// flow of imports.go with goal.CheckMeasurementRows and
+// goal.ImportMeasurements; rows already recorded are skipped. The export is
+// the same columns, so a downloaded workbook, with rows added to its
+// Measurements sheet, uploads again.
 
-const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+func (s *Server) goalImportFlow() *importFlow {
+	return &importFlow{tab: "goals", path: "/goals", backID: "import.back_to_goals", titleID: "import.preview_title",
+		sheetID: "import.sheet_measurements", emptyID: "import.empty_file", badRowsID: "import.bad_rows",
+		upload: s.renderGoalImport, check: s.checkGoalImport, confirm: s.confirmGoalImport}
+}
 
 type goalImportView struct {
-	projectPage
-	Goals   []goal.View // the project's goals with their numbers, for the goal_id column
-	MaxRows int
+	importPage
+	Goals []goal.View // the project's goals with their numbers, for the goal_id column
 }
 
 func (s *Server) handleGoalImportPage(c *fiber.Ctx) error {
 	return s.renderGoalImport(c, fiber.StatusOK, form{})
 }
 
+func (s *Server) handleGoalImport(c *fiber.Ctx) error { return s.handleImport(c, s.goalImportFlow()) }
+
 func (s *Server) renderGoalImport(c *fiber.Ctx, status int, f form) error {
-	pp := newProjectPage(c, "goals")
-	pp.Form = f
-	gs, err := goal.List(c.UserContext(), s.db, pp.Project.ID, s.today())
+	ip := newImportPage(c, "goals", "/goals", f)
+	gs, err := goal.List(c.UserContext(), s.db, ip.Project.ID, s.today())
 	if err != nil {
 		return err
 	}
-	return s.render(c, status, "goals/import", s.translator(c).T("import.title"),
-		goalImportView{projectPage: pp, Goals: gs, MaxRows: sheet.MaxRows})
+	return s.render(c, status, "goals/import", s.translator(c).T("import.title"), goalImportView{importPage: ip, Goals: gs})
 }
 
-// renderImportProblem shows the upload page again with what is wrong with the file.
-func (s *Server) renderImportProblem(c *fiber.Ctx, msgID string, kv ...any) error {
-	return s.renderGoalImport(c, fiber.StatusUnprocessableEntity,
-		form{Errors: map[string]string{"file": s.translator(c).T(msgID, kv...)}})
-}
-
-// previewRow is one line of the preview table.
-type previewRow struct {
-	Line      int
-	GoalID    int64  // the goal it records for; 0 when it matches none
-	Goal      string // that goal's title, or what the file says
-	Date      string
-	Value     string
-	Note      string
-	Errors    []string
-	Duplicate bool
-}
-
-type goalPreviewView struct {
-	projectPage
-	FileName   string
-	Rows       []previewRow
-	Total      int
-	Bad        int // rows with problems
-	New        int // good rows that will be recorded
-	Duplicates int // good rows already recorded, skipped
-	RowsJSON   string
-}
-
-// handleGoalImport reads an uploaded file into a preview, or, with confirm=1,
-// records the previewed rows.
-func (s *Server) handleGoalImport(c *fiber.Ctx) error {
-	if c.FormValue("confirm") == "1" {
-		return s.confirmGoalImport(c)
-	}
-	rows, fileName, problem, err := s.uploadedRows(c, "import.sheet_measurements", "import.empty_file")
-	if err != nil {
-		return err
-	}
-	if problem != nil {
-		return s.renderImportProblem(c, problem.ID, dataPairs(problem.Data)...)
-	}
+func (s *Server) checkGoalImport(c *fiber.Ctx, rows [][]string) (*importPreview, error) {
 	irows, err := goal.ReadMeasurementRows(rows)
-	if err != nil {
-		return s.renderImportError(c, err)
-	}
-	p, _ := currentProject(c)
-	results, ok, err := goal.CheckMeasurementRows(c.UserContext(), s.db, p.ID, irows, s.today())
-	if err != nil {
-		return err
-	}
-	return s.renderGoalPreview(c, fileName, results, ok)
-}
-
-// renderImportError shows the upload page with an Invalid error of the file;
-// any other error goes to the error handler.
-func (s *Server) renderImportError(c *fiber.Ctx, err error) error {
-	var ae *apperr.Error
-	if !errors.As(err, &ae) || ae.Kind != apperr.KindInvalid {
-		return err
-	}
-	m, ok := ae.Fields["file"]
-	if !ok {
-		m = ae.Message
-	}
-	return s.renderImportProblem(c, m.ID, dataPairs(m.Data)...)
-}
-
-func dataPairs(data map[string]any) []any {
-	kv := make([]any, 0, 2*len(data))
-	for k, v := range data {
-		kv = append(kv, k, v)
-	}
-	return kv
-}
-
-func (s *Server) confirmGoalImport(c *fiber.Ctx) error {
-	p, _ := currentProject(c)
-	var rows []goal.ImportRow
-	if err := json.Unmarshal([]byte(c.FormValue("rows")), &rows); err != nil || len(rows) == 0 {
-		return s.renderImportProblem(c, "import.bad_rows")
-	}
-	results, err := goal.ImportMeasurements(c.UserContext(), s.db, mustUser(c).ID, p.ID, rows, s.today())
-	if err != nil {
-		if apperr.Is(err, apperr.KindInvalid) && len(results) > 0 {
-			return s.renderGoalPreview(c, "", results, false)
-		}
-		return s.renderImportError(c, err)
-	}
-	for _, r := range results {
-		if !r.Duplicate {
-			return s.redirectWith(c, projectPath(p, "/goals"), "success", "flash.measurements_imported")
-		}
-	}
-	return s.redirectWith(c, projectPath(p, "/goals"), "info", "flash.measurements_nothing_new")
-}
-
-func (s *Server) renderGoalPreview(c *fiber.Ctx, fileName string, results []goal.RowResult, ok bool) error {
-	tr := s.translator(c)
-	v := goalPreviewView{projectPage: newProjectPage(c, "goals"), FileName: fileName, Total: len(results)}
-	raw := make([]goal.ImportRow, len(results))
-	for i, r := range results {
-		raw[i] = r.ImportRow
-		row := previewRow{Line: r.Line, Goal: r.Goal, Date: r.Date, Value: r.Value, Note: r.Note, Duplicate: r.Duplicate}
-		if row.Goal == "" {
-			row.Goal = r.GoalID
-		}
-		for _, m := range r.Errors {
-			row.Errors = append(row.Errors, tr.TData(m.ID, m.Data))
-		}
-		switch {
-		case len(row.Errors) > 0:
-			v.Bad++
-			if id, _, _ := r.Parsed(); id != 0 {
-				row.GoalID, row.Goal = id, r.GoalTitle
-			}
-		default:
-			// Show what will be recorded: "1,234" as 1234, "2026/3/1" as 2026-03-01.
-			id, on, value := r.Parsed()
-			row.GoalID, row.Goal, row.Date, row.Value = id, r.GoalTitle, on.String(), fmtNum(value)
-			if r.Duplicate {
-				v.Duplicates++
-			} else {
-				v.New++
-			}
-		}
-		v.Rows = append(v.Rows, row)
-	}
-	status := fiber.StatusOK
-	if !ok {
-		status = fiber.StatusUnprocessableEntity
-	} else if v.New > 0 {
-		b, err := json.Marshal(raw)
-		if err != nil {
-			return err
-		}
-		v.RowsJSON = string(b)
-	}
-	return s.render(c, status, "goals/preview", tr.T("import.preview_title"), v)
-}
-
-// readSheet reads an uploaded .xlsx or .csv file; from a workbook it prefers
-// the sheet named by the message sheetMsgID in any language ("": the first sheet).
-func (s *Server) readSheet(fh *multipart.FileHeader, sheetMsgID string) ([][]string, error) {
-	f, err := fh.Open()
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	var names []string
-	if sheetMsgID != "" {
-		for _, l := range i18n.Languages {
-			names = append(names, s.i18n.For(l).T(sheetMsgID))
-		}
+	p, _ := currentProject(c)
+	results, _, err := goal.CheckMeasurementRows(c.UserContext(), s.db, p.ID, irows, s.today())
+	if err != nil {
+		return nil, err
 	}
-	return sheet.ReadPreferring(fh.Filename, f, names...)
+	return s.goalPreview(c, results)
 }
 
-// uploadedRows reads the file of an import form (field "file"), preferring
-// the sheet named by sheetMsgID. A file that cannot be read comes back as a
-// problem to show at the file field (emptyMsgID says what an empty one
-// should hold); err is for anything else.
-func (s *Server) uploadedRows(c *fiber.Ctx, sheetMsgID, emptyMsgID string) ([][]string, string, *apperr.Message, error) {
-	fh, err := c.FormFile("file")
+func (s *Server) confirmGoalImport(c *fiber.Ctx, payload []byte) (*importPreview, importDone, error) {
+	var rows []goal.ImportRow
+	if err := decodePayload(payload, &rows); err != nil || len(rows) == 0 {
+		return nil, importDone{}, errBadPayload
+	}
+	p, _ := currentProject(c)
+	results, err := goal.ImportMeasurements(c.UserContext(), s.db, mustUser(c).ID, p.ID, rows, s.today())
 	if err != nil {
-		m := apperr.Msg("import.no_file")
-		return nil, "", &m, nil
+		return refused(c, err, results, s.goalPreview)
 	}
-	rows, err := s.readSheet(fh, sheetMsgID)
-	var m apperr.Message
-	switch {
-	case err == nil:
-		return rows, filepath.Base(fh.Filename), nil, nil
-	case errors.Is(err, sheet.ErrFormat):
-		m = apperr.Msg("import.bad_format")
-	case errors.Is(err, sheet.ErrEmpty):
-		m = apperr.Msg(emptyMsgID)
-	case errors.Is(err, sheet.ErrTooLarge):
-		m = apperr.Msg("import.too_many_rows", "Max", sheet.MaxRows)
-	default:
-		return nil, "", nil, err
+	for _, r := range results {
+		if !r.Duplicate {
+			return nil, importDone{"success", "flash.measurements_imported"}, nil
+		}
 	}
-	return nil, "", &m, nil
+	return nil, importDone{"info", "flash.measurements_nothing_new"}, nil
+}
+
+// goalPreview shows each row as it will be recorded: "1,234" as 1234,
+// "2026/3/1" as 2026-03-01, the goal by its title with a link.
+func (s *Server) goalPreview(c *fiber.Ctx, results []goal.RowResult) (*importPreview, error) {
+	tr := s.translator(c)
+	p, _ := currentProject(c)
+	v := &importPreview{Columns: []previewColumn{{Name: tr.T("import.col.goal")}, {Name: tr.T("import.col.date")},
+		{Name: tr.T("import.col.value"), Class: "num"}, {Name: tr.T("import.col.note")}}}
+	raw := make([]goal.ImportRow, len(results))
+	fresh, recorded := 0, 0
+	for i, r := range results {
+		raw[i] = r.ImportRow
+		row := goodRow(tr, r.Line, r.Duplicate)
+		row.Problems = translated(tr, r.Errors)
+		title, day, value := r.Goal, r.Date, r.Value
+		if title == "" {
+			title = r.GoalID
+		}
+		id, on, parsed := r.Parsed()
+		switch {
+		case len(row.Problems) > 0:
+			if id != 0 {
+				title = r.GoalTitle
+			}
+		case r.Duplicate:
+			recorded++
+		default:
+			fresh++
+		}
+		if len(row.Problems) == 0 {
+			title, day, value = r.GoalTitle, on.String(), fmtNum(parsed)
+		}
+		link := ""
+		if id != 0 {
+			link = projectPath(p, "/goals/"+itoa64(id))
+		}
+		row.Cells = []previewCell{{Text: title, Href: link, Class: "wrap"}, {Text: day, Class: "nowrap"},
+			{Text: value, Class: "num nowrap"}, {Text: r.Note, Class: "wrap"}}
+		v.add(row)
+	}
+	return v, v.offerNew(tr, raw, fresh, recorded, "import.summary_ready", "import.confirm")
 }
 
 // handleGoalExport sends the project's goals and every measurement as one
@@ -275,16 +159,5 @@ func (s *Server) handleGoalExport(c *fiber.Ctx) error {
 	if err := w.Write(&buf); err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, xlsxType)
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+p.Key+"-goals-"+today.String()+`.xlsx"`)
-	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return c.Send(buf.Bytes())
-}
-
-func columnNames(tr *i18n.Translator, ids ...string) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = tr.T(id)
-	}
-	return out
+	return sendDownload(c, xlsxType, p.Key+"-goals-"+today.String()+".xlsx", buf.Bytes())
 }

@@ -2,26 +2,20 @@ package web
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
-	"rollout/internal/apperr"
 	"rollout/internal/project"
 	"rollout/internal/requirement"
 	"rollout/internal/sheet"
 )
 
-// The backlog in and out as spreadsheets. The import works like the goal
-// measurements' one: an upload is read and checked and shown as a preview
-// that writes nothing; only a preview without problems offers the
-// confirmation, which posts the file's rows back (a hidden JSON field) and
-// writes all of them or none (requirement.Import checks them again, inside
-// its transaction). The export writes the same columns, key and version
-// included, for the filtered view of the backlog page, so a downloaded
-// file, edited and uploaded again, updates exactly what was edited.
+// The backlog in and out as spreadsheets. The import is the shared flow of
+// imports.go with requirement.CheckRows and requirement.Import, which checks
+// the rows again inside its transaction. The export writes the same columns,
+// key and version included, for the filtered view of the backlog page, so a
+// downloaded file, edited and uploaded again, updates exactly what was edited.
 
 // reqImportColumn explains one column on the upload page.
 type reqImportColumn struct {
@@ -31,25 +25,33 @@ type reqImportColumn struct {
 }
 
 type reqImportView struct {
-	projectPage
+	importPage
 	Columns []reqImportColumn
 	Phases  []project.Phase
-	MaxRows int
+}
+
+func (s *Server) requirementImportFlow() *importFlow {
+	return &importFlow{tab: "backlog", path: "/requirements", backID: "reqimport.back", titleID: "reqimport.preview_title",
+		sheetID: "reqimport.sheet", emptyID: "reqimport.empty_file", badRowsID: "reqimport.bad_rows",
+		upload: s.renderRequirementImport, check: s.checkRequirementImport, confirm: s.confirmRequirementImport}
 }
 
 func (s *Server) handleRequirementImportPage(c *fiber.Ctx) error {
 	return s.renderRequirementImport(c, fiber.StatusOK, form{})
 }
 
+func (s *Server) handleRequirementImport(c *fiber.Ctx) error {
+	return s.handleImport(c, s.requirementImportFlow())
+}
+
 func (s *Server) renderRequirementImport(c *fiber.Ctx, status int, f form) error {
-	pp := newProjectPage(c, "backlog")
-	pp.Form = f
+	ip := newImportPage(c, "backlog", "/requirements", f)
 	tr := s.translator(c)
-	phases, err := project.Phases(c.UserContext(), s.db, pp.Project.ID)
+	phases, err := project.Phases(c.UserContext(), s.db, ip.Project.ID)
 	if err != nil {
 		return err
 	}
-	v := reqImportView{projectPage: pp, Phases: phases, MaxRows: sheet.MaxRows}
+	v := reqImportView{importPage: ip, Phases: phases}
 	for _, col := range requirement.Columns {
 		rc := reqImportColumn{Key: col.Key, Name: requirement.ColumnName(col.Key, tr.IsChinese()), Required: col.Required,
 			Names: strings.Join(append([]string{col.English, col.Chinese}, col.Aliases...), ", ")}
@@ -65,151 +67,95 @@ func (s *Server) renderRequirementImport(c *fiber.Ctx, status int, f form) error
 	return s.render(c, status, "requirements/import", tr.T("reqimport.title"), v)
 }
 
-// renderReqImportProblem shows the upload page again with what is wrong with the file.
-func (s *Server) renderReqImportProblem(c *fiber.Ctx, msgID string, kv ...any) error {
-	return s.renderRequirementImport(c, fiber.StatusUnprocessableEntity,
-		form{Errors: map[string]string{"file": s.translator(c).T(msgID, kv...)}})
-}
-
-// renderReqImportError shows the upload page with an Invalid error of the
-// file; any other error goes to the error handler.
-func (s *Server) renderReqImportError(c *fiber.Ctx, err error) error {
-	var ae *apperr.Error
-	if !errors.As(err, &ae) || ae.Kind != apperr.KindInvalid {
-		return err
-	}
-	m, ok := ae.Fields["file"]
-	if !ok {
-		m = ae.Message
-	}
-	return s.renderReqImportProblem(c, m.ID, dataPairs(m.Data)...)
-}
-
-// reqPreviewRow is one line of the preview table.
-type reqPreviewRow struct {
-	Line    int
-	Action  string // create, update, unchanged; "" for a row with problems
-	Key     string
-	Title   string
-	Tier    string
-	Phase   string
-	Owner   string
-	Changed string // the columns an update changes
-	Errors  []string
-}
-
-type reqPreviewView struct {
-	projectPage
-	FileName  string
-	Header    map[string]string // column key → its name in the reader's language
-	Rows      []reqPreviewRow
-	Total     int
-	Bad       int
-	New       int
-	Updated   int
-	Unchanged int
-	RowsJSON  string
-}
-
-// handleRequirementImport reads an uploaded file into a preview, or, with
-// confirm=1, imports the previewed rows.
-func (s *Server) handleRequirementImport(c *fiber.Ctx) error {
-	if c.FormValue("confirm") == "1" {
-		return s.confirmRequirementImport(c)
-	}
-	rows, fileName, problem, err := s.uploadedRows(c, "reqimport.sheet", "reqimport.empty_file")
-	if err != nil {
-		return err
-	}
-	if problem != nil {
-		return s.renderReqImportProblem(c, problem.ID, dataPairs(problem.Data)...)
-	}
+func (s *Server) checkRequirementImport(c *fiber.Ctx, rows [][]string) (*importPreview, error) {
 	file, err := requirement.ReadRows(rows)
 	if err != nil {
-		return s.renderReqImportError(c, err)
+		return nil, err
 	}
 	p, _ := currentProject(c)
-	results, ok, err := requirement.CheckRows(c.UserContext(), s.db, p.ID, file)
+	results, _, err := requirement.CheckRows(c.UserContext(), s.db, p.ID, file)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return s.renderRequirementPreview(c, fileName, file, results, ok)
+	return s.requirementPreview(c, file, results)
 }
 
-func (s *Server) confirmRequirementImport(c *fiber.Ctx) error {
-	p, _ := currentProject(c)
+func (s *Server) confirmRequirementImport(c *fiber.Ctx, payload []byte) (*importPreview, importDone, error) {
 	var file requirement.ImportFile
-	if err := json.Unmarshal([]byte(c.FormValue("rows")), &file); err != nil || len(file.Rows) == 0 {
-		return s.renderReqImportProblem(c, "reqimport.bad_rows")
+	if err := decodePayload(payload, &file); err != nil || len(file.Rows) == 0 {
+		return nil, importDone{}, errBadPayload
 	}
+	p, _ := currentProject(c)
 	results, err := requirement.Import(c.UserContext(), s.db, mustUser(c).ID, p.ID, &file)
 	if err != nil {
-		if apperr.Is(err, apperr.KindInvalid) && len(results) > 0 {
-			return s.renderRequirementPreview(c, "", &file, results, false)
-		}
-		return s.renderReqImportError(c, err)
+		return refused(c, err, results, func(c *fiber.Ctx, rs []requirement.RowResult) (*importPreview, error) {
+			return s.requirementPreview(c, &file, rs)
+		})
 	}
 	for _, r := range results {
 		if r.Action != requirement.ActionUnchanged {
-			return s.redirectWith(c, projectPath(p, "/requirements"), "success", "flash.reqimport_done")
+			return nil, importDone{"success", "flash.reqimport_done"}, nil
 		}
 	}
-	return s.redirectWith(c, projectPath(p, "/requirements"), "info", "flash.reqimport_nothing")
+	return nil, importDone{"info", "flash.reqimport_nothing"}, nil
 }
 
-func (s *Server) renderRequirementPreview(c *fiber.Ctx, fileName string, file *requirement.ImportFile, results []requirement.RowResult, ok bool) error {
+// requirementPreview shows what each row does (new, an update and what it
+// changes, unchanged) and what it writes: the tier in words, the phase and
+// owner as found.
+func (s *Server) requirementPreview(c *fiber.Ctx, file *requirement.ImportFile, results []requirement.RowResult) (*importPreview, error) {
 	tr := s.translator(c)
 	zh := tr.IsChinese()
 	p, _ := currentProject(c)
-	v := reqPreviewView{projectPage: newProjectPage(c, "backlog"), FileName: fileName, Total: len(results), Header: map[string]string{}}
-	for _, col := range requirement.Columns {
-		v.Header[col.Key] = requirement.ColumnName(col.Key, zh)
+	column := func(key string) string { return requirement.ColumnName(key, zh) }
+	v := &importPreview{}
+	for _, key := range []string{"key", "title", "tier", "phase", "owner"} {
+		v.Columns = append(v.Columns, previewColumn{Name: column(key)})
 	}
+	counts := map[requirement.Action]int{}
 	for _, r := range results {
 		in := r.Input()
-		row := reqPreviewRow{Line: r.Line, Action: string(r.Action), Key: r.Key, Title: r.Title, Tier: r.Tier, Phase: r.Phase, Owner: r.Owner}
+		row := previewRow{Line: r.Line}
+		problems := make([]columnMessage, len(r.Errors))
+		for i, e := range r.Errors {
+			problems[i] = columnMessage{e.Column, e.Message}
+		}
+		row.Problems = messages(tr, column, problems)
+		key, title, tier, phase, owner := r.Key, r.Title, r.Tier, r.Phase, r.Owner
 		if r.Number != 0 {
-			row.Key = p.Key + "-" + itoa64(int64(r.Number))
+			key = p.Key + "-" + itoa64(int64(r.Number))
 		}
-		for _, e := range r.Errors {
-			msg := tr.TData(e.Message.ID, e.Message.Data)
-			if e.Column != "" {
-				msg = requirement.ColumnName(e.Column, zh) + tr.T("reqimport.colon") + msg
+		if len(row.Problems) == 0 {
+			counts[r.Action]++
+			title, tier, phase, owner = in.Title, requirement.Label("tier", string(in.Tier), zh), r.PhaseName, r.OwnerName
+			switch r.Action {
+			case requirement.ActionCreate:
+				row.Badge, row.Tone = tr.T("reqimport.status_new"), "ok"
+			case requirement.ActionUpdate:
+				changed := make([]string, len(r.Changed))
+				for i, col := range r.Changed {
+					changed[i] = column(col)
+				}
+				row.Badge, row.Tone = tr.T("reqimport.status_update"), "warn"
+				row.Detail = tr.T("reqimport.changes") + " " + strings.Join(changed, tr.T("reqimport.list_sep"))
+			default:
+				row.Badge, row.Tone = tr.T("reqimport.status_unchanged"), "muted"
 			}
-			row.Errors = append(row.Errors, msg)
 		}
-		if len(row.Errors) == 0 {
-			// Show what will be written: the tier in words, the phase and owner as found.
-			row.Title, row.Tier, row.Phase, row.Owner = in.Title, requirement.Label("tier", string(in.Tier), zh), r.PhaseName, r.OwnerName
-			changed := make([]string, len(r.Changed))
-			for i, col := range r.Changed {
-				changed[i] = requirement.ColumnName(col, zh)
-			}
-			row.Changed = strings.Join(changed, tr.T("reqimport.list_sep"))
-		}
-		switch {
-		case len(row.Errors) > 0:
-			v.Bad++
-		case r.Action == requirement.ActionCreate:
-			v.New++
-		case r.Action == requirement.ActionUpdate:
-			v.Updated++
-		default:
-			v.Unchanged++
-		}
-		v.Rows = append(v.Rows, row)
+		row.Cells = []previewCell{{Text: key, Class: "mono nowrap"}, {Text: title, Class: "wrap"}, {Text: tier, Class: "nowrap"},
+			{Text: phase, Class: "nowrap"}, {Text: owner, Class: "wrap"}}
+		v.add(row)
 	}
-	status := fiber.StatusOK
-	if !ok || v.Bad > 0 {
-		status = fiber.StatusUnprocessableEntity
-	} else if v.New+v.Updated > 0 {
-		b, err := json.Marshal(file)
-		if err != nil {
-			return err
-		}
-		v.RowsJSON = string(b)
+	created, updated, unchanged := counts[requirement.ActionCreate], counts[requirement.ActionUpdate], counts[requirement.ActionUnchanged]
+	if created+updated == 0 {
+		v.Ready = tr.T("reqimport.summary_nothing", "Count", unchanged)
+		return v, nil
 	}
-	return s.render(c, status, "requirements/import_preview", tr.T("reqimport.preview_title"), v)
+	v.Ready = tr.T("reqimport.summary_ready", "New", created, "Updated", updated)
+	if unchanged > 0 {
+		v.Ready += " " + tr.T("reqimport.summary_unchanged", "Count", unchanged)
+	}
+	return v, v.offer(file, tr.T("reqimport.confirm", "New", created, "Updated", updated))
 }
 
 // requirementExport is the filtered backlog (the backlog page's filters, no

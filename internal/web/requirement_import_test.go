@@ -439,3 +439,45 @@ func TestRequirementImportUnderstandsTheWordsThePagesShow(t *testing.T) {
 		}
 	}
 }
+
+// One reader of estimates: the form and the import both take 1,5 as 1.5
+// days and refuse 1,500 (fifteen hundred, or one and a half?) with the same
+// message, writing nothing.
+func TestEstimateIsReadAlikeByTheFormAndTheImport(t *testing.T) {
+	t.Parallel()
+	p := newBacklogProject(t)
+	const ambiguous = "“1,500” is ambiguous: the comma may separate thousands or decimals."
+
+	// The form: 1,500 comes back with the message at its field and what was typed.
+	r := p.admin.post("/projects/CRM/requirements", requirementForm("title", "Lead capture", "estimate_days", "1,500"))
+	expectStatus(t, r, http.StatusUnprocessableEntity)
+	field := section(t, r.body, `id="estimate_days"`, "</div>")
+	expectContains(t, response{body: field}, `value="1,500"`, `aria-invalid="true"`, ambiguous)
+	if n := p.count(t, "requirements", "true"); n != 0 {
+		t.Fatalf("%d requirements written by a refused form", n)
+	}
+	p.admin.cookies[langCookie] = "zh-CN"
+	expectContains(t, p.admin.post("/projects/CRM/requirements", requirementForm("estimate_days", "1,500")), "“1,500”有歧义")
+	p.admin.cookies[langCookie] = "en"
+	expectStatus(t, p.admin.post("/projects/CRM/requirements", requirementForm("title", "Lead capture", "estimate_days", "1,5")), http.StatusSeeOther)
+
+	// The import: the same message on the row, and nothing written.
+	csv := "title,tier,kind,approach,estimate\n" +
+		"Lead scoring,must,feature,configuration,\"1,500\"\n" +
+		"Quote approval,must,feature,configuration,\"2,5\"\n"
+	r = p.admin.uploadFile(reqImportPath, "estimates.csv", []byte(csv), nil)
+	expectStatus(t, r, http.StatusUnprocessableEntity)
+	expectContains(t, r, "1 of 2 rows have problems", "Estimate (days): "+ambiguous)
+	if previewRows(r) != "" || p.count(t, "requirements", "true") != 1 {
+		t.Fatal("an ambiguous estimate was offered for import or written")
+	}
+	csv = "title,tier,kind,approach,estimate\nQuote approval,must,feature,configuration,\"2,5\"\n"
+	r = p.admin.uploadFile(reqImportPath, "estimates.csv", []byte(csv), nil)
+	expectStatus(t, r, http.StatusOK)
+	expectStatus(t, p.admin.post(reqImportPath, url.Values{"confirm": {"1"}, "rows": {previewRows(r)}}), http.StatusSeeOther)
+
+	b := p.backlog(t)
+	if len(b.Items) != 2 || *b.Items[0].EstimateDays != 1.5 || b.Items[1].Title != "Quote approval" || *b.Items[1].EstimateDays != 2.5 {
+		t.Fatalf("backlog %+v", b.Items)
+	}
+}

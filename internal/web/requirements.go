@@ -495,9 +495,8 @@ func requirementInput(c *fiber.Ctx) (requirement.Input, string, map[string]apper
 	in.OwnerID = id("owner_id", "requirement.owner_not_member")
 	estimate := strings.TrimSpace(c.FormValue("estimate_days"))
 	if estimate != "" {
-		d, err := strconv.ParseFloat(strings.ReplaceAll(estimate, ",", "."), 64)
-		if err != nil {
-			bad["estimate_days"] = apperr.Msg("requirement.estimate_invalid")
+		if d, m := requirement.ParseEstimate(estimate); m != nil {
+			bad["estimate_days"] = *m
 		} else {
 			in.EstimateDays = &d
 		}

@@ -2,24 +2,20 @@ package web
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
-	"rollout/internal/apperr"
 	"rollout/internal/i18n"
 	"rollout/internal/risk"
 	"rollout/internal/sheet"
 )
 
-// The risk register in and out as spreadsheets, with the flow of the goal
-// measurement import: an upload is read, checked and shown as a preview that
-// writes nothing; only a preview without problems offers the confirmation,
-// which posts the rows back (a hidden JSON field) and writes all of them or
-// none (risk.Import checks them again). The export's first sheet has the
-// import's columns, so a downloaded register, edited, uploads again.
+// The risk register in and out as spreadsheets. The import is the shared
+// flow of imports.go with risk.CheckRows and risk.Import (rows with a key
+// update that risk). The export's first sheet has the import's columns, so a
+// downloaded register, edited, uploads again.
 
 // riskVocabulary lets a sheet name categories and statuses in any of our
 // languages, as the export writes them.
@@ -37,9 +33,14 @@ func (s *Server) riskVocabulary() *risk.Vocabulary {
 	return v
 }
 
+func (s *Server) riskImportFlow() *importFlow {
+	return &importFlow{tab: "risks", path: "/risks", backID: "risks.title", titleID: "risk_import.preview_title",
+		emptyID: "risk_import.empty_file", badRowsID: "risk_import.bad_rows",
+		upload: s.renderRiskImport, check: s.checkRiskImport, confirm: s.confirmRiskImport}
+}
+
 type riskImportView struct {
-	projectPage
-	MaxRows    int
+	importPage
 	Categories []risk.Category
 }
 
@@ -47,152 +48,90 @@ func (s *Server) handleRiskImportPage(c *fiber.Ctx) error {
 	return s.renderRiskImport(c, fiber.StatusOK, form{})
 }
 
+func (s *Server) handleRiskImport(c *fiber.Ctx) error { return s.handleImport(c, s.riskImportFlow()) }
+
 func (s *Server) renderRiskImport(c *fiber.Ctx, status int, f form) error {
-	pp := newProjectPage(c, "risks")
-	pp.Form = f
 	return s.render(c, status, "risks/import", s.translator(c).T("risk_import.title"),
-		riskImportView{projectPage: pp, MaxRows: sheet.MaxRows, Categories: risk.Categories})
+		riskImportView{importPage: newImportPage(c, "risks", "/risks", f), Categories: risk.Categories})
 }
 
-// renderRiskImportProblem shows the upload page again with what is wrong with the file.
-func (s *Server) renderRiskImportProblem(c *fiber.Ctx, msg apperr.Message) error {
-	return s.renderRiskImport(c, fiber.StatusUnprocessableEntity,
-		form{Errors: map[string]string{"file": s.translator(c).TData(msg.ID, msg.Data)}})
-}
-
-// renderRiskImportError shows an Invalid error of the file on the upload
-// page; any other error goes to the error handler.
-func (s *Server) renderRiskImportError(c *fiber.Ctx, err error) error {
-	var ae *apperr.Error
-	if !errors.As(err, &ae) || ae.Kind != apperr.KindInvalid {
-		return err
-	}
-	m, ok := ae.Fields["file"]
-	if !ok {
-		m = ae.Message
-	}
-	return s.renderRiskImportProblem(c, m)
-}
-
-// handleRiskImport reads an uploaded file into a preview, or, with
-// confirm=1, writes the previewed rows.
-func (s *Server) handleRiskImport(c *fiber.Ctx) error {
-	if c.FormValue("confirm") == "1" {
-		return s.confirmRiskImport(c)
-	}
-	rows, fileName, problem, err := s.uploadedRows(c, "", "risk_import.empty_file")
-	if err != nil {
-		return err
-	}
-	if problem != nil {
-		return s.renderRiskImportProblem(c, *problem)
-	}
+func (s *Server) checkRiskImport(c *fiber.Ctx, rows [][]string) (*importPreview, error) {
 	irows, err := risk.ReadRows(rows)
 	if err != nil {
-		return s.renderRiskImportError(c, err)
+		return nil, err
 	}
 	p, _ := currentProject(c)
-	results, ok, err := risk.CheckRows(c.UserContext(), s.db, p.ID, irows, s.riskVocabulary(), s.today())
+	results, _, err := risk.CheckRows(c.UserContext(), s.db, p.ID, irows, s.riskVocabulary(), s.today())
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return s.renderRiskPreview(c, fileName, results, ok)
+	return s.riskPreview(c, results)
 }
 
-func (s *Server) confirmRiskImport(c *fiber.Ctx) error {
-	p, _ := currentProject(c)
+func (s *Server) confirmRiskImport(c *fiber.Ctx, payload []byte) (*importPreview, importDone, error) {
 	var rows []risk.ImportRow
-	if err := json.Unmarshal([]byte(c.FormValue("rows")), &rows); err != nil || len(rows) == 0 {
-		return s.renderRiskImportProblem(c, apperr.Msg("risk_import.bad_rows"))
+	if err := decodePayload(payload, &rows); err != nil || len(rows) == 0 {
+		return nil, importDone{}, errBadPayload
 	}
+	p, _ := currentProject(c)
 	results, err := risk.Import(c.UserContext(), s.db, mustUser(c).ID, p.ID, rows, s.riskVocabulary(), s.today())
 	if err != nil {
-		if apperr.Is(err, apperr.KindInvalid) && len(results) > 0 {
-			return s.renderRiskPreview(c, "", results, false)
-		}
-		return s.renderRiskImportError(c, err)
+		return refused(c, err, results, s.riskPreview)
 	}
-	return s.redirectWith(c, projectPath(p, "/risks"), "success", "flash.risks_imported")
+	return nil, importDone{"success", "flash.risks_imported"}, nil
 }
 
-// riskPreviewRow is one line of the preview table.
-type riskPreviewRow struct {
-	Line     int
-	Number   int    // the risk it updates, 0 for a new one
-	Action   string // what the row does, translated
-	Title    string
-	Category string
-	Rating   string // probability × impact = score, when readable
-	Level    risk.Severity
-	Owner    string
-	Status   string
-	Problems []string
-}
-
-type riskPreviewView struct {
-	projectPage
-	FileName string
-	Rows     []riskPreviewRow
-	Total    int
-	Bad      int
-	Create   int
-	Update   int
-	RowsJSON string
-}
-
-func (s *Server) renderRiskPreview(c *fiber.Ctx, fileName string, results []risk.RowResult, ok bool) error {
+// riskPreview shows what each row does (a new risk, or an update of one)
+// and the rating it gives.
+func (s *Server) riskPreview(c *fiber.Ctx, results []risk.RowResult) (*importPreview, error) {
 	tr := s.translator(c)
-	v := riskPreviewView{projectPage: newProjectPage(c, "risks"), FileName: fileName, Total: len(results)}
+	p, _ := currentProject(c)
+	v := &importPreview{Columns: []previewColumn{{Name: tr.T("risk_import.action")}, {Name: tr.T("risk.title")},
+		{Name: tr.T("risk.category")}, {Name: tr.T("risk.rating")}, {Name: tr.T("risk.owner")}, {Name: tr.T("risk.status")}}}
 	raw := make([]risk.ImportRow, len(results))
+	creates, updates := 0, 0
+	column := func(col string) string { return tr.T("risk_import.col." + col) }
 	for i, r := range results {
 		raw[i] = r.ImportRow
 		in := r.Planned
-		row := riskPreviewRow{Line: r.Line, Number: r.Number, Title: in.Title, Owner: r.OwnerName,
-			Action: tr.T("risk_import.action_create")}
-		if r.Number != 0 {
-			row.Action = tr.T("risk_import.action_update", "Key", r.Key)
+		row := goodRow(tr, r.Line, false)
+		problems := make([]columnMessage, len(r.Problems))
+		for j, pr := range r.Problems {
+			problems[j] = columnMessage{pr.Column, pr.Message}
 		}
+		row.Problems = messages(tr, column, problems)
+		action := previewCell{Text: tr.T("risk_import.action_create"), Class: "nowrap"}
+		if r.Number != 0 {
+			action.Text, action.Href = tr.T("risk_import.action_update", "Key", r.Key), projectPath(p, "/risks/"+strconv.Itoa(r.Number))
+		}
+		title := in.Title
+		if title == "" {
+			title = r.Cells["title"]
+		}
+		var category, status string
 		if in.Category != "" {
-			row.Category = tr.T("enum.risk_category." + string(in.Category))
+			category = tr.T("enum.risk_category." + string(in.Category))
 		}
 		if in.Status != "" {
-			row.Status = tr.T("enum.risk_status." + string(in.Status))
+			status = tr.T("enum.risk_status." + string(in.Status))
 		}
+		rating := previewCell{Class: "nowrap"}
 		if in.Probability >= 1 && in.Probability <= risk.Scale && in.Impact >= 1 && in.Impact <= risk.Scale {
 			score := risk.Score(in.Probability, in.Impact)
-			row.Rating, row.Level = fmt.Sprintf("%d × %d = %d", in.Probability, in.Impact, score), risk.Level(score)
+			rating.Text, rating.Tone = fmt.Sprintf("%d × %d = %d", in.Probability, in.Impact, score), string(risk.Level(score))
 		}
-		if row.Title == "" {
-			row.Title = r.Cells["title"]
-		}
-		for _, pr := range r.Problems {
-			msg := tr.TData(pr.Message.ID, pr.Message.Data)
-			if pr.Column != "" {
-				msg = tr.T("risk_import.col."+pr.Column) + ": " + msg
-			}
-			row.Problems = append(row.Problems, msg)
-		}
+		row.Cells = []previewCell{action, {Text: title, Class: "wrap"}, {Text: category}, rating, {Text: r.OwnerName}, {Text: status}}
 		switch {
 		case len(row.Problems) > 0:
-			v.Bad++
 		case r.Number != 0:
-			v.Update++
+			updates++
 		default:
-			v.Create++
+			creates++
 		}
-		v.Rows = append(v.Rows, row)
+		v.add(row)
 	}
-	status := fiber.StatusOK
-	if !ok {
-		status = fiber.StatusUnprocessableEntity
-	} else {
-		b, err := json.Marshal(raw)
-		if err != nil {
-			return err
-		}
-		v.RowsJSON = string(b)
-	}
-	return s.render(c, status, "risks/preview", tr.T("risk_import.preview_title"), v)
+	v.Ready = tr.T("risk_import.summary_ready", "Create", creates, "Update", updates)
+	return v, v.offer(raw, tr.T("risk_import.confirm", "Count", len(results)))
 }
 
 // handleRiskExport sends the whole register as a workbook: a Risks sheet with
@@ -254,8 +193,5 @@ func (s *Server) handleRiskExport(c *fiber.Ctx) error {
 	if err := w.Write(&buf); err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, xlsxType)
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+p.Key+"-risks-"+today.String()+`.xlsx"`)
-	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return c.Send(buf.Bytes())
+	return sendDownload(c, xlsxType, p.Key+"-risks-"+today.String()+".xlsx", buf.Bytes())
 }
