@@ -269,18 +269,11 @@ func readyToClose(ctx context.Context, tx bun.Tx, id int64, gate bool) error {
 	return nil
 }
 
+// save writes m over before through the one versioned write: a milestone
+// that moved on since before was read is a Conflict.
 func save(ctx context.Context, tx bun.Tx, actorID int64, before, m *Milestone, action, ref string) error {
-	m.Version, m.UpdatedAt = before.Version+1, time.Now()
-	res, err := tx.NewUpdate().Model(m).ExcludeColumn("id", "project_id", "created_at").WherePK().
-		Where("version = ?", before.Version).Exec(ctx)
-	if err != nil {
-		return database.MapError(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.Conflict("")
-	}
-	return audit.Record(ctx, tx, audit.Write{ProjectID: m.ProjectID, ActorID: actorID, Entity: "milestone",
-		EntityID: m.ID, Action: action, Before: before, After: m, Ref: ref})
+	return audit.UpdateVersioned(ctx, tx, audit.Write{ProjectID: m.ProjectID, ActorID: actorID, Entity: "milestone",
+		EntityID: m.ID, Action: action, Before: before, After: m, Ref: ref}, before.Version)
 }
 
 // Shift moves a milestone's planned and forecast dates by days (a change

@@ -324,20 +324,13 @@ func update(ctx context.Context, tx bun.Tx, actorID, projectID int64, number int
 }
 
 var contentColumns = []string{"title", "user_story", "acceptance_criteria", "tier", "phase_id", "kind", "approach",
-	"owner_id", "status", "estimate_days", "version", "updated_at"}
+	"owner_id", "status", "estimate_days"}
 
-// save writes r's content over before (whose version was checked) and records the change.
+// save writes r's content over before through the one versioned write: a row
+// that moved on since before was read is a Conflict.
 func save(ctx context.Context, tx bun.Tx, actorID int64, before, r *Requirement, ref string) error {
-	r.Version, r.UpdatedAt = before.Version+1, time.Now()
-	res, err := tx.NewUpdate().Model(r).Column(contentColumns...).WherePK().Where("version = ?", before.Version).Exec(ctx)
-	if err != nil {
-		return database.MapError(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.Conflict("")
-	}
-	return audit.Record(ctx, tx, audit.Write{ProjectID: r.ProjectID, ActorID: actorID, Entity: "requirement",
-		EntityID: r.ID, Action: audit.Update, Before: before, After: r, Ref: ref})
+	return audit.UpdateVersioned(ctx, tx, audit.Write{ProjectID: r.ProjectID, ActorID: actorID, Entity: "requirement",
+		EntityID: r.ID, Before: before, After: r, Ref: ref}, before.Version, contentColumns...)
 }
 
 // Delete removes a requirement from the backlog.

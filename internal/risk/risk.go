@@ -370,7 +370,9 @@ func lock(ctx context.Context, tx bun.Tx, projectID int64, number int) (*Risk, e
 func Update(ctx context.Context, db bun.IDB, actorID, projectID int64, number int, in Input, today date.Date) (*Risk, error) {
 	var r *Risk
 	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		before, err := lock(ctx, tx, projectID, number)
+		// No row lock: the version in the update's WHERE clause settles two
+		// concurrent edits (reviews lock, see AddReview).
+		before, err := Get(ctx, tx, projectID, number)
 		if err != nil {
 			return err
 		}
@@ -402,20 +404,18 @@ func update(ctx context.Context, tx bun.Tx, actorID int64, before *Risk, in Inpu
 	return &next, nil
 }
 
-// save writes next over before with the next version and records the change.
+// save writes next over before through the one versioned write: a row that
+// moved on since before was read is a Conflict. The initial rating is kept as
+// first recorded.
 func save(ctx context.Context, tx bun.Tx, actorID int64, before, next *Risk, ref string) error {
-	next.Version, next.UpdatedAt = before.Version+1, time.Now()
-	res, err := tx.NewUpdate().Model(next).ExcludeColumn("id", "project_id", "number", "initial_probability",
-		"initial_impact", "created_at").WherePK().Where("version = ?", before.Version).Exec(ctx)
-	if err != nil {
-		return database.MapError(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.Conflict("")
-	}
-	return audit.Record(ctx, tx, audit.Write{ProjectID: next.ProjectID, ActorID: actorID, Entity: "risk",
-		EntityID: next.Key, Action: audit.Update, Before: before, After: next, Ref: ref})
+	return audit.UpdateVersioned(ctx, tx, audit.Write{ProjectID: next.ProjectID, ActorID: actorID, Entity: "risk",
+		EntityID: next.Key, Before: before, After: next, Ref: ref}, before.Version, editableColumns...)
 }
+
+// editableColumns is what an edit or a review may change.
+var editableColumns = []string{"title", "description", "category", "probability", "impact", "residual_probability",
+	"residual_impact", "owner_id", "mitigation", "contingency", "trigger", "status", "identified_on", "next_review_on",
+	"milestone_id"}
 
 // Delete removes a risk and its reviews. Its number is not given out again.
 func Delete(ctx context.Context, db bun.IDB, actorID, projectID int64, number int) error {
