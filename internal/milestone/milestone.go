@@ -6,6 +6,7 @@ package milestone
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"rollout/internal/audit"
 	"rollout/internal/database"
 	"rollout/internal/date"
+	"rollout/internal/project"
 	"rollout/internal/validate"
 )
 
@@ -142,23 +144,11 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64, today d
 	if !in.ActualOn.IsZero() && in.ActualOn.After(today.AddDays(1)) {
 		fields["actual_on"] = apperr.Msg("milestone.actual_in_future")
 	}
-	var refs struct {
-		PhaseOK bool `bun:"phase_ok"`
-		OwnerOK bool `bun:"owner_ok"`
-	}
-	err := db.NewSelect().
-		ColumnExpr("? IS NULL OR EXISTS (SELECT 1 FROM phases WHERE id = ? AND project_id = ?) AS phase_ok", in.PhaseID, in.PhaseID, projectID).
-		ColumnExpr("? IS NULL OR EXISTS (SELECT 1 FROM members WHERE user_id = ? AND project_id = ?) AS owner_ok", in.OwnerID, in.OwnerID, projectID).
-		Scan(ctx, &refs)
+	problems, err := project.CheckRefs(ctx, db, projectID, "milestone", project.Refs{PhaseID: in.PhaseID, OwnerID: in.OwnerID})
 	if err != nil {
-		return database.MapError(err)
+		return err
 	}
-	if !refs.PhaseOK {
-		fields["phase_id"] = apperr.Msg("milestone.no_such_phase")
-	}
-	if !refs.OwnerOK {
-		fields["owner_id"] = apperr.Msg("milestone.owner_not_member")
-	}
+	maps.Copy(fields, problems)
 	if len(fields) > 0 {
 		return apperr.Invalid(fields)
 	}

@@ -11,6 +11,7 @@ import (
 	"rollout/internal/audit"
 	"rollout/internal/database"
 	"rollout/internal/date"
+	"rollout/internal/project"
 	"rollout/internal/validate"
 )
 
@@ -94,14 +95,12 @@ func Assess(ctx context.Context, db bun.IDB, actorID, projectID int64, code stri
 	}
 	var a *Assessment
 	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		if in.OwnerID != nil {
-			ok, err := tx.NewSelect().Table("members").Where("project_id = ? AND user_id = ?", projectID, *in.OwnerID).Exists(ctx)
-			if err != nil {
-				return database.MapError(err)
-			}
-			if !ok {
-				return apperr.InvalidField("owner_id", "pitfall.owner_not_member")
-			}
+		problems, err := project.CheckRefs(ctx, tx, projectID, "pitfall", project.Refs{OwnerID: in.OwnerID})
+		if err != nil {
+			return err
+		}
+		if len(problems) > 0 {
+			return apperr.Invalid(problems)
 		}
 		answers := in.Answers
 		if answers == nil {

@@ -8,6 +8,7 @@ package requirement
 
 import (
 	"context"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"rollout/internal/apperr"
 	"rollout/internal/audit"
 	"rollout/internal/database"
+	"rollout/internal/project"
 	"rollout/internal/validate"
 )
 
@@ -158,8 +160,8 @@ func (in *Input) normalize() {
 	}
 }
 
-// check validates the input against the project: its phase, owner and goals
-// must be the project's own.
+// check validates the input against the project: its phase and goals must be
+// the project's own, its owner a member who may act.
 func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64) error {
 	in.normalize()
 	fields := map[string]apperr.Message{}
@@ -173,28 +175,12 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64) error {
 	if in.EstimateDays != nil && (*in.EstimateDays < 0 || math.IsNaN(*in.EstimateDays) || math.IsInf(*in.EstimateDays, 0)) {
 		fields["estimate_days"] = apperr.Msg("requirement.estimate_invalid")
 	}
-	var refs struct {
-		PhaseOK bool `bun:"phase_ok"`
-		OwnerOK bool `bun:"owner_ok"`
-		Goals   int  `bun:"goals"`
-	}
-	err := db.NewSelect().
-		ColumnExpr("? IS NULL OR EXISTS (SELECT 1 FROM phases WHERE id = ? AND project_id = ?) AS phase_ok", in.PhaseID, in.PhaseID, projectID).
-		ColumnExpr("? IS NULL OR EXISTS (SELECT 1 FROM members WHERE user_id = ? AND project_id = ?) AS owner_ok", in.OwnerID, in.OwnerID, projectID).
-		ColumnExpr("(SELECT count(*) FROM goals WHERE project_id = ? AND id = ANY(?::bigint[])) AS goals", projectID, pgArray(in.GoalIDs)).
-		Scan(ctx, &refs)
+	problems, err := project.CheckRefs(ctx, db, projectID, "requirement",
+		project.Refs{PhaseID: in.PhaseID, OwnerID: in.OwnerID, GoalIDs: in.GoalIDs})
 	if err != nil {
-		return database.MapError(err)
+		return err
 	}
-	if !refs.PhaseOK {
-		fields["phase_id"] = apperr.Msg("requirement.no_such_phase")
-	}
-	if !refs.OwnerOK {
-		fields["owner_id"] = apperr.Msg("requirement.owner_not_member")
-	}
-	if refs.Goals != len(in.GoalIDs) {
-		fields["goal_ids"] = apperr.Msg("requirement.no_such_goal")
-	}
+	maps.Copy(fields, problems)
 	if len(fields) > 0 {
 		return apperr.Invalid(fields)
 	}

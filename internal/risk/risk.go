@@ -10,6 +10,7 @@ package risk
 
 import (
 	"context"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -202,38 +203,33 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64, today d
 	}
 	if in.OwnerID == 0 {
 		fields["owner_id"] = apperr.Msg("risk.owner_required")
-	} else {
-		var role project.Role
-		err := db.NewSelect().Table("members").Column("role").Where("project_id = ? AND user_id = ?", projectID, in.OwnerID).Scan(ctx, &role)
-		if err = database.MapError(err); err != nil && !apperr.Is(err, apperr.KindNotFound) {
-			return err
-		}
-		if m := ownerProblem(err == nil, role); m.ID != "" {
-			fields["owner_id"] = m
-		}
 	}
-	if in.MilestoneID != nil && *in.MilestoneID > 0 {
-		ok, err := db.NewSelect().Table("milestones").Where("id = ? AND project_id = ?", *in.MilestoneID, projectID).Exists(ctx)
-		if err != nil {
-			return database.MapError(err)
-		}
-		if !ok {
-			fields["milestone_id"] = apperr.Msg("risk.milestone_invalid")
-		}
+	refs := project.Refs{MilestoneID: in.MilestoneID}
+	if in.OwnerID != 0 {
+		refs.OwnerID = &in.OwnerID
 	}
+	if refs.MilestoneID != nil && *refs.MilestoneID <= 0 {
+		refs.MilestoneID = nil
+	}
+	problems, err := project.CheckRefs(ctx, db, projectID, "risk", refs)
+	if err != nil {
+		return err
+	}
+	maps.Copy(fields, problems)
 	if len(fields) > 0 {
 		return apperr.Invalid(fields)
 	}
 	return nil
 }
 
-// ownerProblem says what is wrong with an owner: not a member of the project,
-// or a viewer (owners update their risks; viewers change nothing).
+// ownerProblem says what is wrong with an owner the import found by email:
+// not a member of the project, or one who may not act (project.CheckRefs
+// holds the same rule for forms and the API).
 func ownerProblem(member bool, role project.Role) apperr.Message {
 	switch {
 	case !member:
 		return apperr.Msg("risk.owner_not_member")
-	case role == project.RoleViewer:
+	case !project.MayAct(role):
 		return apperr.Msg("risk.owner_viewer")
 	}
 	return apperr.Message{}

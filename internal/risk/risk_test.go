@@ -506,7 +506,7 @@ func TestThreatenedMilestone(t *testing.T) {
 	in := f.input(3, 4)
 	in.MilestoneID = &foreign
 	if _, err := Create(ctx, f.db, f.pm.ID, f.project.ID, in, f.today); !apperr.Is(err, apperr.KindInvalid) ||
-		err.(*apperr.Error).Fields["milestone_id"].ID != "risk.milestone_invalid" {
+		err.(*apperr.Error).Fields["milestone_id"].ID != "risk.no_such_milestone" {
 		t.Fatalf("another project's milestone: %v", err)
 	}
 	in.MilestoneID = &own
