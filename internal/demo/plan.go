@@ -110,7 +110,7 @@ func addPlan(ctx context.Context, tx bun.Tx, proj *project.Project, users map[st
 		}
 		for i := 0; i < d.ticked && i < len(ds); i++ {
 			when := at(reached.AddDays(i - len(ds) - 2))
-			if err := milestone.Tick(ctx, tx, users[d.owner].ID, proj.ID, m.ID, ds[i].ID, true, when); err != nil {
+			if err := milestone.Tick(ctx, tx, member(ctx, tx, proj.ID, users[d.owner].ID), proj.ID, m.ID, ds[i].ID, true, when); err != nil {
 				return err
 			}
 		}
@@ -205,7 +205,7 @@ func linkRisks(ctx context.Context, tx bun.Tx, projectID, actorID int64, today d
 		}
 		in := risk.InputOf(r)
 		in.MilestoneID = &milestoneID
-		if _, err := risk.Update(ctx, tx, actorID, projectID, number, in, today); err != nil {
+		if _, err := risk.Update(ctx, tx, member(ctx, tx, projectID, actorID), projectID, number, in, today); err != nil {
 			return fmt.Errorf("demo risk %d: %w", number, err)
 		}
 	}

@@ -332,11 +332,36 @@ func AddDeliverable(ctx context.Context, db bun.IDB, actorID, projectID, milesto
 	return d, err
 }
 
-// Tick marks a deliverable done or not done.
-func Tick(ctx context.Context, db bun.IDB, actorID, projectID, milestoneID, deliverableID int64, done bool, now time.Time) error {
+// CanTick reports whether the caller may tick the milestone's deliverables:
+// project managers, or its owner whatever their role — but never a viewer.
+func CanTick(caller project.Caller, m *Milestone) bool {
+	return caller.CanOrOwns(project.ManageMilestones, ownerOf(m.OwnerID))
+}
+
+// CanSetActionStatus reports whether the caller may mark a gate review's
+// action item done or open: project managers, or the item's owner.
+func CanSetActionStatus(caller project.Caller, a *Action) bool {
+	return caller.CanOrOwns(project.ManageMilestones, ownerOf(a.OwnerID))
+}
+
+func ownerOf(id *int64) int64 {
+	if id == nil {
+		return 0
+	}
+	return *id
+}
+
+// Tick marks a deliverable done or not done; the caller must be allowed to
+// (CanTick).
+func Tick(ctx context.Context, db bun.IDB, caller project.Caller, projectID, milestoneID, deliverableID int64, done bool, now time.Time) error {
+	actorID := caller.UserID
 	return database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := Get(ctx, tx, projectID, milestoneID); err != nil {
+		m, err := Get(ctx, tx, projectID, milestoneID)
+		if err != nil {
 			return err
+		}
+		if !CanTick(caller, m) {
+			return apperr.Forbidden()
 		}
 		before := new(Deliverable)
 		if err := tx.NewSelect().Model(before).Where("d.id = ? AND d.milestone_id = ?", deliverableID, milestoneID).Scan(ctx); err != nil {

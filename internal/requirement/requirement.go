@@ -274,12 +274,30 @@ func Get(ctx context.Context, db bun.IDB, projectID int64, number int) (*Require
 	return r, database.MapError(err)
 }
 
-// Update edits a requirement if in.Version is still current.
-func Update(ctx context.Context, db bun.IDB, actorID, projectID int64, number int, in Input) (*Requirement, error) {
+// CanEdit reports whether the caller may edit the requirement: business
+// owners and project managers, or its owner whatever their role — but never
+// a viewer.
+func CanEdit(caller project.Caller, r *Requirement) bool {
+	owner := int64(0)
+	if r.OwnerID != nil {
+		owner = *r.OwnerID
+	}
+	return caller.CanOrOwns(project.ManageRequirements, owner)
+}
+
+// Update edits a requirement if in.Version is still current and the caller
+// may edit it (CanEdit).
+func Update(ctx context.Context, db bun.IDB, caller project.Caller, projectID int64, number int, in Input) (*Requirement, error) {
 	var r *Requirement
 	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		r, err = update(ctx, tx, actorID, projectID, number, in, "")
+		before, err := Get(ctx, tx, projectID, number)
+		if err != nil {
+			return err
+		}
+		if !CanEdit(caller, before) {
+			return apperr.Forbidden()
+		}
+		r, err = update(ctx, tx, caller.UserID, projectID, number, in, "")
 		return err
 	})
 	return r, err

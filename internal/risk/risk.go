@@ -363,7 +363,8 @@ func lock(ctx context.Context, tx bun.Tx, projectID int64, number int) (*Risk, e
 }
 
 // Update edits a risk if in.Version is still current.
-func Update(ctx context.Context, db bun.IDB, actorID, projectID int64, number int, in Input, today date.Date) (*Risk, error) {
+// The caller must be allowed to edit the risk (CanEdit).
+func Update(ctx context.Context, db bun.IDB, caller project.Caller, projectID int64, number int, in Input, today date.Date) (*Risk, error) {
 	var r *Risk
 	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		// No row lock: the version in the update's WHERE clause settles two
@@ -372,10 +373,13 @@ func Update(ctx context.Context, db bun.IDB, actorID, projectID int64, number in
 		if err != nil {
 			return err
 		}
+		if !CanEdit(caller, before) {
+			return apperr.Forbidden()
+		}
 		if before.Version != in.Version {
 			return apperr.Conflict("")
 		}
-		r, err = update(ctx, tx, actorID, before, in, today, "")
+		r, err = update(ctx, tx, caller.UserID, before, in, today, "")
 		return err
 	})
 	return r, err
@@ -431,6 +435,6 @@ func Delete(ctx context.Context, db bun.IDB, actorID, projectID int64, number in
 // CanEdit reports whether the caller may edit and review the risk: project
 // managers and the steering committee always, its owner too whatever their
 // role — but never a viewer, who changes nothing.
-func CanEdit(acc project.Access, userID int64, r *Risk) bool {
-	return acc.CanOrOwns(project.ManageRisks, userID, r.OwnerID) && acc.Can(project.ProposeRisk)
+func CanEdit(caller project.Caller, r *Risk) bool {
+	return caller.CanOrOwns(project.ManageRisks, r.OwnerID)
 }

@@ -369,7 +369,7 @@ func (s *Server) handleRequirementMove(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx, actor := c.UserContext(), mustUser(c).ID
+	ctx, actor := c.UserContext(), callerOf(c)
 	neighbour := func(name string) int {
 		n, _ := strconv.Atoi(c.FormValue(name))
 		return max(n, 0)
@@ -542,14 +542,15 @@ func (s *Server) handleRequirementCreate(c *fiber.Ctx) error {
 	return s.redirectWith(c, projectPath(p, "/requirements/"+strconv.Itoa(r.Number)), "success", "flash.requirement_created")
 }
 
-// editableRequirement loads :number for an edit route, which any member
-// passes: only its editors (by role, or its owner) may go on.
+// editableRequirement loads :number for the edit page, which any member
+// passes: it is shown only to those the domain lets edit the requirement
+// (by role, or its owner). The write decides that itself.
 func (s *Server) editableRequirement(c *fiber.Ctx) (*requirement.Requirement, error) {
 	r, err := s.requirementParam(c)
 	if err != nil {
 		return nil, err
 	}
-	if !canEditRequirement(c, r) {
+	if !requirement.CanEdit(callerOf(c), r) {
 		return nil, apperr.Forbidden()
 	}
 	return r, nil
@@ -569,7 +570,7 @@ func (s *Server) handleRequirementEdit(c *fiber.Ctx) error {
 
 func (s *Server) handleRequirementUpdate(c *fiber.Ctx) error {
 	p, _ := currentProject(c)
-	r, err := s.editableRequirement(c)
+	r, err := s.requirementParam(c)
 	if err != nil {
 		return err
 	}
@@ -577,7 +578,7 @@ func (s *Server) handleRequirementUpdate(c *fiber.Ctx) error {
 	if len(bad) > 0 {
 		err = apperr.Invalid(bad)
 	} else {
-		_, err = requirement.Update(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number, in)
+		_, err = requirement.Update(c.UserContext(), s.db, callerOf(c), p.ID, r.Number, in)
 	}
 	if err != nil {
 		f, ferr := s.formErrors(c, err)
@@ -669,7 +670,7 @@ func (s *Server) handleRequirement(c *fiber.Ctx) error {
 	}
 	writable := !p.Archived
 	return s.render(c, fiber.StatusOK, "requirements/show", v.Key+" "+v.Title, requirementView{projectPage: pp, Req: v,
-		Goals: served, History: history, CanEdit: writable && canEditRequirement(c, r),
+		Goals: served, History: history, CanEdit: writable && requirement.CanEdit(callerOf(c), r),
 		CanManage: writable && pp.Access.Can(project.ManageRequirements)})
 }
 
