@@ -85,9 +85,6 @@ func CanMeasure(caller project.Caller, g *Goal) bool {
 // must be allowed to (CanMeasure).
 func AddMeasurement(ctx context.Context, db bun.IDB, caller project.Caller, projectID, goalID int64, in MeasurementInput, src Source, today date.Date) (*Measurement, error) {
 	actorID := caller.UserID
-	if err := in.check(today); err != nil {
-		return nil, err
-	}
 	var m *Measurement
 	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		g, err := Get(ctx, tx, projectID, goalID)
@@ -95,7 +92,10 @@ func AddMeasurement(ctx context.Context, db bun.IDB, caller project.Caller, proj
 			return err
 		}
 		if !CanMeasure(caller, g) {
-			return apperr.Forbidden()
+			return apperr.Forbidden() // before the input: not allowed is said first
+		}
+		if err := in.check(today); err != nil {
+			return err
 		}
 		m = newMeasurement(goalID, actorID, in, src)
 		if _, err := tx.NewInsert().Model(m).Returning("*").Exec(ctx); err != nil {

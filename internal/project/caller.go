@@ -27,8 +27,8 @@ func (c Caller) CanOrOwns(act Action, ownerID int64) bool {
 	return c.Access.CanOrOwns(act, c.UserID, ownerID)
 }
 
-// CallerFor returns a member of the project as a caller (not a member: a
-// caller who may do nothing but what an admin may).
+// CallerFor returns a user as a caller in the project, with their membership;
+// a user who is not a member gets a caller who may change nothing.
 func CallerFor(ctx context.Context, db bun.IDB, projectID, userID int64) (Caller, error) {
 	var role Role
 	err := db.NewSelect().Table("members").Column("role").Where("project_id = ? AND user_id = ?", projectID, userID).Scan(ctx, &role)

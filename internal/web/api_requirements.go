@@ -95,7 +95,7 @@ func (s *Server) apiRequirement(c *fiber.Ctx) error {
 
 func (s *Server) apiRequirementUpdate(c *fiber.Ctx) error {
 	p, _ := currentProject(c)
-	r, err := s.requirementParam(c)
+	r, err := s.editableRequirement(c) // requirement.CanEdit, before the body: 403 comes before 422
 	if err != nil {
 		return err
 	}

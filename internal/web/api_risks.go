@@ -62,7 +62,7 @@ func (s *Server) apiRisk(c *fiber.Ctx) error {
 
 func (s *Server) apiRiskUpdate(c *fiber.Ctx) error {
 	p, _ := currentProject(c)
-	r, err := s.riskParam(c)
+	r, err := s.editableRisk(c) // the rule is risk.CanEdit; checked before the body so 403 comes before 422
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func (s *Server) apiRiskReviews(c *fiber.Ctx) error {
 // {reviewed_on, probability, impact, next_review_on, note}.
 func (s *Server) apiRiskReviewCreate(c *fiber.Ctx) error {
 	p, _ := currentProject(c)
-	r, err := s.riskParam(c)
+	r, err := s.editableRisk(c)
 	if err != nil {
 		return err
 	}

@@ -249,9 +249,9 @@ func (s *Server) riskParam(c *fiber.Ctx) (*risk.Risk, error) {
 	return risk.Get(c.UserContext(), s.db, p.ID, int(n))
 }
 
-// editableRisk loads the risk of :number for its edit page, shown only to
-// those the domain lets edit it (the route's guard let every member through:
-// owners may, whatever their role). The writes decide that themselves.
+// editableRisk loads the risk of :number for its edit page and for API
+// writes whose body comes after the question "may you?" (403 before 422): it
+// asks the domain's rule (risk.CanEdit), which the writes enforce themselves.
 func (s *Server) editableRisk(c *fiber.Ctx) (*risk.Risk, error) {
 	r, err := s.riskParam(c)
 	if err != nil {
