@@ -184,42 +184,30 @@ func List(ctx context.Context, db bun.IDB) ([]User, error) {
 	return us, nil
 }
 
-// update writes u's changed columns if its version is still the one read, then
-// records the change; a stale version is a Conflict and writes nothing.
+// update writes u's changed columns through the one versioned write: a stale
+// version is a Conflict and writes nothing.
 func update(ctx context.Context, tx bun.Tx, actorID int64, before, u *User, columns ...string) error {
-	if err := write(ctx, tx, before, u, columns...); err != nil {
-		return err
-	}
-	return audit.Record(ctx, tx, audit.Write{ActorID: actorID, Entity: "user", EntityID: u.ID,
-		Action: audit.Update, Before: before, After: u})
+	return audit.UpdateVersioned(ctx, tx, audit.Write{ActorID: actorID, Entity: "user", EntityID: u.ID,
+		Before: before, After: u}, before.Version, columns...)
 }
 
-// updatePassword stores a new password hash. The hash never enters the trail
-// (it is not in the user's JSON), so the entry says in words what happened:
-// how is "changed" (by the user) or "reset" (by an admin).
+// updatePassword stores a new password hash. It is the one versioned write
+// that does not go through audit.UpdateVersioned, because its trail entry is
+// not the row: the hash never enters the trail, so the entry says in words
+// what happened — how is "changed" (by the user) or "reset" (by an admin).
 func updatePassword(ctx context.Context, tx bun.Tx, actorID int64, before *User, hash, how string) error {
 	u := *before
-	u.PasswordHash = hash
-	if err := write(ctx, tx, before, &u, "password_hash"); err != nil {
-		return err
-	}
-	return audit.Record(ctx, tx, audit.Write{ActorID: actorID, Entity: "user", EntityID: u.ID,
-		Action: audit.Update, After: map[string]string{"password": how}})
-}
-
-// write is the versioned UPDATE of update and updatePassword.
-func write(ctx context.Context, tx bun.Tx, before, u *User, columns ...string) error {
-	u.Version = before.Version + 1
-	u.UpdatedAt = time.Now()
-	columns = append(columns, "version", "updated_at")
-	res, err := tx.NewUpdate().Model(u).Column(columns...).WherePK().Where("version = ?", before.Version).Exec(ctx)
+	u.PasswordHash, u.Version, u.UpdatedAt = hash, before.Version+1, time.Now()
+	res, err := tx.NewUpdate().Model(&u).Column("password_hash", "version", "updated_at").WherePK().
+		Where("version = ?", before.Version).Exec(ctx)
 	if err != nil {
 		return database.MapError(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return apperr.Conflict("")
 	}
-	return nil
+	return audit.Record(ctx, tx, audit.Write{ActorID: actorID, Entity: "user", EntityID: u.ID,
+		Action: audit.Update, After: map[string]string{"password": how}})
 }
 
 // Profile is what every user may change about themselves.

@@ -243,7 +243,7 @@ func fillTheRest(t *testing.T, db *bun.DB, pid int64, users map[string]int64) {
 	two, three := 2, 3
 	rin.Description, rin.Contingency, rin.Trigger = "the mock load fails", "run the old system longer", "mock 2 late"
 	rin.ResidualProbability, rin.ResidualImpact = &two, &three
-	_, err = risk.Update(ctx, db, pm, pid, 1, rin, today)
+	_, err = risk.Update(ctx, db, callerIn(t, db, pid, pm), pid, 1, rin, today)
 	must(t, err)
 	_, err = change.Create(ctx, db, dev, pid, change.Input{Title: "With an effect", Reason: "because",
 		ExpectedEffect: "fewer double entries"})

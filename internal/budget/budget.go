@@ -102,23 +102,21 @@ func UpdateLine(ctx context.Context, db bun.IDB, actorID, projectID, lineID int6
 	var l *Line
 	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		before := new(Line)
-		if err := tx.NewSelect().Model(before).Where("bl.id = ? AND bl.project_id = ?", lineID, projectID).For("UPDATE").Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(before).Where("bl.id = ? AND bl.project_id = ?", lineID, projectID).Scan(ctx); err != nil {
 			return database.MapError(err)
 		}
 		if before.Version != in.Version {
 			return apperr.Conflict("")
 		}
 		next := *before
-		next.Category, next.Planned, next.Currency, next.Version = in.Category, in.Planned, in.Currency, before.Version+1
+		next.Category, next.Planned, next.Currency = in.Category, in.Planned, in.Currency
 		l = &next
-		if _, err := tx.NewUpdate().Model(l).Column("category", "planned", "currency", "version").WherePK().Exec(ctx); err != nil {
-			if err = database.MapError(err); apperr.Is(err, apperr.KindConflict) {
-				return apperr.InvalidField("category", "budget.category_taken")
-			}
-			return err
+		err := audit.UpdateVersioned(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "budget_line",
+			EntityID: l.ID, Before: before, After: l}, in.Version, "category", "planned", "currency")
+		if ae, ok := err.(*apperr.Error); ok && ae.Kind == apperr.KindConflict && ae.Message.ID == "error.duplicate" {
+			return apperr.InvalidField("category", "budget.category_taken")
 		}
-		return audit.Record(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "budget_line",
-			EntityID: l.ID, Action: audit.Update, Before: before, After: l})
+		return err
 	})
 	return l, err
 }

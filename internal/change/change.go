@@ -227,21 +227,20 @@ func lockRequest(ctx context.Context, tx bun.Tx, projectID int64, number int) (*
 	return r, database.MapError(err)
 }
 
-// save writes r (whose version was checked under lock) and records the change.
+// save writes r over before through the one versioned write and records the
+// change: a request that moved on since before was read is a Conflict.
 func save(ctx context.Context, tx bun.Tx, actorID int64, before, r *Request, action string) error {
-	r.Version, r.UpdatedAt = before.Version+1, time.Now()
-	if _, err := tx.NewUpdate().Model(r).ExcludeColumn("id", "project_id", "number", "created_at").WherePK().Exec(ctx); err != nil {
-		return database.MapError(err)
-	}
-	return audit.Record(ctx, tx, audit.Write{ProjectID: r.ProjectID, ActorID: actorID, Entity: "change_request",
-		EntityID: r.ID, Action: action, Before: before, After: r})
+	return audit.UpdateVersioned(ctx, tx, audit.Write{ProjectID: r.ProjectID, ActorID: actorID, Entity: "change_request",
+		EntityID: r.ID, Action: action, Before: before, After: r}, before.Version)
 }
 
 // Update edits a draft.
 func Update(ctx context.Context, db bun.IDB, actorID, projectID int64, number int, in Input) (*Request, error) {
 	var r *Request
 	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		before, err := lockRequest(ctx, tx, projectID, number)
+		// No row lock: a draft edit names its version, and the versioned
+		// write refuses it if a transition moved the request on meanwhile.
+		before, err := Get(ctx, tx, projectID, number)
 		if err != nil {
 			return err
 		}

@@ -335,7 +335,7 @@ func editRequirement(ctx context.Context, tx bun.Tx, actorID, projectID int64, n
 	}
 	in := requirement.InputOf(r)
 	edit(&in)
-	if _, err := requirement.Update(ctx, tx, actorID, projectID, number, in); err != nil {
+	if _, err := requirement.Update(ctx, tx, member(ctx, tx, projectID, actorID), projectID, number, in); err != nil {
 		return 0, fmt.Errorf("demo edit of %s-%d: %w", "requirement", number, err)
 	}
 	return r.ID, nil

@@ -167,7 +167,7 @@ func addGoals(ctx context.Context, tx bun.Tx, proj *project.Project, users map[s
 			v := d.baseline + (d.reached-d.baseline)*math.Sqrt(share) + (rng.Float64()-0.5)*d.noise
 			v = math.Round(v*10) / 10
 			on := start.AddDays(w * 7)
-			if _, err := goal.AddMeasurement(ctx, tx, users[d.owner].ID, proj.ID, g.ID,
+			if _, err := goal.AddMeasurement(ctx, tx, member(ctx, tx, proj.ID, users[d.owner].ID), proj.ID, g.ID,
 				goal.MeasurementInput{Value: &v, MeasuredOn: on}, goal.Manual, today); err != nil {
 				return err
 			}

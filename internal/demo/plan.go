@@ -129,7 +129,7 @@ func addPlan(ctx context.Context, tx bun.Tx, proj *project.Project, users map[st
 		}
 		for i := 0; i < d.ticked && i < len(ds); i++ {
 			when := at(reached.AddDays(i - len(ds) - 2))
-			if err := milestone.Tick(ctx, tx, users[d.owner].ID, proj.ID, m.ID, ds[i].ID, true, when); err != nil {
+			if err := milestone.Tick(ctx, tx, member(ctx, tx, proj.ID, users[d.owner].ID), proj.ID, m.ID, ds[i].ID, true, when); err != nil {
 				return err
 			}
 		}
@@ -185,7 +185,7 @@ func decideGate(ctx context.Context, tx bun.Tx, projectID, milestoneID, pmID, ch
 	}
 	for i, c := range d.conditions {
 		if c.done && i < len(actions) {
-			if err := milestone.SetActionStatus(ctx, tx, users[c.owner].ID, projectID, r.ID, actions[i].ID, true); err != nil {
+			if err := milestone.SetActionStatus(ctx, tx, member(ctx, tx, projectID, users[c.owner].ID), projectID, r.ID, actions[i].ID, true); err != nil {
 				return err
 			}
 		}
@@ -220,7 +220,7 @@ func linkRisks(ctx context.Context, tx bun.Tx, projectID, actorID int64, today d
 		}
 		in := risk.InputOf(r)
 		in.MilestoneID = &milestoneID
-		if _, err := risk.Update(ctx, tx, actorID, projectID, number, in, today); err != nil {
+		if _, err := risk.Update(ctx, tx, member(ctx, tx, projectID, actorID), projectID, number, in, today); err != nil {
 			return fmt.Errorf("demo risk %d: %w", number, err)
 		}
 	}

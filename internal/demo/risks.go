@@ -149,7 +149,7 @@ func addRisks(ctx context.Context, tx bun.Tx, proj *project.Project, users map[s
 			if k%2 == 0 {
 				reviewer = pm.ID // the project manager runs every other review
 			}
-			if _, err := risk.AddReview(ctx, tx, reviewer, proj.ID, r.Number, rv, today); err != nil {
+			if _, err := risk.AddReview(ctx, tx, member(ctx, tx, proj.ID, reviewer), proj.ID, r.Number, rv, today); err != nil {
 				return fmt.Errorf("demo review of %q: %w", d.title, err)
 			}
 		}

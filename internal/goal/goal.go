@@ -6,6 +6,7 @@ package goal
 
 import (
 	"context"
+	"maps"
 	"math"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"rollout/internal/audit"
 	"rollout/internal/database"
 	"rollout/internal/date"
+	"rollout/internal/project"
 	"rollout/internal/validate"
 )
 
@@ -122,13 +124,11 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64) error {
 	if in.OwnerID == 0 {
 		fields["owner_id"] = apperr.Msg("goal.owner_required")
 	} else {
-		ok, err := db.NewSelect().Table("members").Where("project_id = ? AND user_id = ?", projectID, in.OwnerID).Exists(ctx)
+		problems, err := project.CheckRefs(ctx, db, projectID, "goal", project.Refs{OwnerID: &in.OwnerID})
 		if err != nil {
-			return database.MapError(err)
+			return err
 		}
-		if !ok {
-			fields["owner_id"] = apperr.Msg("goal.owner_not_member")
-		}
+		maps.Copy(fields, problems)
 	}
 	if len(fields) > 0 {
 		return apperr.Invalid(fields)

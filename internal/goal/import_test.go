@@ -309,7 +309,7 @@ func TestImportMeasurementsWritesNothingWhenOneRowIsBad(t *testing.T) {
 	t.Parallel()
 	f := newImportFixture(t)
 	ctx := context.Background()
-	if _, err := AddMeasurement(ctx, f.db, f.actorID, f.projectID, f.goals["Lead conversion"].ID,
+	if _, err := AddMeasurement(ctx, f.db, callerIn(t, f.db, f.projectID, f.actorID), f.projectID, f.goals["Lead conversion"].ID,
 		MeasurementInput{Value: valueOf(21), MeasuredOn: date.New(2026, 2, 1)}, Manual, importToday); err != nil {
 		t.Fatal(err)
 	}

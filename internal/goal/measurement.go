@@ -11,6 +11,7 @@ import (
 	"rollout/internal/audit"
 	"rollout/internal/database"
 	"rollout/internal/date"
+	"rollout/internal/project"
 	"rollout/internal/validate"
 )
 
@@ -74,14 +75,26 @@ func (in *MeasurementInput) check(today date.Date) error {
 	return nil
 }
 
-// AddMeasurement records a value for a goal of the project.
-func AddMeasurement(ctx context.Context, db bun.IDB, actorID, projectID, goalID int64, in MeasurementInput, src Source, today date.Date) (*Measurement, error) {
-	if err := in.check(today); err != nil {
-		return nil, err
-	}
+// CanMeasure reports whether the caller may record a measurement of the goal:
+// by role, or as its owner whatever their role — but never a viewer.
+func CanMeasure(caller project.Caller, g *Goal) bool {
+	return caller.CanOrOwns(project.RecordMeasurement, g.OwnerID)
+}
+
+// AddMeasurement records a value for a goal of the project by the caller, who
+// must be allowed to (CanMeasure).
+func AddMeasurement(ctx context.Context, db bun.IDB, caller project.Caller, projectID, goalID int64, in MeasurementInput, src Source, today date.Date) (*Measurement, error) {
+	actorID := caller.UserID
 	var m *Measurement
 	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := Get(ctx, tx, projectID, goalID); err != nil {
+		g, err := Get(ctx, tx, projectID, goalID)
+		if err != nil {
+			return err
+		}
+		if !CanMeasure(caller, g) {
+			return apperr.Forbidden() // before the input: not allowed is said first
+		}
+		if err := in.check(today); err != nil {
 			return err
 		}
 		m = newMeasurement(goalID, actorID, in, src)

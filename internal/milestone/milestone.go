@@ -6,6 +6,7 @@ package milestone
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"rollout/internal/audit"
 	"rollout/internal/database"
 	"rollout/internal/date"
+	"rollout/internal/project"
 	"rollout/internal/validate"
 )
 
@@ -142,23 +144,11 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64, today d
 	if !in.ActualOn.IsZero() && in.ActualOn.After(today.AddDays(1)) {
 		fields["actual_on"] = apperr.Msg("milestone.actual_in_future")
 	}
-	var refs struct {
-		PhaseOK bool `bun:"phase_ok"`
-		OwnerOK bool `bun:"owner_ok"`
-	}
-	err := db.NewSelect().
-		ColumnExpr("? IS NULL OR EXISTS (SELECT 1 FROM phases WHERE id = ? AND project_id = ?) AS phase_ok", in.PhaseID, in.PhaseID, projectID).
-		ColumnExpr("? IS NULL OR EXISTS (SELECT 1 FROM members WHERE user_id = ? AND project_id = ?) AS owner_ok", in.OwnerID, in.OwnerID, projectID).
-		Scan(ctx, &refs)
+	problems, err := project.CheckRefs(ctx, db, projectID, "milestone", project.Refs{PhaseID: in.PhaseID, OwnerID: in.OwnerID})
 	if err != nil {
-		return database.MapError(err)
+		return err
 	}
-	if !refs.PhaseOK {
-		fields["phase_id"] = apperr.Msg("milestone.no_such_phase")
-	}
-	if !refs.OwnerOK {
-		fields["owner_id"] = apperr.Msg("milestone.owner_not_member")
-	}
+	maps.Copy(fields, problems)
 	if len(fields) > 0 {
 		return apperr.Invalid(fields)
 	}
@@ -269,18 +259,11 @@ func readyToClose(ctx context.Context, tx bun.Tx, id int64, gate bool) error {
 	return nil
 }
 
+// save writes m over before through the one versioned write: a milestone
+// that moved on since before was read is a Conflict.
 func save(ctx context.Context, tx bun.Tx, actorID int64, before, m *Milestone, action, ref string) error {
-	m.Version, m.UpdatedAt = before.Version+1, time.Now()
-	res, err := tx.NewUpdate().Model(m).ExcludeColumn("id", "project_id", "created_at").WherePK().
-		Where("version = ?", before.Version).Exec(ctx)
-	if err != nil {
-		return database.MapError(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.Conflict("")
-	}
-	return audit.Record(ctx, tx, audit.Write{ProjectID: m.ProjectID, ActorID: actorID, Entity: "milestone",
-		EntityID: m.ID, Action: action, Before: before, After: m, Ref: ref})
+	return audit.UpdateVersioned(ctx, tx, audit.Write{ProjectID: m.ProjectID, ActorID: actorID, Entity: "milestone",
+		EntityID: m.ID, Action: action, Before: before, After: m, Ref: ref}, before.Version)
 }
 
 // Shift moves a milestone's planned and forecast dates by days (a change
@@ -349,11 +332,36 @@ func AddDeliverable(ctx context.Context, db bun.IDB, actorID, projectID, milesto
 	return d, err
 }
 
-// Tick marks a deliverable done or not done.
-func Tick(ctx context.Context, db bun.IDB, actorID, projectID, milestoneID, deliverableID int64, done bool, now time.Time) error {
+// CanTick reports whether the caller may tick the milestone's deliverables:
+// project managers, or its owner whatever their role — but never a viewer.
+func CanTick(caller project.Caller, m *Milestone) bool {
+	return caller.CanOrOwns(project.ManageMilestones, ownerOf(m.OwnerID))
+}
+
+// CanSetActionStatus reports whether the caller may mark a gate review's
+// action item done or open: project managers, or the item's owner.
+func CanSetActionStatus(caller project.Caller, a *Action) bool {
+	return caller.CanOrOwns(project.ManageMilestones, ownerOf(a.OwnerID))
+}
+
+func ownerOf(id *int64) int64 {
+	if id == nil {
+		return 0
+	}
+	return *id
+}
+
+// Tick marks a deliverable done or not done; the caller must be allowed to
+// (CanTick).
+func Tick(ctx context.Context, db bun.IDB, caller project.Caller, projectID, milestoneID, deliverableID int64, done bool, now time.Time) error {
+	actorID := caller.UserID
 	return database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := Get(ctx, tx, projectID, milestoneID); err != nil {
+		m, err := Get(ctx, tx, projectID, milestoneID)
+		if err != nil {
 			return err
+		}
+		if !CanTick(caller, m) {
+			return apperr.Forbidden()
 		}
 		before := new(Deliverable)
 		if err := tx.NewSelect().Model(before).Where("d.id = ? AND d.milestone_id = ?", deliverableID, milestoneID).Scan(ctx); err != nil {

@@ -14,6 +14,7 @@ import (
 	"rollout/internal/audit"
 	"rollout/internal/database"
 	"rollout/internal/date"
+	"rollout/internal/project"
 	"rollout/internal/validate"
 )
 
@@ -302,7 +303,7 @@ func (r *Review) FrozenPack() (*Pack, error) {
 }
 
 // SetActionStatus marks an action item open or done.
-func SetActionStatus(ctx context.Context, db bun.IDB, actorID, projectID, reviewID, actionID int64, done bool) error {
+func SetActionStatus(ctx context.Context, db bun.IDB, caller project.Caller, projectID, reviewID, actionID int64, done bool) error {
 	status := "open"
 	if done {
 		status = "done"
@@ -315,12 +316,15 @@ func SetActionStatus(ctx context.Context, db bun.IDB, actorID, projectID, review
 		if err := tx.NewSelect().Model(before).Where("ra.id = ? AND ra.review_id = ?", actionID, reviewID).Scan(ctx); err != nil {
 			return database.MapError(err)
 		}
+		if !CanSetActionStatus(caller, before) {
+			return apperr.Forbidden()
+		}
 		next := *before
 		next.Status = status
 		if _, err := tx.NewUpdate().Model(&next).Column("status").WherePK().Exec(ctx); err != nil {
 			return database.MapError(err)
 		}
-		return audit.Record(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "review_action",
+		return audit.Record(ctx, tx, audit.Write{ProjectID: projectID, ActorID: caller.UserID, Entity: "review_action",
 			EntityID: actionID, Action: audit.Update, Before: before, After: &next})
 	})
 }

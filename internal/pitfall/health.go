@@ -11,6 +11,7 @@ import (
 	"rollout/internal/audit"
 	"rollout/internal/database"
 	"rollout/internal/date"
+	"rollout/internal/project"
 	"rollout/internal/validate"
 )
 
@@ -94,48 +95,54 @@ func Assess(ctx context.Context, db bun.IDB, actorID, projectID int64, code stri
 	}
 	var a *Assessment
 	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		if in.OwnerID != nil {
-			ok, err := tx.NewSelect().Table("members").Where("project_id = ? AND user_id = ?", projectID, *in.OwnerID).Exists(ctx)
-			if err != nil {
-				return database.MapError(err)
-			}
-			if !ok {
-				return apperr.InvalidField("owner_id", "pitfall.owner_not_member")
-			}
+		problems, err := project.CheckRefs(ctx, tx, projectID, "pitfall", project.Refs{OwnerID: in.OwnerID})
+		if err != nil {
+			return err
 		}
-		before := new(Assessment)
-		err := tx.NewSelect().Model(before).Where("pa.project_id = ? AND pa.code = ?", projectID, code).For("UPDATE").Scan(ctx)
-		exists := err == nil
-		if err != nil && !apperr.Is(database.MapError(err), apperr.KindNotFound) {
-			return database.MapError(err)
-		}
-		current := 0
-		if exists {
-			current = before.Version
-		}
-		if in.Version != current {
-			return apperr.Conflict("")
+		if len(problems) > 0 {
+			return apperr.Invalid(problems)
 		}
 		answers := in.Answers
 		if answers == nil {
 			answers = []string{}
 		}
 		a = &Assessment{ProjectID: projectID, Code: code, Status: in.Status, Answers: answers, Notes: in.Notes,
-			OwnerID: in.OwnerID, NextReviewOn: in.NextReviewOn, Version: current + 1, UpdatedAt: time.Now()}
-		q := tx.NewInsert().Model(a).On("CONFLICT (project_id, code) DO UPDATE").
-			Set("status = EXCLUDED.status, answers = EXCLUDED.answers, notes = EXCLUDED.notes, owner_id = EXCLUDED.owner_id").
-			Set("next_review_on = EXCLUDED.next_review_on, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at")
-		if _, err := q.Exec(ctx); err != nil {
-			return database.MapError(err)
+			OwnerID: in.OwnerID, NextReviewOn: in.NextReviewOn}
+		if in.Version == 0 {
+			return assessFirst(ctx, tx, actorID, a)
 		}
-		var prior any
-		if exists {
-			prior = before
+		before := new(Assessment)
+		if err := tx.NewSelect().Model(before).Where("pa.project_id = ? AND pa.code = ?", projectID, code).Scan(ctx); err != nil {
+			if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
+				return apperr.Conflict("") // the caller names a version of an assessment that is not there
+			}
+			return err
 		}
-		return audit.Record(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "pitfall",
-			EntityID: code, Action: audit.Update, Before: prior, After: a})
+		if before.Version != in.Version {
+			return apperr.Conflict("")
+		}
+		return audit.UpdateVersioned(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "pitfall",
+			EntityID: code, Before: before, After: a}, in.Version,
+			"status", "answers", "notes", "owner_id", "next_review_on")
 	})
 	return a, err
+}
+
+// assessFirst stores the first assessment of a pitfall: version 0 means "I saw
+// none". The primary key (project, code) decides between simultaneous first
+// assessments: the first insert wins, every other one finds the row there and
+// gets a Conflict, as if it had named a stale version.
+func assessFirst(ctx context.Context, tx bun.Tx, actorID int64, a *Assessment) error {
+	a.Version, a.UpdatedAt = 1, time.Now()
+	res, err := tx.NewInsert().Model(a).On("CONFLICT (project_id, code) DO NOTHING").Exec(ctx)
+	if err != nil {
+		return database.MapError(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.Conflict("")
+	}
+	return audit.Record(ctx, tx, audit.Write{ProjectID: a.ProjectID, ActorID: actorID, Entity: "pitfall",
+		EntityID: a.Code, Action: audit.Update, After: a})
 }
 
 // Points of the health rule: each pitfall is worth PointsPerPitfall; a

@@ -108,6 +108,9 @@ func UpdateMember(ctx context.Context, db bun.IDB, actorID, projectID, userID in
 	}
 	var m *Member
 	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		// The project lock is not for the version (the versioned write checks
+		// it): it serialises role changes so that two demotions cannot both
+		// pass the last-project-manager count.
 		if _, err := lock(ctx, tx, projectID); err != nil {
 			return err
 		}
@@ -124,13 +127,10 @@ func UpdateMember(ctx context.Context, db bun.IDB, actorID, projectID, userID in
 			}
 		}
 		next := *before
-		next.Role, next.Department, next.Version, next.UpdatedAt = in.Role, in.Department, before.Version+1, time.Now()
+		next.Role, next.Department = in.Role, in.Department
 		m = &next
-		if _, err := tx.NewUpdate().Model(m).Column("role", "department", "version", "updated_at").WherePK().Exec(ctx); err != nil {
-			return database.MapError(err)
-		}
-		return audit.Record(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "member",
-			EntityID: userID, Action: audit.Update, Before: before, After: m})
+		return audit.UpdateVersioned(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "member",
+			EntityID: userID, Before: before, After: m}, in.Version, "role", "department")
 	})
 	return m, err
 }

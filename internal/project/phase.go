@@ -100,23 +100,17 @@ func UpdatePhase(ctx context.Context, db bun.IDB, actorID, projectID, phaseID in
 		}
 		next := *before
 		next.Name, next.PlannedStartOn, next.PlannedEndOn = in.Name, in.PlannedStartOn, in.PlannedEndOn
-		next.Version, next.UpdatedAt = before.Version+1, time.Now()
 		ph = &next
-		res, err := tx.NewUpdate().Model(ph).Column("name", "planned_start_on", "planned_end_on", "version", "updated_at").
-			WherePK().Where("version = ?", before.Version).Exec(ctx)
-		if err != nil {
-			return database.MapError(err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.Conflict("")
-		}
-		return audit.Record(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "phase",
-			EntityID: ph.ID, Action: audit.Update, Before: before, After: ph})
+		return audit.UpdateVersioned(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "phase",
+			EntityID: ph.ID, Before: before, After: ph}, in.Version, "name", "planned_start_on", "planned_end_on")
 	})
 	return ph, err
 }
 
 // MovePhase swaps a phase with its neighbour before (delta -1) or after (+1).
+// A move names no version (it is not an edit of the phase): it serialises on
+// the project row and bumps both phases' versions, so a form still open on
+// either phase gets a Conflict instead of writing over the new position.
 func MovePhase(ctx context.Context, db bun.IDB, actorID, projectID, phaseID int64, delta int) error {
 	return database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := lock(ctx, tx, projectID); err != nil {

@@ -265,7 +265,9 @@ func Update(ctx context.Context, db bun.IDB, actorID, projectID int64, in Input)
 	}
 	var p *Project
 	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		before, err := lock(ctx, tx, projectID)
+		// No row lock: the version in the update's WHERE clause settles two
+		// concurrent edits.
+		before, err := ByID(ctx, tx, projectID)
 		if err != nil {
 			return err
 		}
@@ -291,17 +293,11 @@ func Update(ctx context.Context, db bun.IDB, actorID, projectID int64, in Input)
 	return p, err
 }
 
-// save writes the given columns of p (version already checked under lock) and
-// records the change.
+// save writes the given columns of p over before through the one versioned
+// write: a project that moved on since before was read is a Conflict.
 func save(ctx context.Context, tx bun.Tx, actorID int64, before, p *Project, action string, columns ...string) error {
-	p.Version = before.Version + 1
-	p.UpdatedAt = time.Now()
-	columns = append(columns, "version", "updated_at")
-	if _, err := tx.NewUpdate().Model(p).Column(columns...).WherePK().Exec(ctx); err != nil {
-		return database.MapError(err)
-	}
-	return audit.Record(ctx, tx, audit.Write{ProjectID: p.ID, ActorID: actorID, Entity: "project",
-		EntityID: p.Key, Action: action, Before: before, After: p})
+	return audit.UpdateVersioned(ctx, tx, audit.Write{ProjectID: p.ID, ActorID: actorID, Entity: "project",
+		EntityID: p.Key, Action: action, Before: before, After: p}, before.Version, columns...)
 }
 
 // SetArchived archives or restores a project. Archived projects leave the

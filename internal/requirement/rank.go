@@ -8,6 +8,7 @@ import (
 	"rollout/internal/apperr"
 	"rollout/internal/audit"
 	"rollout/internal/database"
+	"rollout/internal/project"
 )
 
 // Target says where a requirement moves: just before or after another one
@@ -25,7 +26,12 @@ type Target struct {
 // one statement. Moves of one project are serialised on the project row, so
 // two people moving at once both get their move, in some order.
 // A move is not an edit of the content: it does not bump the version.
-func Move(ctx context.Context, db bun.IDB, actorID, projectID int64, number int, to Target) error {
+// Only those who manage the backlog rank it, owners included.
+func Move(ctx context.Context, db bun.IDB, caller project.Caller, projectID int64, number int, to Target) error {
+	if !caller.Can(project.ManageRequirements) {
+		return apperr.Forbidden()
+	}
+	actorID := caller.UserID
 	set := 0
 	for _, b := range []bool{to.Before != 0, to.After != 0, to.Top, to.Bottom} {
 		if b {
@@ -119,7 +125,7 @@ func renumber(ctx context.Context, tx bun.Tx, projectID int64) error {
 
 // Step moves a requirement one place up (delta -1) or down (+1) in the whole
 // backlog: the keyboard alternative to dragging.
-func Step(ctx context.Context, db bun.IDB, actorID, projectID int64, number, delta int) error {
+func Step(ctx context.Context, db bun.IDB, caller project.Caller, projectID int64, number, delta int) error {
 	r, err := Get(ctx, db, projectID, number)
 	if err != nil {
 		return err
@@ -138,7 +144,7 @@ func Step(ctx context.Context, db bun.IDB, actorID, projectID int64, number, del
 		return err
 	}
 	if delta < 0 {
-		return Move(ctx, db, actorID, projectID, number, Target{Before: neighbour})
+		return Move(ctx, db, caller, projectID, number, Target{Before: neighbour})
 	}
-	return Move(ctx, db, actorID, projectID, number, Target{After: neighbour})
+	return Move(ctx, db, caller, projectID, number, Target{After: neighbour})
 }

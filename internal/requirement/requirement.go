@@ -8,6 +8,7 @@ package requirement
 
 import (
 	"context"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"rollout/internal/apperr"
 	"rollout/internal/audit"
 	"rollout/internal/database"
+	"rollout/internal/project"
 	"rollout/internal/validate"
 )
 
@@ -158,8 +160,8 @@ func (in *Input) normalize() {
 	}
 }
 
-// check validates the input against the project: its phase, owner and goals
-// must be the project's own.
+// check validates the input against the project: its phase and goals must be
+// the project's own, its owner a member who may act.
 func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64) error {
 	in.normalize()
 	fields := map[string]apperr.Message{}
@@ -173,28 +175,12 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64) error {
 	if in.EstimateDays != nil && (*in.EstimateDays < 0 || math.IsNaN(*in.EstimateDays) || math.IsInf(*in.EstimateDays, 0)) {
 		fields["estimate_days"] = apperr.Msg("requirement.estimate_invalid")
 	}
-	var refs struct {
-		PhaseOK bool `bun:"phase_ok"`
-		OwnerOK bool `bun:"owner_ok"`
-		Goals   int  `bun:"goals"`
-	}
-	err := db.NewSelect().
-		ColumnExpr("? IS NULL OR EXISTS (SELECT 1 FROM phases WHERE id = ? AND project_id = ?) AS phase_ok", in.PhaseID, in.PhaseID, projectID).
-		ColumnExpr("? IS NULL OR EXISTS (SELECT 1 FROM members WHERE user_id = ? AND project_id = ?) AS owner_ok", in.OwnerID, in.OwnerID, projectID).
-		ColumnExpr("(SELECT count(*) FROM goals WHERE project_id = ? AND id = ANY(?::bigint[])) AS goals", projectID, pgArray(in.GoalIDs)).
-		Scan(ctx, &refs)
+	problems, err := project.CheckRefs(ctx, db, projectID, "requirement",
+		project.Refs{PhaseID: in.PhaseID, OwnerID: in.OwnerID, GoalIDs: in.GoalIDs})
 	if err != nil {
-		return database.MapError(err)
+		return err
 	}
-	if !refs.PhaseOK {
-		fields["phase_id"] = apperr.Msg("requirement.no_such_phase")
-	}
-	if !refs.OwnerOK {
-		fields["owner_id"] = apperr.Msg("requirement.owner_not_member")
-	}
-	if refs.Goals != len(in.GoalIDs) {
-		fields["goal_ids"] = apperr.Msg("requirement.no_such_goal")
-	}
+	maps.Copy(fields, problems)
 	if len(fields) > 0 {
 		return apperr.Invalid(fields)
 	}
@@ -288,12 +274,30 @@ func Get(ctx context.Context, db bun.IDB, projectID int64, number int) (*Require
 	return r, database.MapError(err)
 }
 
-// Update edits a requirement if in.Version is still current.
-func Update(ctx context.Context, db bun.IDB, actorID, projectID int64, number int, in Input) (*Requirement, error) {
+// CanEdit reports whether the caller may edit the requirement: business
+// owners and project managers, or its owner whatever their role — but never
+// a viewer.
+func CanEdit(caller project.Caller, r *Requirement) bool {
+	owner := int64(0)
+	if r.OwnerID != nil {
+		owner = *r.OwnerID
+	}
+	return caller.CanOrOwns(project.ManageRequirements, owner)
+}
+
+// Update edits a requirement if in.Version is still current and the caller
+// may edit it (CanEdit).
+func Update(ctx context.Context, db bun.IDB, caller project.Caller, projectID int64, number int, in Input) (*Requirement, error) {
 	var r *Requirement
 	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		r, err = update(ctx, tx, actorID, projectID, number, in, "")
+		before, err := Get(ctx, tx, projectID, number)
+		if err != nil {
+			return err
+		}
+		if !CanEdit(caller, before) {
+			return apperr.Forbidden()
+		}
+		r, err = update(ctx, tx, caller.UserID, projectID, number, in, "")
 		return err
 	})
 	return r, err
@@ -324,20 +328,13 @@ func update(ctx context.Context, tx bun.Tx, actorID, projectID int64, number int
 }
 
 var contentColumns = []string{"title", "user_story", "acceptance_criteria", "tier", "phase_id", "kind", "approach",
-	"owner_id", "status", "estimate_days", "version", "updated_at"}
+	"owner_id", "status", "estimate_days"}
 
-// save writes r's content over before (whose version was checked) and records the change.
+// save writes r's content over before through the one versioned write: a row
+// that moved on since before was read is a Conflict.
 func save(ctx context.Context, tx bun.Tx, actorID int64, before, r *Requirement, ref string) error {
-	r.Version, r.UpdatedAt = before.Version+1, time.Now()
-	res, err := tx.NewUpdate().Model(r).Column(contentColumns...).WherePK().Where("version = ?", before.Version).Exec(ctx)
-	if err != nil {
-		return database.MapError(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.Conflict("")
-	}
-	return audit.Record(ctx, tx, audit.Write{ProjectID: r.ProjectID, ActorID: actorID, Entity: "requirement",
-		EntityID: r.ID, Action: audit.Update, Before: before, After: r, Ref: ref})
+	return audit.UpdateVersioned(ctx, tx, audit.Write{ProjectID: r.ProjectID, ActorID: actorID, Entity: "requirement",
+		EntityID: r.ID, Before: before, After: r, Ref: ref}, before.Version, contentColumns...)
 }
 
 // Delete removes a requirement from the backlog.

@@ -11,6 +11,7 @@ import (
 	"rollout/internal/audit"
 	"rollout/internal/database"
 	"rollout/internal/date"
+	"rollout/internal/project"
 	"rollout/internal/validate"
 )
 
@@ -82,12 +83,21 @@ func (in *ReviewInput) check(r *Risk, today date.Date) error {
 // becomes the risk's current probability and impact in the same transaction
 // — unless the review is dated before the risk's latest review, in which
 // case it only fills in the history: the newest review always decides.
-func AddReview(ctx context.Context, db bun.IDB, actorID, projectID int64, number int, in ReviewInput, today date.Date) (*Review, error) {
+//
+// The caller must be allowed to edit the risk (CanEdit). The risk row is
+// locked, not for its version (the versioned write checks that) but so that
+// reviews of one risk apply one after the other: each compares its date with
+// the latest review's, which a simultaneous review could otherwise change.
+func AddReview(ctx context.Context, db bun.IDB, caller project.Caller, projectID int64, number int, in ReviewInput, today date.Date) (*Review, error) {
+	actorID := caller.UserID
 	var rv *Review
 	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		before, err := lock(ctx, tx, projectID, number)
 		if err != nil {
 			return err
+		}
+		if !CanEdit(caller, before) {
+			return apperr.Forbidden()
 		}
 		if err := in.check(before, today); err != nil {
 			return err

@@ -10,6 +10,7 @@ package risk
 
 import (
 	"context"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -202,38 +203,33 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64, today d
 	}
 	if in.OwnerID == 0 {
 		fields["owner_id"] = apperr.Msg("risk.owner_required")
-	} else {
-		var role project.Role
-		err := db.NewSelect().Table("members").Column("role").Where("project_id = ? AND user_id = ?", projectID, in.OwnerID).Scan(ctx, &role)
-		if err = database.MapError(err); err != nil && !apperr.Is(err, apperr.KindNotFound) {
-			return err
-		}
-		if m := ownerProblem(err == nil, role); m.ID != "" {
-			fields["owner_id"] = m
-		}
 	}
-	if in.MilestoneID != nil && *in.MilestoneID > 0 {
-		ok, err := db.NewSelect().Table("milestones").Where("id = ? AND project_id = ?", *in.MilestoneID, projectID).Exists(ctx)
-		if err != nil {
-			return database.MapError(err)
-		}
-		if !ok {
-			fields["milestone_id"] = apperr.Msg("risk.milestone_invalid")
-		}
+	refs := project.Refs{MilestoneID: in.MilestoneID}
+	if in.OwnerID != 0 {
+		refs.OwnerID = &in.OwnerID
 	}
+	if refs.MilestoneID != nil && *refs.MilestoneID <= 0 {
+		refs.MilestoneID = nil
+	}
+	problems, err := project.CheckRefs(ctx, db, projectID, "risk", refs)
+	if err != nil {
+		return err
+	}
+	maps.Copy(fields, problems)
 	if len(fields) > 0 {
 		return apperr.Invalid(fields)
 	}
 	return nil
 }
 
-// ownerProblem says what is wrong with an owner: not a member of the project,
-// or a viewer (owners update their risks; viewers change nothing).
+// ownerProblem says what is wrong with an owner the import found by email:
+// not a member of the project, or one who may not act (project.CheckRefs
+// holds the same rule for forms and the API).
 func ownerProblem(member bool, role project.Role) apperr.Message {
 	switch {
 	case !member:
 		return apperr.Msg("risk.owner_not_member")
-	case role == project.RoleViewer:
+	case !project.MayAct(role):
 		return apperr.Msg("risk.owner_viewer")
 	}
 	return apperr.Message{}
@@ -367,17 +363,23 @@ func lock(ctx context.Context, tx bun.Tx, projectID int64, number int) (*Risk, e
 }
 
 // Update edits a risk if in.Version is still current.
-func Update(ctx context.Context, db bun.IDB, actorID, projectID int64, number int, in Input, today date.Date) (*Risk, error) {
+// The caller must be allowed to edit the risk (CanEdit).
+func Update(ctx context.Context, db bun.IDB, caller project.Caller, projectID int64, number int, in Input, today date.Date) (*Risk, error) {
 	var r *Risk
 	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		before, err := lock(ctx, tx, projectID, number)
+		// No row lock: the version in the update's WHERE clause settles two
+		// concurrent edits (reviews lock, see AddReview).
+		before, err := Get(ctx, tx, projectID, number)
 		if err != nil {
 			return err
+		}
+		if !CanEdit(caller, before) {
+			return apperr.Forbidden()
 		}
 		if before.Version != in.Version {
 			return apperr.Conflict("")
 		}
-		r, err = update(ctx, tx, actorID, before, in, today, "")
+		r, err = update(ctx, tx, caller.UserID, before, in, today, "")
 		return err
 	})
 	return r, err
@@ -402,20 +404,18 @@ func update(ctx context.Context, tx bun.Tx, actorID int64, before *Risk, in Inpu
 	return &next, nil
 }
 
-// save writes next over before with the next version and records the change.
+// save writes next over before through the one versioned write: a row that
+// moved on since before was read is a Conflict. The initial rating is kept as
+// first recorded.
 func save(ctx context.Context, tx bun.Tx, actorID int64, before, next *Risk, ref string) error {
-	next.Version, next.UpdatedAt = before.Version+1, time.Now()
-	res, err := tx.NewUpdate().Model(next).ExcludeColumn("id", "project_id", "number", "initial_probability",
-		"initial_impact", "created_at").WherePK().Where("version = ?", before.Version).Exec(ctx)
-	if err != nil {
-		return database.MapError(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.Conflict("")
-	}
-	return audit.Record(ctx, tx, audit.Write{ProjectID: next.ProjectID, ActorID: actorID, Entity: "risk",
-		EntityID: next.Key, Action: audit.Update, Before: before, After: next, Ref: ref})
+	return audit.UpdateVersioned(ctx, tx, audit.Write{ProjectID: next.ProjectID, ActorID: actorID, Entity: "risk",
+		EntityID: next.Key, Before: before, After: next, Ref: ref}, before.Version, editableColumns...)
 }
+
+// editableColumns is what an edit or a review may change.
+var editableColumns = []string{"title", "description", "category", "probability", "impact", "residual_probability",
+	"residual_impact", "owner_id", "mitigation", "contingency", "trigger", "status", "identified_on", "next_review_on",
+	"milestone_id"}
 
 // Delete removes a risk and its reviews. Its number is not given out again.
 func Delete(ctx context.Context, db bun.IDB, actorID, projectID int64, number int) error {
@@ -435,6 +435,6 @@ func Delete(ctx context.Context, db bun.IDB, actorID, projectID int64, number in
 // CanEdit reports whether the caller may edit and review the risk: project
 // managers and the steering committee always, its owner too whatever their
 // role — but never a viewer, who changes nothing.
-func CanEdit(acc project.Access, userID int64, r *Risk) bool {
-	return acc.CanOrOwns(project.ManageRisks, userID, r.OwnerID) && acc.Can(project.ProposeRisk)
+func CanEdit(caller project.Caller, r *Risk) bool {
+	return caller.CanOrOwns(project.ManageRisks, r.OwnerID)
 }

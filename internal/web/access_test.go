@@ -285,18 +285,25 @@ func jsonRequest(method, path, body string) *http.Request {
 	return req
 }
 
-// A viewer changes nothing, even an item they have been made the owner of.
+// A viewer cannot be made the owner of an item, and changes nothing, even an
+// item they owned before they became a viewer.
 func TestViewersChangeNothingTheyOwn(t *testing.T) {
 	t.Parallel()
 	app, db := testApp(t)
 	admin := signUpAdmin(t, app)
 	expectStatus(t, admin.post("/projects", url.Values{"key": {"CRM"}, "name": {"CRM"}}), http.StatusSeeOther)
 	createUser(t, db, "vic@example.com", "Vic", false)
-	expectStatus(t, admin.post("/projects/CRM/members", url.Values{"email": {"vic@example.com"}, "role": {"viewer"}, "department": {"vendor"}}), http.StatusSeeOther)
+	expectStatus(t, admin.post("/projects/CRM/members", url.Values{"email": {"vic@example.com"}, "role": {"member"}, "department": {"vendor"}}), http.StatusSeeOther)
 	vic := userID(t, db, "vic@example.com")
 	r := admin.api(http.MethodPost, "/api/v1/projects/CRM/requirements", map[string]any{"title": "Lead capture", "tier": "must",
 		"kind": "feature", "approach": "configuration", "owner_id": vic})
 	expectStatus(t, r, http.StatusCreated)
+	expectStatus(t, admin.api(http.MethodPatch, "/api/v1/projects/CRM/members/"+itoa64(vic), map[string]any{"role": "viewer",
+		"department": "vendor", "version": 1}), http.StatusOK)
+	r = admin.api(http.MethodPost, "/api/v1/projects/CRM/requirements", map[string]any{"title": "Pipeline report", "tier": "must",
+		"kind": "report", "approach": "configuration", "owner_id": vic})
+	expectStatus(t, r, http.StatusUnprocessableEntity)
+	expectContains(t, r, "A viewer cannot own a requirement")
 	viewer := signIn(t, app, "vic@example.com", testPassword)
 	expectStatus(t, viewer.get("/projects/CRM/requirements/1/edit"), http.StatusForbidden)
 	expectStatus(t, viewer.api(http.MethodPatch, "/api/v1/projects/CRM/requirements/1", map[string]any{"title": "Mine now", "version": 1}), http.StatusForbidden)

@@ -7,7 +7,6 @@ import (
 
 	"rollout/internal/apperr"
 	"rollout/internal/audit"
-	"rollout/internal/project"
 	"rollout/internal/requirement"
 )
 
@@ -37,16 +36,6 @@ func (s *Server) requirementParam(c *fiber.Ctx) (*requirement.Requirement, error
 		return nil, apperr.NotFound()
 	}
 	return requirement.Get(c.UserContext(), s.db, p.ID, n)
-}
-
-// canEditRequirement: business owners and project managers, or a member who owns it.
-func canEditRequirement(c *fiber.Ctx, r *requirement.Requirement) bool {
-	_, acc := currentProject(c)
-	owner := int64(0)
-	if r.OwnerID != nil {
-		owner = *r.OwnerID
-	}
-	return acc.CanOrOwns(project.ManageRequirements, mustUser(c).ID, owner)
 }
 
 // requirementJSON is a requirement with its key and names, as the API shows it.
@@ -106,19 +95,16 @@ func (s *Server) apiRequirement(c *fiber.Ctx) error {
 
 func (s *Server) apiRequirementUpdate(c *fiber.Ctx) error {
 	p, _ := currentProject(c)
-	r, err := s.requirementParam(c)
+	r, err := s.editableRequirement(c) // requirement.CanEdit, before the body: 403 comes before 422
 	if err != nil {
 		return err
-	}
-	if !canEditRequirement(c, r) {
-		return apperr.Forbidden()
 	}
 	in := requirement.InputOf(r)
 	in.Version = 0
 	if err := bindPatch(c, &in); err != nil {
 		return err
 	}
-	if _, err := requirement.Update(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number, in); err != nil {
+	if _, err := requirement.Update(c.UserContext(), s.db, callerOf(c), p.ID, r.Number, in); err != nil {
 		return err
 	}
 	v, err := s.requirementJSON(c, r.Number)
@@ -151,7 +137,7 @@ func (s *Server) apiRequirementMove(c *fiber.Ctx) error {
 	if err := bindForm(c, &to); err != nil {
 		return err
 	}
-	if err := requirement.Move(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number, to); err != nil {
+	if err := requirement.Move(c.UserContext(), s.db, callerOf(c), p.ID, r.Number, to); err != nil {
 		return err
 	}
 	v, err := s.requirementJSON(c, r.Number)

@@ -62,7 +62,7 @@ func (s *Server) apiRisk(c *fiber.Ctx) error {
 
 func (s *Server) apiRiskUpdate(c *fiber.Ctx) error {
 	p, _ := currentProject(c)
-	r, err := s.editableRisk(c)
+	r, err := s.editableRisk(c) // the rule is risk.CanEdit; checked before the body so 403 comes before 422
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (s *Server) apiRiskUpdate(c *fiber.Ctx) error {
 	if err := bindPatch(c, &in); err != nil {
 		return err
 	}
-	if _, err := risk.Update(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number, in, s.today()); err != nil {
+	if _, err := risk.Update(c.UserContext(), s.db, callerOf(c), p.ID, r.Number, in, s.today()); err != nil {
 		return err
 	}
 	v, err := risk.GetView(c.UserContext(), s.db, p.ID, r.Number, s.today())
@@ -117,7 +117,7 @@ func (s *Server) apiRiskReviewCreate(c *fiber.Ctx) error {
 	if err := bindForm(c, &in); err != nil {
 		return err
 	}
-	rv, err := risk.AddReview(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number, in, s.today())
+	rv, err := risk.AddReview(c.UserContext(), s.db, callerOf(c), p.ID, r.Number, in, s.today())
 	if err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func (d *dashProject) seed(t *testing.T) {
 		created, err := goal.Create(ctx, db, pm, p, goal.Input{Title: g.title, Metric: "m", Baseline: &b, Target: &tg,
 			Direction: goal.Increase, Category: g.cat, StartOn: today.AddDays(-100), DueOn: today.AddDays(100), OwnerID: pm})
 		check(created, err)
-		check(goal.AddMeasurement(ctx, db, pm, p, created.ID, goal.MeasurementInput{Value: &v, MeasuredOn: today.AddDays(-1)}, goal.Manual, today))
+		check(goal.AddMeasurement(ctx, db, callerIn(t, db, p, pm), p, created.ID, goal.MeasurementInput{Value: &v, MeasuredOn: today.AddDays(-1)}, goal.Manual, today))
 	}
 	for i, tier := range []requirement.Tier{requirement.Must, requirement.Must, requirement.Important, requirement.Optional} {
 		check(requirement.Create(ctx, db, pm, p, requirement.Input{Title: fmt.Sprint("Requirement ", i), Tier: tier,

@@ -3,7 +3,6 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"rollout/internal/apperr"
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/project"
@@ -127,7 +126,7 @@ func (s *Server) renderGoal(c *fiber.Ctx, status int, goalID int64, in goal.Meas
 		Chart:      chart.GoalTrend(v, ms, tr.T("goal.chart_title", "Title", v.Title), tr.T("goal.baseline"), tr.T("goal.target")),
 		Today:      s.today(),
 		CanManage:  writable && pp.Access.Can(project.ManageGoals),
-		CanMeasure: writable && pp.Access.CanOrOwns(project.RecordMeasurement, mustUser(c).ID, v.OwnerID),
+		CanMeasure: writable && goal.CanMeasure(callerOf(c), &v.Goal),
 		New:        in})
 }
 
@@ -182,20 +181,16 @@ func (s *Server) handleGoalDelete(c *fiber.Ctx) error {
 // handleMeasurementCreate records a value from the goal page or the quick
 // entry on the list (back=list returns there).
 func (s *Server) handleMeasurementCreate(c *fiber.Ctx) error {
-	p, acc := currentProject(c)
+	p, _ := currentProject(c)
 	g, err := s.goalParam(c)
 	if err != nil {
 		return err
-	}
-	u := mustUser(c)
-	if !acc.CanOrOwns(project.RecordMeasurement, u.ID, g.OwnerID) {
-		return apperr.Forbidden()
 	}
 	var in goal.MeasurementInput
 	if err := bindForm(c, &in); err != nil {
 		return err
 	}
-	if _, err := goal.AddMeasurement(c.UserContext(), s.db, u.ID, p.ID, g.ID, in, goal.Manual, s.today()); err != nil {
+	if _, err := goal.AddMeasurement(c.UserContext(), s.db, callerOf(c), p.ID, g.ID, in, goal.Manual, s.today()); err != nil {
 		f, ferr := s.formErrors(c, err)
 		if ferr != nil {
 			return ferr

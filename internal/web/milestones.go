@@ -6,7 +6,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"rollout/internal/apperr"
 	"rollout/internal/date"
 	"rollout/internal/milestone"
 	"rollout/internal/project"
@@ -221,14 +220,10 @@ func (s *Server) renderMilestone(c *fiber.Ctx, status int, id int64, sched *mile
 		}
 	}
 	writable := !pp.Project.Archived
-	ownerID := int64(0)
-	if v.OwnerID != nil {
-		ownerID = *v.OwnerID
-	}
 	return s.render(c, status, "milestones/show", v.Name, milestoneView{projectPage: pp, M: v, Deliverables: ds,
 		Threats: threats, Reviews: rs, Members: ms, Schedule: *sched, NewDeliverable: newDeliverable,
 		CanManage: writable && pp.Access.Can(project.ManageMilestones),
-		CanTick:   writable && pp.Access.CanOrOwns(project.ManageMilestones, mustUser(c).ID, ownerID)})
+		CanTick:   writable && milestone.CanTick(callerOf(c), &v.Milestone)})
 }
 
 func (s *Server) handleMilestone(c *fiber.Ctx) error {
@@ -256,32 +251,21 @@ func (s *Server) handleDeliverableAdd(c *fiber.Ctx) error {
 	return s.redirectWith(c, projectPath(p, "/milestones/"+itoa64(m.ID)+"#deliverables"), "success", "flash.deliverable_added")
 }
 
-// handleDeliverableTick ticks or unticks a deliverable: the milestone's owner
-// may, whatever their role, and so may project managers.
+// handleDeliverableTick ticks or unticks a deliverable; milestone.Tick
+// decides who may (milestone.CanTick).
 func (s *Server) handleDeliverableTick(c *fiber.Ctx) error {
-	p, acc := currentProject(c)
+	p, _ := currentProject(c)
 	m, err := s.milestoneParam(c)
 	if err != nil {
 		return err
-	}
-	u := mustUser(c)
-	if !acc.CanOrOwns(project.ManageMilestones, u.ID, ownerOf(m.OwnerID)) {
-		return apperr.Forbidden()
 	}
 	did, err := paramID(c, "did")
 	if err != nil {
 		return err
 	}
 	done := c.FormValue("done") == "true"
-	if err := milestone.Tick(c.UserContext(), s.db, u.ID, p.ID, m.ID, did, done, s.now()); err != nil {
+	if err := milestone.Tick(c.UserContext(), s.db, callerOf(c), p.ID, m.ID, did, done, s.now()); err != nil {
 		return err
 	}
 	return s.redirectWith(c, projectPath(p, "/milestones/"+itoa64(m.ID)+"#deliverables"), "", "")
-}
-
-func ownerOf(id *int64) int64 {
-	if id == nil {
-		return 0
-	}
-	return *id
 }

@@ -232,10 +232,10 @@ func TestFrozenPackAndConditionsAsActionItems(t *testing.T) {
 
 	// Change what the pack showed.
 	v := 29.0
-	if _, err := goal.AddMeasurement(ctx, db, me, pid, g.ID, goal.MeasurementInput{Value: &v, MeasuredOn: today}, goal.Manual, today); err != nil {
+	if _, err := goal.AddMeasurement(ctx, db, callerIn(t, db, pid, me), pid, g.ID, goal.MeasurementInput{Value: &v, MeasuredOn: today}, goal.Manual, today); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := risk.AddReview(ctx, db, me, pid, rk.Number, risk.ReviewInput{ReviewedOn: today, Probability: 5, Impact: 5}, today); err != nil {
+	if _, err := risk.AddReview(ctx, db, callerIn(t, db, pid, me), pid, rk.Number, risk.ReviewInput{ReviewedOn: today, Probability: 5, Impact: 5}, today); err != nil {
 		t.Fatal(err)
 	}
 	again := admin.get(review)

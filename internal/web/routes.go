@@ -13,7 +13,8 @@ type access struct {
 	kind   accessKind
 	action project.Action // for inProject: what the caller must be allowed to do
 	// orOwner lets any member through the guard when the item's owner may act
-	// whatever their role; the handler then checks Access.CanOrOwns on the item.
+	// whatever their role; the domain write then decides on the item (its
+	// CanEdit-style rule, with the caller passed in).
 	orOwner bool
 }
 

@@ -1,0 +1,379 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"rollout/internal/apperr"
+	"rollout/internal/audit"
+	"rollout/internal/goal"
+	"rollout/internal/i18n"
+	"rollout/internal/project"
+	"rollout/internal/requirement"
+)
+
+// One requirement: its page with its history, and its form (new, edit,
+// delete). The backlog of many is in requirements.go.
+
+type goalOption struct {
+	ID      int64
+	Title   string
+	Checked bool
+}
+
+type requirementFormView struct {
+	projectPage
+	In         requirement.Input
+	Criteria   string // the acceptance criteria, one a line
+	Estimate   string // as typed
+	Req        *requirement.Requirement
+	Key        string
+	CanDelete  bool
+	Phases     []project.Phase
+	Members    []project.Member
+	Goals      []goalOption
+	Tiers      []requirement.Tier
+	Kinds      []requirement.Kind
+	Approaches []requirement.Approach
+	Statuses   []requirement.Status
+}
+
+func (s *Server) renderRequirementForm(c *fiber.Ctx, status int, in requirement.Input, estimate string, r *requirement.Requirement, f form) error {
+	ctx := c.UserContext()
+	pp := newProjectPage(c, "backlog")
+	pp.Form = f
+	p := pp.Project
+	v := requirementFormView{projectPage: pp, In: in, Criteria: strings.Join(in.AcceptanceCriteria, "\n"), Estimate: estimate, Req: r,
+		Tiers: requirement.Tiers, Kinds: requirement.Kinds, Approaches: requirement.Approaches, Statuses: requirement.Statuses}
+	var err error
+	if v.Phases, err = project.Phases(ctx, s.db, p.ID); err != nil {
+		return err
+	}
+	if v.Members, err = project.Members(ctx, s.db, p.ID); err != nil {
+		return err
+	}
+	gs, err := goal.List(ctx, s.db, p.ID, s.today())
+	if err != nil {
+		return err
+	}
+	for _, g := range gs {
+		v.Goals = append(v.Goals, goalOption{ID: g.ID, Title: g.Title, Checked: slices.Contains(in.GoalIDs, g.ID)})
+	}
+	tr := s.translator(c)
+	title := tr.T("requirement.new")
+	if r != nil {
+		v.Key = p.Key + "-" + strconv.Itoa(r.Number)
+		v.CanDelete = pp.Access.Can(project.ManageRequirements) && !p.Archived
+		title = tr.T("requirement.edit_title", "Key", v.Key)
+	}
+	return s.render(c, status, "requirements/form", title, v)
+}
+
+// requirementInput reads the form. Acceptance criteria come one a line; the
+// estimate and the references are parsed here so that a typo is reported on
+// its field instead of failing the whole form.
+func requirementInput(c *fiber.Ctx) (requirement.Input, string, map[string]apperr.Message) {
+	bad := map[string]apperr.Message{}
+	in := requirement.Input{
+		Title:     c.FormValue("title"),
+		UserStory: c.FormValue("user_story"),
+		Tier:      requirement.Tier(c.FormValue("tier")),
+		Kind:      requirement.Kind(c.FormValue("kind")),
+		Approach:  requirement.Approach(c.FormValue("approach")),
+		Status:    requirement.Status(c.FormValue("status")),
+	}
+	for _, line := range strings.Split(strings.ReplaceAll(c.FormValue("acceptance_criteria"), "\r\n", "\n"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			in.AcceptanceCriteria = append(in.AcceptanceCriteria, line)
+		}
+	}
+	id := func(field, msg string) *int64 {
+		raw := strings.TrimSpace(c.FormValue(field))
+		if raw == "" || raw == "0" {
+			return nil
+		}
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || n <= 0 {
+			bad[field] = apperr.Msg(msg)
+			return nil
+		}
+		return &n
+	}
+	in.PhaseID = id("phase_id", "requirement.no_such_phase")
+	in.OwnerID = id("owner_id", "requirement.owner_not_member")
+	estimate := strings.TrimSpace(c.FormValue("estimate_days"))
+	if estimate != "" {
+		if d, m := requirement.ParseEstimate(estimate); m != nil {
+			bad["estimate_days"] = *m
+		} else {
+			in.EstimateDays = &d
+		}
+	}
+	for _, raw := range c.Request().PostArgs().PeekMulti("goal_ids") {
+		g, err := strconv.ParseInt(string(raw), 10, 64)
+		if err != nil {
+			bad["goal_ids"] = apperr.Msg("requirement.no_such_goal")
+			continue
+		}
+		in.GoalIDs = append(in.GoalIDs, g)
+	}
+	in.Version, _ = strconv.Atoi(c.FormValue("version"))
+	return in, estimate, bad
+}
+
+func (s *Server) handleRequirementNew(c *fiber.Ctx) error {
+	in := requirement.Input{Tier: requirement.Important, Kind: requirement.Feature, Approach: requirement.Configuration,
+		Status: requirement.Proposed, OwnerID: &mustUser(c).ID}
+	if t := requirement.Tier(c.Query("tier")); slices.Contains(requirement.Tiers, t) {
+		in.Tier = t
+	}
+	return s.renderRequirementForm(c, fiber.StatusOK, in, "", nil, form{})
+}
+
+func (s *Server) handleRequirementCreate(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	in, estimate, bad := requirementInput(c)
+	var err error
+	var r *requirement.Requirement
+	if len(bad) > 0 {
+		err = apperr.Invalid(bad)
+	} else {
+		r, err = requirement.Create(c.UserContext(), s.db, mustUser(c).ID, p.ID, in)
+	}
+	if err != nil {
+		f, ferr := s.formErrors(c, err)
+		if ferr != nil {
+			return ferr
+		}
+		return s.renderRequirementForm(c, formStatus(err), in, estimate, nil, f)
+	}
+	return s.redirectWith(c, projectPath(p, "/requirements/"+strconv.Itoa(r.Number)), "success", "flash.requirement_created")
+}
+
+// editableRequirement loads :number for the edit page and the API update
+// (403 before 422), asking the domain's rule (requirement.CanEdit), which
+// requirement.Update enforces itself.
+func (s *Server) editableRequirement(c *fiber.Ctx) (*requirement.Requirement, error) {
+	r, err := s.requirementParam(c)
+	if err != nil {
+		return nil, err
+	}
+	if !requirement.CanEdit(callerOf(c), r) {
+		return nil, apperr.Forbidden()
+	}
+	return r, nil
+}
+
+func (s *Server) handleRequirementEdit(c *fiber.Ctx) error {
+	r, err := s.editableRequirement(c)
+	if err != nil {
+		return err
+	}
+	estimate := ""
+	if r.EstimateDays != nil {
+		estimate = fmtNum(*r.EstimateDays)
+	}
+	return s.renderRequirementForm(c, fiber.StatusOK, requirement.InputOf(r), estimate, r, form{})
+}
+
+func (s *Server) handleRequirementUpdate(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	r, err := s.requirementParam(c)
+	if err != nil {
+		return err
+	}
+	in, estimate, bad := requirementInput(c)
+	if len(bad) > 0 {
+		err = apperr.Invalid(bad)
+	} else {
+		_, err = requirement.Update(c.UserContext(), s.db, callerOf(c), p.ID, r.Number, in)
+	}
+	if err != nil {
+		f, ferr := s.formErrors(c, err)
+		if ferr != nil {
+			return ferr
+		}
+		return s.renderRequirementForm(c, formStatus(err), in, estimate, r, f)
+	}
+	return s.redirectWith(c, projectPath(p, "/requirements/"+strconv.Itoa(r.Number)), "success", "flash.saved")
+}
+
+func (s *Server) handleRequirementDelete(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	r, err := s.requirementParam(c)
+	if err != nil {
+		return err
+	}
+	if err := requirement.Delete(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number); err != nil {
+		return err
+	}
+	return s.redirectWith(c, projectPath(p, "/requirements"), "success", "flash.requirement_deleted")
+}
+
+// historyEntry is one change of a requirement as its page tells it.
+type historyEntry struct {
+	At      time.Time
+	Actor   string
+	Action  string
+	Ref     string
+	Changes []historyChange
+}
+
+// historyChange is one field's value before and after, in words.
+type historyChange struct {
+	Field, Before, After string
+}
+
+type requirementView struct {
+	projectPage
+	Req       requirement.View
+	Goals     []goal.View
+	History   []historyEntry
+	CanEdit   bool
+	CanManage bool
+}
+
+func (s *Server) handleRequirement(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	pp := newProjectPage(c, "backlog")
+	p := pp.Project
+	r, err := s.requirementParam(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.requirementJSON(c, r.Number)
+	if err != nil {
+		return err
+	}
+	gs, err := goal.List(ctx, s.db, p.ID, s.today())
+	if err != nil {
+		return err
+	}
+	phases, err := project.Phases(ctx, s.db, p.ID)
+	if err != nil {
+		return err
+	}
+	members, err := project.Members(ctx, s.db, p.ID)
+	if err != nil {
+		return err
+	}
+	entries, err := audit.List(ctx, s.db, audit.Filter{ProjectID: p.ID, Entity: "requirement", EntityID: itoa64(r.ID), Limit: 500})
+	if err != nil {
+		return err
+	}
+	served := slices.DeleteFunc(slices.Clone(gs), func(g goal.View) bool { return !slices.Contains(r.GoalIDs, g.ID) })
+	names := historyNames{tr: s.translator(c), phases: map[int64]string{}, people: map[int64]string{}, goals: map[int64]string{}}
+	for _, ph := range phases {
+		names.phases[ph.ID] = ph.Name
+	}
+	for _, m := range members {
+		names.people[m.UserID] = m.Name
+	}
+	for _, g := range gs {
+		names.goals[g.ID] = g.Title
+	}
+	history := make([]historyEntry, len(entries))
+	for i, e := range entries {
+		history[i] = names.entry(e)
+	}
+	writable := !p.Archived
+	return s.render(c, fiber.StatusOK, "requirements/show", v.Key+" "+v.Title, requirementView{projectPage: pp, Req: v,
+		Goals: served, History: history, CanEdit: writable && requirement.CanEdit(callerOf(c), r),
+		CanManage: writable && pp.Access.Can(project.ManageRequirements)})
+}
+
+// historyFields are the fields a requirement's history shows, in this order.
+var historyFields = []string{"title", "user_story", "acceptance_criteria", "tier", "phase_id", "kind", "approach",
+	"owner_id", "status", "estimate_days", "goal_ids"}
+
+// historyNames turns the stored values of the audit trail into words: codes
+// into the reader's language, ids into names.
+type historyNames struct {
+	tr                    *i18n.Translator
+	phases, people, goals map[int64]string
+}
+
+func (h historyNames) entry(e audit.Entry) historyEntry {
+	out := historyEntry{At: e.At, Actor: e.ActorName, Action: e.Action, Ref: e.Ref}
+	if out.Actor == "" {
+		out.Actor = h.tr.T("activity.system")
+	}
+	if e.Action == "move" {
+		return out // a rank is a number only the order means anything by
+	}
+	before, after := map[string]any{}, map[string]any{}
+	_ = json.Unmarshal(e.Before, &before)
+	_ = json.Unmarshal(e.After, &after)
+	for _, field := range historyFields {
+		b, inB := before[field]
+		a, inA := after[field]
+		if !inB && !inA {
+			continue
+		}
+		if e.Action != audit.Update && isEmpty(b) && isEmpty(a) {
+			continue // creation and deletion list only what the item had
+		}
+		out.Changes = append(out.Changes, historyChange{Field: h.tr.T("requirement.field." + field),
+			Before: h.value(field, b), After: h.value(field, a)})
+	}
+	return out
+}
+
+func isEmpty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case []any:
+		return len(x) == 0
+	}
+	return false
+}
+
+func (h historyNames) value(field string, v any) string {
+	if isEmpty(v) {
+		return ""
+	}
+	name := func(m map[int64]string, x any) string {
+		f, ok := x.(float64)
+		if !ok {
+			return fmt.Sprint(x)
+		}
+		if n, ok := m[int64(f)]; ok {
+			return n
+		}
+		return "#" + fmtNum(f)
+	}
+	switch field {
+	case "tier", "kind", "approach", "status":
+		kind := map[string]string{"tier": "tier", "kind": "requirement_kind", "approach": "approach", "status": "requirement_status"}[field]
+		return h.tr.T("enum." + kind + "." + fmt.Sprint(v))
+	case "phase_id":
+		return name(h.phases, v)
+	case "owner_id":
+		return name(h.people, v)
+	case "estimate_days":
+		if f, ok := v.(float64); ok {
+			return fmtNum(f)
+		}
+	case "goal_ids", "acceptance_criteria":
+		list, _ := v.([]any)
+		parts := make([]string, len(list))
+		for i, x := range list {
+			if field == "goal_ids" {
+				parts[i] = name(h.goals, x)
+			} else {
+				parts[i] = fmt.Sprint(x)
+			}
+		}
+		return strings.Join(parts, "; ")
+	}
+	return fmt.Sprint(v)
+}
