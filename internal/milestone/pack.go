@@ -86,12 +86,12 @@ type RiskLine struct {
 	Probability int           `json:"probability,omitempty"`
 	Impact      int           `json:"impact,omitempty"`
 	Score       int           `json:"score"`
-	Level     risk.Severity `json:"level"`
-	Status    risk.Status   `json:"status"`
-	OwnerName string        `json:"owner_name"`
-	Change    int           `json:"change"`
-	New       bool          `json:"new"`
-	Overdue   bool          `json:"overdue"`
+	Level       risk.Severity `json:"level"`
+	Status      risk.Status   `json:"status"`
+	OwnerName   string        `json:"owner_name"`
+	Change      int           `json:"change"`
+	New         bool          `json:"new"`
+	Overdue     bool          `json:"overdue"`
 }
 
 // RequirementTable is the phase's backlog by tier and status.
