@@ -151,3 +151,29 @@ func TestDemoPacksAreAsOfTheirDecision(t *testing.T) {
 		t.Error("no demo risk moved since the last gate: the pending pack shows no change to check")
 	}
 }
+
+// The large project's gate packs are written by SQL; they hold the risks as
+// rated on the decision's day too, with each rating for the heat map.
+func TestLargeDemoPacksAreAsOfTheirDecision(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	if _, err := LoadLarge(ctx, db, date.New(2026, 11, 20)); err != nil {
+		t.Fatal(err)
+	}
+	var lines, wrong int
+	err := db.NewRaw(`SELECT count(*), count(*) FILTER (WHERE (l->>'probability')::int * (l->>'impact')::int <> (l->>'score')::int
+	     OR (l->>'score')::int <> (SELECT coalesce(
+	          (SELECT rv.probability * rv.impact FROM risk_reviews rv WHERE rv.risk_id = r.id AND rv.reviewed_on <= (gr.pack->>'as_of')::date
+	           ORDER BY rv.reviewed_on DESC, rv.id DESC LIMIT 1), r.initial_probability * r.initial_impact)))
+	   FROM gate_reviews gr
+	   CROSS JOIN LATERAL jsonb_array_elements(gr.pack->'sections') s
+	   CROSS JOIN LATERAL jsonb_array_elements(s->'risks') l
+	   JOIN risks r ON r.id = (l->>'id')::bigint
+	   WHERE gr.decision IS NOT NULL AND s->>'kind' = 'risks'`).Scan(ctx, &lines, &wrong)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines == 0 || wrong != 0 {
+		t.Fatalf("%d risk lines in the large project's packs, %d not as rated on the decision's day", lines, wrong)
+	}
+}
