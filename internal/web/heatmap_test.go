@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"rollout/internal/date"
 	"rollout/internal/milestone"
 	"rollout/internal/office"
@@ -112,4 +114,19 @@ func TestOneHeatMapOnTheRegisterTheDashboardAndThePack(t *testing.T) {
 	addRisk(t, db, me, "Late risk", 4, 4)
 	check("decided pack", pages["pending pack"])
 	expectContains(t, admin.get(pages["pending pack"]), `id="pack-as-of"`, "Figures as they stood on", "Heat map of the risks in this pack")
+
+	// The pack's workbook has the same map: counts, then each cell's level.
+	x, err := excelize.OpenReader(strings.NewReader(admin.get("/projects/CRM/reviews/latest.xlsx").body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	rows, err := x.GetRows("Risk heat map")
+	if err != nil || len(rows) != 13 {
+		t.Fatalf("heat sheet %q %v", rows, err)
+	}
+	// Row 2 is probability 4, row 3 probability 3; rows 9 and 10 their levels.
+	if rows[2][4] != "1" || rows[3][4] != "3" || rows[9][4] != "High" || rows[10][4] != "High" || rows[11][3] != "Medium" {
+		t.Errorf("heat sheet %q", rows)
+	}
 }
