@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 
 	"rollout/internal/account"
 	"rollout/internal/budget"
+	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/milestone"
@@ -30,7 +30,7 @@ import (
 // is stale.
 type staleTeam struct {
 	admin     *browser
-	db        *bun.DB
+	db        *database.DB
 	projectID int64
 	adminID   int64
 	memberID  int64
