@@ -122,13 +122,9 @@ func InputOf(r *Request) Input {
 func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64) error {
 	in.Title = strings.TrimSpace(in.Title)
 	in.Impact.Affected.Note = strings.TrimSpace(in.Impact.Affected.Note)
-	fields := map[string]apperr.Message{}
-	if err := validate.Struct(in); err != nil {
-		ae, ok := err.(*apperr.Error)
-		if !ok {
-			return err
-		}
-		fields = ae.Fields
+	fields, err := validate.Fields(in)
+	if err != nil {
+		return err
 	}
 	if in.Impact.Cost < 0 || math.IsNaN(in.Impact.Cost) || math.IsInf(in.Impact.Cost, 0) {
 		fields["impact.cost"] = apperr.Msg("change.cost_invalid")
@@ -160,10 +156,7 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64) error {
 			fields[fmt.Sprintf("operations.%d", i)] = msg
 		}
 	}
-	if len(fields) > 0 {
-		return apperr.Invalid(fields)
-	}
-	return nil
+	return apperr.InvalidIf(fields)
 }
 
 func apply(r *Request, in Input) {
