@@ -15,6 +15,7 @@ package change
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -142,15 +143,11 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64) error {
 			fields["impact.affected.departments"] = apperr.Msg("change.bad_affected")
 		}
 	}
-	if len(in.GoalIDs) > 0 {
-		n, err := db.NewSelect().Table("goals").Where("project_id = ? AND id IN (?)", projectID, bun.List(in.GoalIDs)).Count(ctx)
-		if err != nil {
-			return database.MapError(err)
-		}
-		if int(n) != len(in.GoalIDs) {
-			fields["goal_ids"] = apperr.Msg("change.no_such_goal")
-		}
+	problems, err := project.CheckRefs(ctx, db, projectID, "change", project.Refs{GoalIDs: in.GoalIDs})
+	if err != nil {
+		return err
 	}
+	maps.Copy(fields, problems)
 	for i := range in.Operations {
 		if msg := checkOperation(ctx, db, projectID, &in.Operations[i]); msg.ID != "" {
 			fields[fmt.Sprintf("operations.%d", i)] = msg

@@ -16,6 +16,7 @@ import (
 	"rollout/internal/date"
 	"rollout/internal/milestone"
 	"rollout/internal/project"
+	"rollout/internal/project/projecttest"
 	"rollout/internal/requirement"
 )
 
@@ -252,7 +253,7 @@ func TestApplyMeetsConflictsAndChangesNothing(t *testing.T) {
 	r2, _ := requirement.Get(ctx, f.db, f.project.ID, 2)
 	in := requirement.InputOf(r2)
 	in.Title = "Quote approval with discounts"
-	if _, err := requirement.Update(ctx, f.db, callerIn(t, f.db, f.project.ID, f.pm.ID), f.project.ID, 2, in); err != nil {
+	if _, err := requirement.Update(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.pm.ID), f.project.ID, 2, in); err != nil {
 		t.Fatal(err)
 	}
 	m, _ := milestone.Get(ctx, f.db, f.project.ID, f.milestoneID)

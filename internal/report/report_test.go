@@ -18,6 +18,7 @@ import (
 	"rollout/internal/milestone"
 	"rollout/internal/pitfall"
 	"rollout/internal/project"
+	"rollout/internal/project/projecttest"
 	"rollout/internal/report/reporttest"
 	"rollout/internal/requirement"
 	"rollout/internal/risk"
@@ -72,7 +73,7 @@ func (f fixture) known(t *testing.T, p *project.Project) {
 		g := must[*goal.Goal](t)(goal.Create(ctx, db, pm, p.ID, goal.Input{Title: title, Metric: "m", Baseline: &baseline, Target: &target,
 			Direction: goal.Increase, Category: cat, StartOn: today.AddDays(-100), DueOn: today.AddDays(100), OwnerID: pm}))
 		for i, v := range values {
-			must[*goal.Measurement](t)(goal.AddMeasurement(ctx, db, callerIn(t, db, p.ID, pm), p.ID, g.ID,
+			must[*goal.Measurement](t)(goal.AddMeasurement(ctx, db, projecttest.Caller(t, db, p.ID, pm), p.ID, g.ID,
 				goal.MeasurementInput{Value: ptr(v), MeasuredOn: today.AddDays(-len(values) + i)}, goal.Manual, today))
 		}
 		return g

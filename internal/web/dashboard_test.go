@@ -22,6 +22,7 @@ import (
 	"rollout/internal/milestone"
 	"rollout/internal/office"
 	"rollout/internal/project"
+	"rollout/internal/project/projecttest"
 	"rollout/internal/requirement"
 	"rollout/internal/risk"
 )
@@ -74,7 +75,7 @@ func (d *dashProject) seed(t *testing.T) {
 		created, err := goal.Create(ctx, db, pm, p, goal.Input{Title: g.title, Metric: "m", Baseline: &b, Target: &tg,
 			Direction: goal.Increase, Category: g.cat, StartOn: today.AddDays(-100), DueOn: today.AddDays(100), OwnerID: pm})
 		check(created, err)
-		check(goal.AddMeasurement(ctx, db, callerIn(t, db, p, pm), p, created.ID, goal.MeasurementInput{Value: &v, MeasuredOn: today.AddDays(-1)}, goal.Manual, today))
+		check(goal.AddMeasurement(ctx, db, projecttest.Caller(t, db, p, pm), p, created.ID, goal.MeasurementInput{Value: &v, MeasuredOn: today.AddDays(-1)}, goal.Manual, today))
 	}
 	for i, tier := range []requirement.Tier{requirement.Must, requirement.Must, requirement.Important, requirement.Optional} {
 		check(requirement.Create(ctx, db, pm, p, requirement.Input{Title: fmt.Sprint("Requirement ", i), Tier: tier,
