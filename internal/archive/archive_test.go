@@ -170,17 +170,17 @@ func buildRich(t *testing.T, db *bun.DB) (int64, map[string]int64) {
 	yes, no := true, false
 	draft("Still a draft", dev, nil, []int64{goals[2]})
 	n := draft("Waiting for the committee", owner, []change.Operation{{Op: change.OpShiftMilestone, MilestoneID: doomed.ID, Days: 7}}, nil)
-	_, err = change.Submit(ctx, db, pm, p.ID, n, now)
+	_, err = change.Submit(ctx, db, projecttest.Caller(t, db, p.ID, pm), p.ID, n, now)
 	must(t, err)
 	n = draft("Rejected idea", owner, nil, goals[:1])
-	_, err = change.Submit(ctx, db, pm, p.ID, n, now)
+	_, err = change.Submit(ctx, db, projecttest.Caller(t, db, p.ID, pm), p.ID, n, now)
 	must(t, err)
 	for _, v := range []int64{sc1, sc2} {
 		_, err = change.Cast(ctx, db, v, p.ID, n, change.VoteInput{Approve: &no, Comment: "not now"}, now)
 		must(t, err)
 	}
 	n = draft("Withdrawn idea", owner, nil, nil)
-	_, err = change.Withdraw(ctx, db, owner, p.ID, n)
+	_, err = change.Withdraw(ctx, db, projecttest.Caller(t, db, p.ID, owner), p.ID, n)
 	must(t, err)
 	approvedOps := []change.Operation{
 		{Op: change.OpSetTier, Number: 3, Tier: requirement.Optional},
@@ -188,7 +188,7 @@ func buildRich(t *testing.T, db *bun.DB) (int64, map[string]int64) {
 		{Op: change.OpShiftMilestone, MilestoneID: gate.ID, Days: 3},
 	}
 	n = draft("Approved, not applied", owner, approvedOps, goals[:2])
-	_, err = change.Submit(ctx, db, pm, p.ID, n, now)
+	_, err = change.Submit(ctx, db, projecttest.Caller(t, db, p.ID, pm), p.ID, n, now)
 	must(t, err)
 	for _, v := range []int64{sc1, sc2} {
 		_, err = change.Cast(ctx, db, v, p.ID, n, change.VoteInput{Approve: &yes}, now)
@@ -201,7 +201,7 @@ func buildRich(t *testing.T, db *bun.DB) (int64, map[string]int64) {
 		{Op: change.OpSetTier, Number: 6, Tier: requirement.Important},
 		{Op: change.OpShiftMilestone, MilestoneID: other.ID, Days: 10},
 	}, nil)
-	_, err = change.Submit(ctx, db, pm, p.ID, n, now)
+	_, err = change.Submit(ctx, db, projecttest.Caller(t, db, p.ID, pm), p.ID, n, now)
 	must(t, err)
 	for _, v := range []int64{sc1, sc2} {
 		_, err = change.Cast(ctx, db, v, p.ID, n, change.VoteInput{Approve: &yes, Comment: "fine"}, now)

@@ -224,13 +224,26 @@ func save(ctx context.Context, tx bun.Tx, actorID int64, before, r *Request, act
 		EntityID: r.ID, Action: action, Before: before, After: r}, before.Version)
 }
 
-// Update edits a draft.
-func Update(ctx context.Context, db bun.IDB, actorID, projectID int64, number int, in Input) (*Request, error) {
+// CanManage reports whether the caller may edit, submit or withdraw the
+// request: project managers, or the member who requested it — but never a
+// viewer, even one who once drafted it.
+func CanManage(caller project.Caller, r *Request) bool {
+	if caller.Can(project.ManageChanges) {
+		return true
+	}
+	return caller.Can(project.DraftChange) && r.RequestedBy != nil && *r.RequestedBy == caller.UserID
+}
+
+// Update edits a draft; the caller must be allowed to (CanManage).
+func Update(ctx context.Context, db bun.IDB, caller project.Caller, projectID int64, number int, in Input) (*Request, error) {
 	var r *Request
 	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		// No row lock: a draft edit names its version, and the versioned
 		// write refuses it if a transition moved the request on meanwhile.
 		before, err := Get(ctx, tx, projectID, number)
+		if err == nil && !CanManage(caller, before) {
+			err = apperr.Forbidden()
+		}
 		if err != nil {
 			return err
 		}
@@ -246,7 +259,7 @@ func Update(ctx context.Context, db bun.IDB, actorID, projectID int64, number in
 		next := *before
 		apply(&next, in)
 		r = &next
-		return save(ctx, tx, actorID, before, r, audit.Update)
+		return save(ctx, tx, caller.UserID, before, r, audit.Update)
 	})
 	return r, err
 }
@@ -276,11 +289,14 @@ func transition(ctx context.Context, db bun.IDB, actorID, projectID int64, numbe
 	return r, err
 }
 
-// Submit sends a draft to the steering committee. Its operations are checked
-// against the project as it stands.
-func Submit(ctx context.Context, db bun.IDB, actorID, projectID int64, number int, now time.Time) (*Request, error) {
-	return transition(ctx, db, actorID, projectID, number, []Status{Draft}, Submitted, "submit",
+// Submit sends a draft to the steering committee (CanManage). Its operations
+// are checked against the project as it stands.
+func Submit(ctx context.Context, db bun.IDB, caller project.Caller, projectID int64, number int, now time.Time) (*Request, error) {
+	return transition(ctx, db, caller.UserID, projectID, number, []Status{Draft}, Submitted, "submit",
 		func(ctx context.Context, tx bun.Tx, r *Request) error {
+			if !CanManage(caller, r) {
+				return apperr.Forbidden()
+			}
 			in := InputOf(r)
 			if len(in.Operations) == 0 && in.Impact.ScheduleDays == 0 && in.Description == "" {
 				return apperr.InvalidField("operations", "change.nothing_to_submit")
@@ -293,7 +309,13 @@ func Submit(ctx context.Context, db bun.IDB, actorID, projectID int64, number in
 		})
 }
 
-// Withdraw takes back a draft or a submitted request.
-func Withdraw(ctx context.Context, db bun.IDB, actorID, projectID int64, number int) (*Request, error) {
-	return transition(ctx, db, actorID, projectID, number, []Status{Draft, Submitted}, Withdrawn, "withdraw", nil)
+// Withdraw takes back a draft or a submitted request (CanManage).
+func Withdraw(ctx context.Context, db bun.IDB, caller project.Caller, projectID int64, number int) (*Request, error) {
+	return transition(ctx, db, caller.UserID, projectID, number, []Status{Draft, Submitted}, Withdrawn, "withdraw",
+		func(ctx context.Context, tx bun.Tx, r *Request) error {
+			if !CanManage(caller, r) {
+				return apperr.Forbidden()
+			}
+			return nil
+		})
 }

@@ -113,7 +113,7 @@ func (f fixture) known(t *testing.T, p *project.Project) {
 	for _, title := range []string{"Add a field", "Drop a report", "Move go-live"} {
 		must[*change.Request](t)(change.Create(ctx, db, pm, p.ID, change.Input{Title: title, Description: "why"}))
 	}
-	must[*change.Request](t)(change.Submit(ctx, db, pm, p.ID, 3, time.Now()))
+	must[*change.Request](t)(change.Submit(ctx, db, projecttest.Caller(t, db, p.ID, pm), p.ID, 3, time.Now()))
 
 	// Budget: two CNY lines and one USD line; spend in two months.
 	lic := must[*budget.Line](t)(budget.AddLine(ctx, db, pm, p.ID, budget.LineInput{Category: "Licences", Planned: 1000, Currency: "CNY"}))

@@ -93,7 +93,7 @@ func (d *dashProject) seed(t *testing.T) {
 	for _, title := range []string{"Add a field", "Drop a report", "Move go-live"} {
 		check(change.Create(ctx, db, pm, p, change.Input{Title: title, Description: "why"}))
 	}
-	check(change.Submit(ctx, db, pm, p, 3, time.Now()))
+	check(change.Submit(ctx, db, projecttest.Caller(t, db, p, pm), p, 3, time.Now()))
 	for _, l := range []budget.LineInput{{Category: "Licences", Planned: 1000}, {Category: "Services", Planned: 500}} {
 		line, err := budget.AddLine(ctx, db, pm, p, l)
 		check(line, err)
