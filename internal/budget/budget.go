@@ -52,7 +52,7 @@ type Entry struct {
 // LineInput creates or edits a line.
 type LineInput struct {
 	Category string  `json:"category" form:"category" validate:"required,max=100"`
-	Planned  float64 `json:"planned" form:"planned" validate:"gte=0,money"`
+	Planned  float64 `json:"planned" form:"planned" validate:"money,gte=0"`
 	Currency string  `json:"currency" form:"currency" validate:"max=3"`
 	Version  int     `json:"version" form:"version"`
 }
