@@ -53,7 +53,7 @@ type Entry struct {
 type LineInput struct {
 	Category string  `json:"category" form:"category" validate:"required,max=100"`
 	Planned  float64 `json:"planned" form:"planned" validate:"money,gte=0"`
-	Currency string  `json:"currency" form:"currency" validate:"max=3"`
+	Currency string  `json:"currency" form:"currency"`
 	Version  int     `json:"version" form:"version"`
 }
 

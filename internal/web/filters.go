@@ -40,14 +40,14 @@ func (q *queryReader) text(name string) string {
 	return strings.Clone(strings.TrimSpace(q.c.Query(name)))
 }
 
-// id reads a positive id; "" is 0.
+// id reads a positive id; "" and "0" (the pages' "anyone") are 0.
 func (q *queryReader) id(name string) int64 {
 	s := q.text(name)
 	if s == "" {
 		return 0
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
+	if err != nil || n < 0 {
 		q.bad(name, s)
 		return 0
 	}
