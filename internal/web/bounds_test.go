@@ -55,7 +55,7 @@ func rowCounts(t *testing.T, db database.IDB) map[string]int {
 	for _, table := range []string{"requirements", "goals", "measurements", "budget_lines", "spend_entries",
 		"change_requests", "milestones", "risks", "audit_entries"} {
 		var n int
-		if err := db.NewRaw("SELECT count(*) FROM " + table).Scan(context.Background(), &n); err != nil {
+		if err := db.NewRaw("SELECT count(*) FROM "+table).Scan(context.Background(), &n); err != nil {
 			t.Fatal(err)
 		}
 		out[table] = n
@@ -212,7 +212,6 @@ func TestStoredExtremesAreClampedByTheMigration(t *testing.T) {
 	p := newBacklogProject(t)
 	admin, db := p.admin, p.db
 	ctx := context.Background()
-	owner := userID(t, db, adminEmail)
 	for _, title := range []string{"Lead capture", "Quote approval"} {
 		expectStatus(t, admin.api(http.MethodPost, "/api/v1/projects/CRM/requirements", map[string]any{"title": title,
 			"tier": "must", "kind": "feature", "approach": "configuration", "status": "proposed", "estimate_days": 3}), http.StatusCreated)
@@ -224,7 +223,6 @@ func TestStoredExtremesAreClampedByTheMigration(t *testing.T) {
 	expectStatus(t, admin.api(http.MethodPost, "/api/v1/projects/CRM/changes", map[string]any{"title": "Move go-live",
 		"impact": map[string]any{"schedule_days": 10}}), http.StatusCreated)
 	gate := newMilestone(t, admin, "name", "Design approved", "planned_on", "2026-09-01", "is_gate", "true")
-	_ = owner
 
 	// Put the old extremes back, as a database from before 0015 could hold them.
 	down, err := migrations.FS.ReadFile("0015_input_bounds.down.sql")
