@@ -39,13 +39,6 @@ const (
 	MaxGoalValue = 1e12
 )
 
-// Text limits used by the input types: a one-line name or title, a paragraph,
-// a long text (scope, description, notes of a review).
-const (
-	MaxTitle = 300
-	MaxText  = 8000
-)
-
 func registerBounds(val *validator.Validate) {
 	must := func(tag string, fn validator.Func) {
 		if err := val.RegisterValidation(tag, fn); err != nil {
