@@ -56,9 +56,9 @@ type Affected struct {
 
 // Impact is what the change costs.
 type Impact struct {
-	ScheduleDays int      `json:"schedule_days"`
-	Cost         float64  `json:"cost"`
-	EffortDays   float64  `json:"effort_days"`
+	ScheduleDays int      `json:"schedule_days" validate:"days"`
+	Cost         float64  `json:"cost" validate:"money"`
+	EffortDays   float64  `json:"effort_days" validate:"days"`
 	Affected     Affected `json:"affected"`
 }
 

@@ -72,8 +72,8 @@ type Input struct {
 	Title     string    `json:"title" form:"title" validate:"required,max=200"`
 	Metric    string    `json:"metric" form:"metric" validate:"required,max=200"`
 	Unit      string    `json:"unit" form:"unit" validate:"max=30"`
-	Baseline  *float64  `json:"baseline" form:"baseline"`
-	Target    *float64  `json:"target" form:"target"`
+	Baseline  *float64  `json:"baseline" form:"baseline" validate:"omitempty,goalvalue"`
+	Target    *float64  `json:"target" form:"target" validate:"omitempty,goalvalue"`
 	Direction Direction `json:"direction" form:"direction" validate:"required,oneof=increase decrease"`
 	Category  Category  `json:"category" form:"category" validate:"required,oneof=business adoption data_quality efficiency"`
 	StartOn   date.Date `json:"start_on" form:"start_on"`

@@ -43,7 +43,7 @@ type Measurement struct {
 
 // MeasurementInput is a new measurement.
 type MeasurementInput struct {
-	Value      *float64  `json:"value" form:"value"`
+	Value      *float64  `json:"value" form:"value" validate:"omitempty,goalvalue"`
 	MeasuredOn date.Date `json:"measured_on" form:"measured_on"`
 	Note       string    `json:"note" form:"note" validate:"max=500"`
 }

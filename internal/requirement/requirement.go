@@ -119,7 +119,7 @@ type Input struct {
 	Approach           Approach `json:"approach" form:"approach" validate:"required,oneof=configuration customization"`
 	OwnerID            *int64   `json:"owner_id" form:"owner_id"`
 	Status             Status   `json:"status" form:"status" validate:"required,oneof=proposed approved in_progress done rejected deferred"`
-	EstimateDays       *float64 `json:"estimate_days" form:"estimate_days"`
+	EstimateDays       *float64 `json:"estimate_days" form:"estimate_days" validate:"omitempty,days,gte=0"`
 	GoalIDs            []int64  `json:"goal_ids" form:"goal_ids"`
 	Version            int      `json:"version" form:"version"`
 }

@@ -168,8 +168,8 @@ type Input struct {
 	Category            Category  `json:"category" form:"category" validate:"required,oneof=data_migration integration adoption vendor scope schedule budget data_quality security other"`
 	Probability         int       `json:"probability" form:"probability"`
 	Impact              int       `json:"impact" form:"impact"`
-	ResidualProbability *int      `json:"residual_probability" form:"residual_probability"`
-	ResidualImpact      *int      `json:"residual_impact" form:"residual_impact"`
+	ResidualProbability *int      `json:"residual_probability" form:"residual_probability" validate:"omitempty,score"`
+	ResidualImpact      *int      `json:"residual_impact" form:"residual_impact" validate:"omitempty,score"`
 	OwnerID             int64     `json:"owner_id" form:"owner_id"`
 	Mitigation          string    `json:"mitigation" form:"mitigation" validate:"max=4000"`
 	Contingency         string    `json:"contingency" form:"contingency" validate:"max=4000"`

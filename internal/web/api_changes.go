@@ -78,7 +78,11 @@ func (s *Server) sendChange(c *fiber.Ctx, status, number int) error {
 // ?requester_id=, ?month=YYYY-MM.
 func (s *Server) apiChanges(c *fiber.Ctx) error {
 	p, _ := currentProject(c)
-	vs, err := change.List(c.UserContext(), s.db, p.ID, changeFilter(c, "requester_id"))
+	f, err := changeFilter(c, "requester_id")
+	if err != nil {
+		return err
+	}
+	vs, err := change.List(c.UserContext(), s.db, p.ID, f)
 	if err != nil {
 		return err
 	}

@@ -341,14 +341,19 @@ func TestBacklogFilters(t *testing.T) {
 		{url.Values{"kind": {"report"}, "status": {"approved"}}, []int{3}},
 		{url.Values{"approach": {"customization"}}, []int{4}},
 		{url.Values{"owner": {itoa64(b.adminID)}}, nil},
-		{url.Values{"tier": {"urgent"}}, nil},                              // no such tier: nothing, not an error
-		{url.Values{"phase": {"abc"}, "cursor": {"x"}}, []int{1, 4, 2, 3}}, // unreadable: ignored
 	} {
 		r := b.admin.get("/projects/CRM/requirements?" + c.query.Encode())
 		expectStatus(t, r, http.StatusOK)
 		if got := rowsShown(r); !slices.Equal(got, c.want) {
 			t.Errorf("%s: rows %v, want %v", c.query.Encode(), got, c.want)
 		}
+	}
+	// A filter that names nothing or does not parse is refused, not ignored:
+	// the unfiltered backlog would look like an answer.
+	for _, q := range []string{"tier=urgent", "phase=abc", "cursor=x", "owner=zzz"} {
+		r := b.admin.get("/projects/CRM/requirements?" + q)
+		expectStatus(t, r, http.StatusUnprocessableEntity)
+		expectContains(t, r, "is not a value this filter accepts")
 	}
 	// The form keeps what was asked for.
 	r := b.admin.get("/projects/CRM/requirements?" + url.Values{"q": {"线索"}, "tier": {"must"}, "phase": {"none"}, "group": {"phase"}}.Encode())

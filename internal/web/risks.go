@@ -28,18 +28,6 @@ var ratingScale = func() []int {
 	return s
 }()
 
-// riskFilter reads the register's filters from the query string (the same
-// names for the page and the API). Numbers that do not parse filter nothing;
-// unknown words are refused by risk.List.
-func riskFilter(c *fiber.Ctx) risk.Filter {
-	f := risk.Filter{Category: risk.Category(c.Query("category")), Level: risk.Severity(c.Query("level")),
-		Status: c.Query("status"), Map: risk.Map(c.Query("map")), Sort: c.Query("sort"),
-		Probability: c.QueryInt("p"), Impact: c.QueryInt("i")}
-	f.OwnerID, _ = strconv.ParseInt(c.Query("owner_id"), 10, 64)
-	f.Overdue = c.Query("overdue") == "1" || c.Query("overdue") == "true"
-	return f
-}
-
 // filterQuery is a filter as query parameters, without its heat-map cell.
 func filterQuery(f risk.Filter) url.Values {
 	q := url.Values{}
@@ -87,7 +75,10 @@ type risksView struct {
 func (s *Server) handleRisks(c *fiber.Ctx) error {
 	pp := newProjectPage(c, "risks")
 	ctx, today, tr := c.UserContext(), s.today(), s.translator(c)
-	f := riskFilter(c)
+	f, err := riskFilter(c)
+	if err != nil {
+		return err
+	}
 	vs, err := risk.List(ctx, s.db, pp.Project.ID, f, today)
 	if err != nil {
 		return err
