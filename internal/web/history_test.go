@@ -17,6 +17,7 @@ import (
 	"rollout/internal/audit"
 	"rollout/internal/budget"
 	"rollout/internal/database"
+	"rollout/internal/database/dbtest"
 	"rollout/internal/date"
 	"rollout/internal/demo"
 	"rollout/internal/goal"
@@ -242,6 +243,20 @@ func TestHistoryCoversEveryWrite(t *testing.T) {
 	}
 	for _, e := range projectEntities {
 		once("enum.entity." + e)
+	}
+
+	// Names cost one query per kind of id, whatever the number of entries.
+	counter := dbtest.CountQueries(db)
+	var queries []int64
+	for _, n := range []int{10, 500} {
+		counter.Reset()
+		if _, err := renderHistory(ctx, db, bundle.For(i18n.English), entries[len(entries)-n:]); err != nil {
+			t.Fatal(err)
+		}
+		queries = append(queries, counter.Count())
+	}
+	if queries[1] > 16 || queries[0] > queries[1] {
+		t.Errorf("queries to name 10 and 500 entries: %v", queries)
 	}
 
 	b := newBrowser(t, app)

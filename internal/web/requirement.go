@@ -251,4 +251,3 @@ func (s *Server) handleRequirement(c *fiber.Ctx) error {
 		Goals: served, History: history, CanEdit: writable && requirement.CanEdit(callerOf(c), r),
 		CanManage: writable && pp.Access.Can(project.ManageRequirements)})
 }
-
