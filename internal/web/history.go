@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+
 	"rollout/internal/audit"
 	"rollout/internal/change"
 	"rollout/internal/database"
@@ -81,6 +83,19 @@ func renderHistory(ctx context.Context, db database.IDB, tr *i18n.Translator, en
 		out[i] = h.entry()
 	}
 	return out, nil
+}
+
+// itemHistoryLimit is how many entries an item's page shows of its trail.
+const itemHistoryLimit = 100
+
+// itemHistory is one item's trail, rendered, for its own page.
+func (s *Server) itemHistory(c *fiber.Ctx, projectID int64, entity, entityID string) ([]historyEntry, error) {
+	entries, err := audit.List(c.UserContext(), s.db, audit.Filter{ProjectID: projectID, Entity: entity, EntityID: entityID,
+		Limit: itemHistoryLimit})
+	if err != nil {
+		return nil, err
+	}
+	return renderHistory(c.UserContext(), s.db, s.translator(c), entries)
 }
 
 func idOf(v any) int64 {
@@ -217,9 +232,6 @@ func (h historyRenderer) entry() historyEntry {
 	e := h.item.entry
 	out := historyEntry{ID: e.ID, At: e.At, Actor: e.ActorName, Kind: h.tr.T("enum.entity." + e.Entity),
 		Action: h.tr.T("enum.action." + e.Action), ProjectKey: h.projectKey()}
-	if out.Actor == "" {
-		out.Actor = h.tr.T("activity.system")
-	}
 	out.Subject = h.subject()
 	out.Ref = h.ref()
 	skip := map[string]bool{}
@@ -430,10 +442,10 @@ func (h historyRenderer) ref() template.HTML {
 		return ""
 	}
 	if p := refPathOf(ref); p != "" {
-		return link(p, template.HTML(`<span class="mono">`)+esc(ref)+"</span>")
+		return link(p, esc(ref))
 	}
 	if key, n, ok := strings.Cut(ref, "-R-"); ok && numberOfKey(ref) > 0 {
-		return link("/projects/"+key+"/risks/"+n, template.HTML(`<span class="mono">`)+esc(ref)+"</span>")
+		return link("/projects/"+key+"/risks/"+n, esc(ref))
 	}
 	if slices.Contains(historyRefWords, ref) {
 		return esc(h.tr.T("history.ref." + ref))

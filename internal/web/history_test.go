@@ -303,6 +303,35 @@ func TestHistoryCoversEveryWrite(t *testing.T) {
 			}
 		}
 	}
+
+	// Every item's page shows its own trail through the same renderer.
+	b.cookies[langCookie] = i18n.English
+	var goalID, milestoneID int64
+	if err := db.NewSelect().Table("goals").ColumnExpr("min(id)").Where("project_id = ?", p.ID).Scan(ctx, &goalID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.NewSelect().Table("milestones").ColumnExpr("min(id)").Where("project_id = ?", p.ID).Scan(ctx, &milestoneID); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		"/requirements/42":                   "<del>Optional</del> → Important",
+		"/risks/2":                           "<del>Mitigating</del> → Closed",
+		"/goals/" + itoa64(goalID):           "Created",
+		"/milestones/" + itoa64(milestoneID): "Created",
+		"/changes/4":                         "Moved the milestone User acceptance to",
+	} {
+		r := b.get("/projects/" + p.Key + path)
+		expectStatus(t, r, 200)
+		table := historyTable(t, r.body)
+		if !strings.Contains(table, want) {
+			t.Errorf("%s: no %q in its history:\n%s", path, want, table)
+		}
+		for _, re := range internals {
+			if m := re.FindString(table); m != "" {
+				t.Errorf("%s shows %q", path, m)
+			}
+		}
+	}
 }
 
 // historyTable is the part of a page that shows the trail.
