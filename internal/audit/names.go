@@ -78,7 +78,7 @@ func Lookup(ctx context.Context, db bun.IDB, w Wanted) (*Names, error) {
 	}
 	if ids := uniq(w.Users); len(ids) > 0 {
 		var rows []named
-		if err := db.NewRaw("SELECT id, name FROM users WHERE id IN (?)", bun.In(ids)).Scan(ctx, &rows); err != nil {
+		if err := db.NewRaw("SELECT id, name FROM users WHERE id = ANY(?)", pgArray(ids)).Scan(ctx, &rows); err != nil {
 			return nil, database.MapError(err)
 		}
 		for _, r := range rows {
@@ -98,7 +98,7 @@ func Lookup(ctx context.Context, db bun.IDB, w Wanted) (*Names, error) {
 	}
 	if ids := uniq(w.Phases); len(ids) > 0 {
 		var rows []named
-		if err := db.NewRaw("SELECT id, name FROM phases WHERE id IN (?)", bun.In(ids)).Scan(ctx, &rows); err != nil {
+		if err := db.NewRaw("SELECT id, name FROM phases WHERE id = ANY(?)", pgArray(ids)).Scan(ctx, &rows); err != nil {
 			return nil, database.MapError(err)
 		}
 		for _, r := range rows {
@@ -112,7 +112,7 @@ func Lookup(ctx context.Context, db bun.IDB, w Wanted) (*Names, error) {
 			return out
 		}
 		var rows []Item
-		if e := db.NewRaw(query, bun.In(uniq(ids))).Scan(ctx, &rows); e != nil {
+		if e := db.NewRaw(query, pgArray(uniq(ids))).Scan(ctx, &rows); e != nil {
 			err = database.MapError(e)
 		}
 		for _, r := range rows {
@@ -120,19 +120,19 @@ func Lookup(ctx context.Context, db bun.IDB, w Wanted) (*Names, error) {
 		}
 		return out
 	}
-	n.Requirements = items(w.Requirements, "SELECT id, project_id, number, title FROM requirements WHERE id IN (?)")
-	n.Goals = items(w.Goals, "SELECT id, project_id, title FROM goals WHERE id IN (?)")
-	n.Milestones = items(w.Milestones, "SELECT id, project_id, name AS title FROM milestones WHERE id IN (?)")
+	n.Requirements = items(w.Requirements, "SELECT id, project_id, number, title FROM requirements WHERE id = ANY(?)")
+	n.Goals = items(w.Goals, "SELECT id, project_id, title FROM goals WHERE id = ANY(?)")
+	n.Milestones = items(w.Milestones, "SELECT id, project_id, name AS title FROM milestones WHERE id = ANY(?)")
 	n.Deliverables = items(w.Deliverables, `SELECT d.id, m.project_id, d.title, m.id AS parent, m.name AS parent_title
-		FROM deliverables AS d JOIN milestones AS m ON m.id = d.milestone_id WHERE d.id IN (?)`)
+		FROM deliverables AS d JOIN milestones AS m ON m.id = d.milestone_id WHERE d.id = ANY(?)`)
 	n.Reviews = items(w.Reviews, `SELECT g.id, g.project_id, m.name AS title, m.id AS parent, m.name AS parent_title
-		FROM gate_reviews AS g JOIN milestones AS m ON m.id = g.milestone_id WHERE g.id IN (?)`)
+		FROM gate_reviews AS g JOIN milestones AS m ON m.id = g.milestone_id WHERE g.id = ANY(?)`)
 	n.Actions = items(w.Actions, `SELECT a.id, g.project_id, a.text AS title, g.id AS parent, m.name AS parent_title
 		FROM review_actions AS a JOIN gate_reviews AS g ON g.id = a.review_id JOIN milestones AS m ON m.id = g.milestone_id
-		WHERE a.id IN (?)`)
-	n.Changes = items(w.Changes, "SELECT id, project_id, number, title FROM change_requests WHERE id IN (?)")
-	n.BudgetLines = items(w.BudgetLines, "SELECT id, project_id, category AS title FROM budget_lines WHERE id IN (?)")
-	n.Tokens = items(w.Tokens, "SELECT id, name AS title FROM api_tokens WHERE id IN (?)")
+		WHERE a.id = ANY(?)`)
+	n.Changes = items(w.Changes, "SELECT id, project_id, number, title FROM change_requests WHERE id = ANY(?)")
+	n.BudgetLines = items(w.BudgetLines, "SELECT id, project_id, category AS title FROM budget_lines WHERE id = ANY(?)")
+	n.Tokens = items(w.Tokens, "SELECT id, name AS title FROM api_tokens WHERE id = ANY(?)")
 	if err != nil {
 		return nil, err
 	}
