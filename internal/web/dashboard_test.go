@@ -22,6 +22,7 @@ import (
 	"rollout/internal/milestone"
 	"rollout/internal/office"
 	"rollout/internal/project"
+	"rollout/internal/project/projecttest"
 	"rollout/internal/requirement"
 	"rollout/internal/risk"
 )
@@ -74,7 +75,7 @@ func (d *dashProject) seed(t *testing.T) {
 		created, err := goal.Create(ctx, db, pm, p, goal.Input{Title: g.title, Metric: "m", Baseline: &b, Target: &tg,
 			Direction: goal.Increase, Category: g.cat, StartOn: today.AddDays(-100), DueOn: today.AddDays(100), OwnerID: pm})
 		check(created, err)
-		check(goal.AddMeasurement(ctx, db, callerIn(t, db, p, pm), p, created.ID, goal.MeasurementInput{Value: &v, MeasuredOn: today.AddDays(-1)}, goal.Manual, today))
+		check(goal.AddMeasurement(ctx, db, projecttest.Caller(t, db, p, pm), p, created.ID, goal.MeasurementInput{Value: &v, MeasuredOn: today.AddDays(-1)}, goal.Manual, today))
 	}
 	for i, tier := range []requirement.Tier{requirement.Must, requirement.Must, requirement.Important, requirement.Optional} {
 		check(requirement.Create(ctx, db, pm, p, requirement.Input{Title: fmt.Sprint("Requirement ", i), Tier: tier,
@@ -92,7 +93,7 @@ func (d *dashProject) seed(t *testing.T) {
 	for _, title := range []string{"Add a field", "Drop a report", "Move go-live"} {
 		check(change.Create(ctx, db, pm, p, change.Input{Title: title, Description: "why"}))
 	}
-	check(change.Submit(ctx, db, pm, p, 3, time.Now()))
+	check(change.Submit(ctx, db, projecttest.Caller(t, db, p, pm), p, 3, time.Now()))
 	for _, l := range []budget.LineInput{{Category: "Licences", Planned: 1000}, {Category: "Services", Planned: 500}} {
 		line, err := budget.AddLine(ctx, db, pm, p, l)
 		check(line, err)

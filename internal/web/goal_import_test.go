@@ -20,6 +20,7 @@ import (
 	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/goal"
+	"rollout/internal/project/projecttest"
 	"rollout/internal/sheet"
 )
 
@@ -323,7 +324,7 @@ func TestGoalExportRoundTrip(t *testing.T) {
 		{2, date.New(2025, 3, 15), 85, `quoted "note"`},
 	} {
 		v := m.value
-		if _, err := goal.AddMeasurement(ctx, src.db, callerIn(t, src.db, src.id, owner), src.id, src.goals[m.goal].ID,
+		if _, err := goal.AddMeasurement(ctx, src.db, projecttest.Caller(t, src.db, src.id, owner), src.id, src.goals[m.goal].ID,
 			goal.MeasurementInput{Value: &v, MeasuredOn: m.on, Note: m.note}, goal.Manual, today); err != nil {
 			t.Fatal(err)
 		}
