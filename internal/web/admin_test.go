@@ -199,7 +199,7 @@ func TestAdminSettingRestrictsProjectCreation(t *testing.T) {
 	if on, _ := project.CreationRestricted(context.Background(), db); on {
 		t.Fatal("the setting stayed on")
 	}
-	expectContains(t, admin.get("/admin/activity?entity=setting"), "Setting", "project_creation_admins_only", "admins_only")
+	expectContains(t, admin.get("/admin/activity?entity=setting"), "Setting", "Who may create projects", "Only administrators create projects")
 }
 
 // activityRows counts the trail's rows of one kind of item on a page.
