@@ -60,6 +60,7 @@ type changeView struct {
 	projectPage
 	Request     *change.View
 	Votes       []change.Vote
+	Trail       []historyEntry
 	Settings    change.Settings
 	Committee   int
 	Goals       []goal.View
@@ -199,6 +200,9 @@ func (s *Server) renderChange(c *fiber.Ctx, status, number int, x changeExtras) 
 			}
 		}
 		v.Conflicts = append(v.Conflicts, line)
+	}
+	if v.Trail, err = s.itemHistory(c, p.ID, "change_request", itoa64(r.ID)); err != nil {
+		return err
 	}
 	return s.render(c, status, "changes/show", r.Key+" "+r.Title, v)
 }

@@ -222,7 +222,7 @@ func (s *Server) handleProjectDelete(c *fiber.Ctx) error {
 
 type projectActivityView struct {
 	projectPage
-	Entries  []audit.Entry
+	Entries  []historyEntry
 	Members  []project.Member
 	Entity   string
 	ActorID  int64
@@ -258,7 +258,11 @@ func (s *Server) handleActivity(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	history, err := renderHistory(ctx, s.db, s.translator(c), entries)
+	if err != nil {
+		return err
+	}
 	return s.render(c, fiber.StatusOK, "projects/activity", s.translator(c).T("activity.title"), projectActivityView{
-		projectPage: newProjectPage(c, "activity"), Entries: entries, Members: ms, Entity: f.Entity, ActorID: f.ActorID,
+		projectPage: newProjectPage(c, "activity"), Entries: history, Members: ms, Entity: f.Entity, ActorID: f.ActorID,
 		Entities: projectEntities, Older: older})
 }

@@ -516,14 +516,15 @@ func TestRequirementHistory(t *testing.T) {
 	expectStatus(t, page, http.StatusOK)
 	history := section(t, page.body, `id="history"`, "</section>")
 	expectContains(t, response{body: history}, "Ada Admin", "Created", "Changed", "Moved",
-		"Moved to a new place in the backlog.", "bulk change",
-		"<strong>Tier</strong>: <del>Must</del> → Important",
-		"<strong>Title</strong>: <del>Lead capture</del> → Lead capture from the website",
-		"<strong>Phase</strong>: Implementation", "<strong>Owner</strong>: mei",
-		"<strong>Status</strong>: <del>Proposed</del> → Approved",
-		"<strong>Estimate (days)</strong>: 2.5")
+		"Moved to the bottom of the backlog", "bulk change",
+		"<strong class=\"history-field\">Tier</strong>: <del>Must</del> → Important",
+		"<strong class=\"history-field\">Title</strong>: <del>Lead capture</del> → Lead capture from the website",
+		"<strong class=\"history-field\">Phase</strong>: <span class=\"muted\">—</span> → Implementation",
+		"<strong class=\"history-field\">Owner</strong>: <span class=\"muted\">—</span> → mei",
+		"<strong class=\"history-field\">Status</strong>: <del>Proposed</del> → Approved",
+		"<strong class=\"history-field\">Estimate (days)</strong>: <span class=\"muted\">—</span> → 2.5")
 	// Newest first: the bulk change above the move above the edit above the creation.
-	order := []string{"bulk change", "Moved to a new place", "<del>Must</del> → Important", "Created"}
+	order := []string{"bulk change", "Moved to the bottom", "<del>Must</del> → Important", "Created"}
 	for i := 1; i < len(order); i++ {
 		if strings.Index(history, order[i-1]) > strings.Index(history, order[i]) {
 			t.Fatalf("%q listed after %q:\n%s", order[i-1], order[i], history)

@@ -259,6 +259,7 @@ type riskView struct {
 	projectPage
 	Risk      *risk.View
 	History   []risk.Point
+	Trail     []historyEntry
 	Chart     template.HTML
 	CanEdit   bool
 	CanDelete bool
@@ -286,8 +287,12 @@ func (s *Server) renderRisk(c *fiber.Ctx, status int, number int, in risk.Review
 	if in.ReviewedOn.IsZero() {
 		in.ReviewedOn = today
 	}
+	trail, err := s.itemHistory(c, pp.Project.ID, "risk", v.Key)
+	if err != nil {
+		return err
+	}
 	writable := !pp.Project.Archived
-	return s.render(c, status, "risks/show", v.Key+" "+v.Title, riskView{projectPage: pp, Risk: v, History: history,
+	return s.render(c, status, "risks/show", v.Key+" "+v.Title, riskView{projectPage: pp, Risk: v, History: history, Trail: trail,
 		Chart:     chart.RiskHistory(history, today, tr.T("risk.chart_title", "Key", v.Key)),
 		CanEdit:   writable && risk.CanEdit(callerOf(c), &v.Risk),
 		CanDelete: writable && pp.Access.Can(project.ManageRisks),
