@@ -66,7 +66,7 @@ const (
 	MilestoneForecastLateCost = 4
 	SlipWeekCost              = 1
 	MilestoneCostMax          = 15
-	RiskReviewOverdueCost     = 4
+	RiskReviewOverdueCost     = 3
 	RiskNoMitigationCost      = 4
 	RiskNoOwnerCost           = 4
 	GoalOffTrackCost          = 8

@@ -37,10 +37,12 @@ func (h *ProjectHealth) Judged() bool { return h.Score != nil }
 // and delivery parts. Neither averaging nor weighting: a project with a
 // faultless method but a milestone two weeks late and its risk reviews
 // overdue is not healthy, and on-time delivery does not make up for goals
-// nobody can measure. An average would let the stronger part hide the
-// weaker one (the demo project, with a milestone 14 days late and three
-// overdue risk reviews, averaged 97 and 66 into a "healthy" 82); the
-// minimum shows the part that needs the committee's attention.
+// nobody can measure. An average lets the stronger part hide the weaker one:
+// the demo project (method 97, delivery 61: a milestone forecast 14 days
+// late, three overdue risk reviews, a goal off track, two at risk and the
+// budget ahead of progress) would average 79, one point from "healthy", and
+// would turn healthy with any small fix; the minimum keeps it "sliding"
+// until delivery itself improves, and the page names the part to work on.
 func Combine(method, delivery int) int { return min(method, delivery) }
 
 // BandOf names the band of a combined score by pitfall.HealthyFrom and

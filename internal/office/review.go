@@ -45,7 +45,13 @@ func HealthSection(h *ProjectHealth) milestone.Section {
 	c := &milestone.HealthCombined{Score: h.Score, Method: h.Method.Score, Delivery: h.Delivery.Score,
 		Items: make([]milestone.HealthDeliveryItem, 0, len(h.Delivery.Items))}
 	for _, it := range h.Delivery.Items {
-		c.Items = append(c.Items, milestone.HealthDeliveryItem{Kind: string(it.Kind), Cost: it.Cost, Name: it.Name, Path: it.Path, Data: it.Data})
+		// The data carries the name too, so a frozen pack renders the
+		// item's sentence ("delivery.<kind>") from Data alone.
+		data := map[string]any{"Name": it.Name}
+		for k, v := range it.Data {
+			data[k] = v
+		}
+		c.Items = append(c.Items, milestone.HealthDeliveryItem{Kind: string(it.Kind), Cost: it.Cost, Name: it.Name, Path: it.Path, Data: data})
 	}
 	s.Health.Combined = c
 	return s

@@ -233,18 +233,18 @@ func totalsOf(ls []budget.Line) []BudgetTotal {
 // Delivery); when there is not enough data to judge, Judged is false, Band is
 // NotEnoughData and Score 0.
 type HealthFigures struct {
-	Score         int  `json:"score"`
-	Judged        bool `json:"judged"`
-	Method        int  `json:"method"`
-	Delivery      int  `json:"delivery"`
-	DeliveryItems int  `json:"delivery_items"` // the delivery signals that cost points
-	Max           int  `json:"max"`
-	Band          Band `json:"band"`
-	Pitfalls []pitfall.PitfallHealth `json:"pitfalls"`
-	Findings int                     `json:"findings"`
-	Critical int                     `json:"critical"`
-	Warnings int                     `json:"warnings"`
-	Trend    []pitfall.Point         `json:"trend"` // daily snapshots, ending with today's score
+	Score         int                     `json:"score"`
+	Judged        bool                    `json:"judged"`
+	Method        int                     `json:"method"`
+	Delivery      int                     `json:"delivery"`
+	DeliveryItems int                     `json:"delivery_items"` // the delivery signals that cost points
+	Max           int                     `json:"max"`
+	Band          Band                    `json:"band"`
+	Pitfalls      []pitfall.PitfallHealth `json:"pitfalls"`
+	Findings      int                     `json:"findings"`
+	Critical      int                     `json:"critical"`
+	Warnings      int                     `json:"warnings"`
+	Trend         []pitfall.Point         `json:"trend"` // daily snapshots, ending with today's score
 	// Computed is the health as computed now, for the caller to snapshot.
 	Computed *pitfall.Health `json:"-"`
 }
@@ -261,8 +261,8 @@ const (
 	Unknown Band = "unknown"
 	// NotEnoughData: the project holds too little to judge (office.EnoughData).
 	NotEnoughData Band = "not_enough_data"
-	GoodMin      = pitfall.HealthyFrom
-	FairMin      = pitfall.SlidingFrom
+	GoodMin            = pitfall.HealthyFrom
+	FairMin            = pitfall.SlidingFrom
 )
 
 // Bands lists the bands, best first.

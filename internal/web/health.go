@@ -152,7 +152,7 @@ type healthView struct {
 	MethodBand, DeliveryBand string
 	Rule                     healthRule
 	RuleLines                []ruleLine
-	Delivery                 []deliveryOut
+	Items                    []deliveryOut
 	Parts                    []partOut
 	Findings                 []findingOut
 	Trend                    []pitfall.Point
@@ -176,7 +176,7 @@ func (s *Server) renderHealth(c *fiber.Ctx, status int, entered map[string]strin
 	return s.render(c, status, "pitfalls/health", tr.T("health.title"), healthView{
 		projectPage: pp, Sub: "health", ThresholdError: f.Error("thresholds"), healthScore: scoreOf(tr, h, 132),
 		MethodBand: healthBand(h.Method.Score), DeliveryBand: healthBand(h.Delivery.Score),
-		Rule: theHealthRule, RuleLines: deliveryRuleLines(), Delivery: deliveryOuts(tr, pp.Project, h.Delivery.Items),
+		Rule: theHealthRule, RuleLines: deliveryRuleLines(), Items: deliveryOuts(tr, pp.Project, h.Delivery.Items),
 		Parts: partsOut(tr.Lang, h.Method), Findings: findingsOut(tr, pp.Project, pp.Access, h.Method.Findings),
 		Trend: trend, TrendDays: trendDays,
 		Chart:      chart.HealthTrend(trend, from, today, tr.T("health.trend_chart", "From", from, "To", today)),
