@@ -134,6 +134,30 @@ type HealthLine struct {
 	CatalogueVersion string          `json:"catalogue_version"`
 	Pitfalls         []HealthPitfall `json:"pitfalls"`
 	Findings         []HealthFinding `json:"findings"`
+	// Combined is the health with delivery counted (built by package office;
+	// absent from packs frozen before delivery counted, whose Score is the
+	// method score alone).
+	Combined *HealthCombined `json:"combined,omitempty"`
+}
+
+// HealthCombined is the combined health score (nil: not enough data to
+// judge) with its two parts, method (Score above) and delivery, and the
+// delivery items that cost points.
+type HealthCombined struct {
+	Score    *int                 `json:"score"`
+	Method   int                  `json:"method"`
+	Delivery int                  `json:"delivery"`
+	Items    []HealthDeliveryItem `json:"delivery_items"`
+}
+
+// HealthDeliveryItem is one delivery signal: its kind (a message ID suffix),
+// what it names, where it leads inside the project and its numbers.
+type HealthDeliveryItem struct {
+	Kind string         `json:"kind"`
+	Cost int            `json:"cost"`
+	Name string         `json:"name"`
+	Path string         `json:"path"`
+	Data map[string]any `json:"data"`
 }
 
 // HealthPitfall is one pitfall's part of the score.

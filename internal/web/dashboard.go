@@ -11,6 +11,7 @@ import (
 	"rollout/internal/budget"
 	"rollout/internal/change"
 	"rollout/internal/milestone"
+	"rollout/internal/office"
 	"rollout/internal/pitfall"
 	"rollout/internal/project"
 	"rollout/internal/report"
@@ -29,7 +30,19 @@ import (
 // in memory at the end of the stored trend (a GET never writes: snapshots
 // are kept by office.KeepHealthSnapshots and at gate decisions).
 func (s *Server) dashboard(ctx context.Context, projectID int64) (*report.DashboardData, error) {
-	return report.Dashboard(ctx, s.db, projectID, s.today())
+	today := s.today()
+	d, err := report.Dashboard(ctx, s.db, projectID, today)
+	if err != nil {
+		return nil, err
+	}
+	// The health the dashboard shows is the combined one: report holds the
+	// method part, office adds delivery.
+	h, err := office.HealthWith(ctx, s.db, projectID, today, d.Health.Computed, d.Backlog.Total)
+	if err != nil {
+		return nil, err
+	}
+	d.Health.Combine(h.Score, h.Delivery.Score, len(h.Delivery.Items))
+	return d, nil
 }
 
 type dashboardView struct {

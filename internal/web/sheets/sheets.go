@@ -127,7 +127,12 @@ func Dashboard(tr *i18n.Translator, d *report.DashboardData, pitfallTitle Pitfal
 		return nil, err
 	}
 
-	rows = [][]any{{tr.T("dashboard.score"), d.Health.Score, tr.T("dashboard.band." + string(d.Health.Band))}}
+	var score any = d.Health.Score
+	if !d.Health.Judged {
+		score = ""
+	}
+	rows = [][]any{{tr.T("dashboard.score"), score, tr.T("dashboard.band." + string(d.Health.Band))},
+		{tr.T("dashboard.method"), d.Health.Method, ""}, {tr.T("dashboard.delivery"), d.Health.Delivery, ""}}
 	for _, ph := range d.Health.Pitfalls {
 		rows = append(rows, []any{ph.Code + " " + pitfallTitle(ph.Code), ph.Points, tr.T("enum.pitfall_status." + string(ph.Status))})
 	}
@@ -251,6 +256,18 @@ func ReviewPack(tr *i18n.Translator, r *milestone.Review, pack *milestone.Pack, 
 		case sec.Health != nil:
 			h := sec.Health
 			rows := [][]any{{tr.T("dashboard.score"), h.Score, ""}}
+			if c := h.Combined; c != nil {
+				// Since delivery counts: the combined score, then its two parts.
+				var score any = tr.T("dashboard.band.not_enough_data")
+				if c.Score != nil {
+					score = *c.Score
+				}
+				rows = [][]any{{tr.T("dashboard.score"), score, ""}, {tr.T("dashboard.method"), c.Method, ""},
+					{tr.T("dashboard.delivery"), c.Delivery, ""}}
+				for _, it := range c.Items {
+					rows = append(rows, []any{tr.T("dashboard.delivery"), -it.Cost, tr.TData("delivery."+it.Kind, it.Data)})
+				}
+			}
 			for _, ph := range h.Pitfalls {
 				rows = append(rows, []any{ph.Code + " " + pitfallTitle(ph.Code), ph.Points, tr.T("enum.pitfall_status." + ph.Status)})
 			}
