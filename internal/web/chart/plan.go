@@ -48,15 +48,15 @@ const (
 	MinTickGap = 10.0
 )
 
-// tickSteps are the spacings tried, finest first: months, quarters, half
-// years, years, then every two and five years.
-var tickSteps = []int{1, 3, 6, 12, 24, 60}
+// tickSteps are the spacings tried in months, finest first: months, every
+// other month, quarters, half years, years, then every two and five years.
+var tickSteps = []int{1, 2, 3, 6, 12, 24, 60}
 
 // PlanTicks chooses the axis labels for the dates lo…hi drawn from x0 over
 // width px: the finest step (months, quarters, half years, years) whose
 // labels stay MinTickGap apart. Every January names its year, and so does
-// the first label unless a January follows it; with a step of a year or
-// more, labels are years.
+// the first label shown unless a January follows it; with a step of a year
+// or more, labels are years.
 func PlanTicks(lo, hi date.Date, x0, width float64, label func(int, time.Month, TickKind) string) []Tick {
 	if label == nil {
 		label = englishTick
@@ -88,7 +88,7 @@ func PlanTicks(lo, hi date.Date, x0, width float64, label func(int, time.Month, 
 			switch {
 			case step >= 12:
 				kind = TickYear
-			case on.Time().Month() == time.January, i == 0 && (len(ons) == 1 || ons[1].Time().Month() != time.January):
+			case on.Time().Month() == time.January, len(ticks) == 0 && (i+1 == len(ons) || ons[i+1].Time().Month() != time.January):
 				kind = TickMonthYear
 			}
 			s := label(on.Time().Year(), on.Time().Month(), kind)
@@ -145,7 +145,8 @@ func Plan(vs []milestone.View, today date.Date, href func(int64) string, l PlanL
 }
 
 // PlanSpan is the range of dates the timeline shows: every date of every
-// milestone and today, with a week's margin either side.
+// milestone and today, with a margin either side (a week, or a fortieth of
+// the span, so the marks at the ends stay whole on a narrow drawing).
 func PlanSpan(vs []milestone.View, today date.Date) (date.Date, date.Date) {
 	lo, hi := today, today
 	for _, v := range vs {
@@ -161,7 +162,8 @@ func PlanSpan(vs []milestone.View, today date.Date) (date.Date, date.Date) {
 			}
 		}
 	}
-	lo, hi = lo.AddDays(-7), hi.AddDays(7)
+	margin := max(7, lo.DaysUntil(hi)/40)
+	lo, hi = lo.AddDays(-margin), hi.AddDays(margin)
 	if lo.DaysUntil(hi) < 30 {
 		hi = lo.AddDays(30)
 	}
