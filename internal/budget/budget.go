@@ -146,10 +146,7 @@ func (in *EntryInput) check() error {
 	if in.Amount == nil || math.IsNaN(*in.Amount) || math.IsInf(*in.Amount, 0) || *in.Amount == 0 {
 		fields["amount"] = apperr.Msg("budget.amount_required")
 	}
-	if len(fields) > 0 {
-		return apperr.Invalid(fields)
-	}
-	return nil
+	return apperr.InvalidIf(fields)
 }
 
 // AddEntries records spend entries in one transaction (one entry from a form,

@@ -45,9 +45,14 @@ func ScheduleReview(ctx context.Context, db database.IDB, actorID, projectID, mi
 }
 
 // DecideReview records the committee's decision at now on the full pack,
-// frozen as the project stands, and keeps the day's health snapshot (the
-// score the pack shows) in the same transaction. Of several deciders at the
-// same moment, one wins; the others get Conflict and write nothing.
+// frozen as the project stood at now (milestone.BuildPack with now as its
+// as-of moment: goal values measured by then, risk ratings as last reviewed
+// by then, change requests in their state then), and keeps the day's health
+// snapshot (the score the pack shows) in the same transaction. now may be in
+// the past (`rollout demo` decides its passed gates on their days); the
+// health section is computed from the project as it stands, the one part of
+// a pack that cannot be rebuilt for an earlier day. Of several deciders at
+// the same moment, one wins; the others get Conflict and write nothing.
 func DecideReview(ctx context.Context, db database.IDB, actorID, projectID, reviewID int64, in milestone.DecisionInput, now time.Time) (*milestone.Review, error) {
 	sections := packSections(pitfall.Snapshot)
 	build := func(ctx context.Context, tx database.Tx, r *milestone.Review) (*milestone.Pack, error) {
@@ -57,7 +62,8 @@ func DecideReview(ctx context.Context, db database.IDB, actorID, projectID, revi
 }
 
 // ReviewPack is the pack a review shows: the frozen one once decided, else
-// built at now from the project as it stands (frozen is then false).
+// built as of now (frozen is then false). Either way its *change since the
+// last gate* compares with the frozen pack of the gate decided before it.
 func ReviewPack(ctx context.Context, db database.IDB, r *milestone.Review, now time.Time) (pack *milestone.Pack, frozen bool, err error) {
 	if r.Decided() {
 		p, err := r.FrozenPack()

@@ -85,3 +85,18 @@ func Var(field string, value any, tag string) error {
 	}
 	return nil
 }
+
+// Fields validates s and returns its problems by field, an empty map when
+// there are none, for checks that add problems of their own before answering
+// with apperr.InvalidIf.
+func Fields(s any) (map[string]apperr.Message, error) {
+	err := Struct(s)
+	if err == nil {
+		return map[string]apperr.Message{}, nil
+	}
+	ae, ok := err.(*apperr.Error)
+	if !ok || ae.Kind != apperr.KindInvalid {
+		return nil, err
+	}
+	return ae.Fields, nil
+}

@@ -159,7 +159,7 @@ func (s *Server) renderChange(c *fiber.Ctx, status, number int, x changeExtras) 
 	}
 	v.IsRequester = r.RequestedBy != nil && *r.RequestedBy == u.ID
 	writable := !p.Archived
-	v.CanManage = writable && canManageChange(c, &r.Request)
+	v.CanManage = writable && change.CanManage(callerOf(c), &r.Request)
 	v.CanVote = writable && pp.Access.Can(project.VoteChange) && r.Status == change.Submitted
 	v.CanApply = writable && pp.Access.Can(project.ApplyChange) && r.Status == change.Approved
 	if r.AppliedBy != nil {

@@ -40,23 +40,13 @@ func (s *Server) changeParam(c *fiber.Ctx) (*change.Request, error) {
 	return change.Get(c.UserContext(), s.db, p.ID, n)
 }
 
-// canManageChange: project managers, or the member who requested it (a
-// viewer never writes, even one who once drafted it).
-func canManageChange(c *fiber.Ctx, r *change.Request) bool {
-	_, acc := currentProject(c)
-	if acc.Can(project.ManageChanges) {
-		return true
-	}
-	return acc.Can(project.DraftChange) && r.RequestedBy != nil && *r.RequestedBy == mustUser(c).ID
-}
-
 // managedChange loads :number for a caller who submits, edits or withdraws it.
 func (s *Server) managedChange(c *fiber.Ctx) (*change.Request, error) {
 	r, err := s.changeParam(c)
 	if err != nil {
 		return nil, err
 	}
-	if !canManageChange(c, r) {
+	if !change.CanManage(callerOf(c), r) {
 		return nil, apperr.Forbidden()
 	}
 	return r, nil

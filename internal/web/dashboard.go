@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"html/template"
+	"net/url"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -44,6 +46,7 @@ type dashboardView struct {
 	Slips          []report.MilestoneSlip // the milestones the slip chart shows
 	GoalGroups     []goalGroup
 	HeatRows       []heatRow
+	Heat           template.HTML // the heat map of the active risks, as the register draws it
 	BudgetLines    []budgetLineRow
 	BudgetUsed     []budgetUse
 	HealthTone     string
@@ -126,6 +129,8 @@ func (s *Server) handleDashboard(c *fiber.Ctx) error {
 		projectPage: pp, D: d, Charts: chart.Dashboard(tr, d, slips), HasReview: review != nil,
 		GoalGroups: []goalGroup{{"goals", tr.T("dashboard.chart.goals"), d.Goals.Outcomes}, {"adoption", tr.T("dashboard.chart.adoption"), d.Goals.Adoption}},
 		HeatRows:   heatRows(d.Risks.Heat), BudgetLines: budgetLineRows(d.Budget.Lines),
+		Heat: chart.RiskHeatMap(tr, d.Risks.Heat.Inherent, risk.Inherent, projectPath(pp.Project, "/risks"),
+			url.Values{"status": {risk.ActiveStatuses}}, chart.HeatCell{}),
 		Tiers: requirement.Tiers, ChangeStatuses: change.Statuses, Levels: risk.Levels,
 		Probabilities: []int{5, 4, 3, 2, 1}, Impacts: []int{1, 2, 3, 4, 5}, PitfallTitles: titles, Slips: slips,
 		BudgetUsed: budgetUses(d.Budget.Totals), HealthTone: bandTone(d.Health.Band), CanBudget: pp.Access.Can(project.ManageBudget) && !pp.Project.Archived,

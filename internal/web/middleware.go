@@ -69,7 +69,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	s.log.Log(c.UserContext(), level, "request",
 		"method", c.Method(), "path", c.Path(), "status", status,
 		"duration_ms", float64(time.Since(start).Microseconds())/1000,
-		"bytes", len(c.Response().Body()), "request_id", requestID(c), "ip", c.IP())
+		"bytes", len(c.Response().Body()), "request_id", requestID(c), "ip", s.clientIP(c))
 	return nil
 }
 

@@ -23,6 +23,7 @@ import (
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/project"
+	"rollout/internal/project/projecttest"
 	"rollout/internal/requirement"
 )
 
@@ -552,12 +553,12 @@ func TestBacklogChurnAndPhaseSummary(t *testing.T) {
 	// One tier move (must → important), two phase moves, one removal.
 	in := requirement.InputOf(b.get(t, 1))
 	in.Tier = requirement.Important
-	if _, err := requirement.Update(context.Background(), b.db, callerIn(t, b.db, b.project, b.adminID), b.project, 1, in); err != nil {
+	if _, err := requirement.Update(context.Background(), b.db, projecttest.Caller(t, b.db, b.project, b.adminID), b.project, 1, in); err != nil {
 		t.Fatal(err)
 	}
 	in = requirement.InputOf(b.get(t, 1))
 	in.Tier = requirement.Must
-	if _, err := requirement.Update(context.Background(), b.db, callerIn(t, b.db, b.project, b.adminID), b.project, 1, in); err != nil {
+	if _, err := requirement.Update(context.Background(), b.db, projecttest.Caller(t, b.db, b.project, b.adminID), b.project, 1, in); err != nil {
 		t.Fatal(err)
 	}
 	r := b.admin.post("/projects/CRM/requirements/bulk", url.Values{"numbers": {"4", "5"}, "phase": {itoa64(b.phases[1].ID)}})
