@@ -155,7 +155,7 @@ func buildRich(t *testing.T, db *bun.DB) (int64, map[string]int64) {
 	// Baselines of the plan: the gate's, and a project manager's with a label.
 	_, err = milestone.TakeGateBaseline(ctx, db, sc1, decided, now)
 	must(t, err)
-	_, err = milestone.TakeBaseline(ctx, db, callerIn(t, db, p.ID, pm), p.ID, milestone.BaselineInput{Label: "Signed plan"}, now.Add(time.Hour))
+	_, err = milestone.TakeBaseline(ctx, db, projecttest.Caller(t, db, p.ID, pm), p.ID, milestone.BaselineInput{Label: "Signed plan"}, now.Add(time.Hour))
 	must(t, err)
 	acts, err := milestone.Actions(ctx, db, decided.ID)
 	must(t, err)

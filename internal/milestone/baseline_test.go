@@ -8,6 +8,7 @@ import (
 
 	"rollout/internal/apperr"
 	"rollout/internal/date"
+	"rollout/internal/project/projecttest"
 )
 
 func TestLatenessAgainstABaseline(t *testing.T) {
@@ -40,7 +41,7 @@ func TestSlipAgainstTheChosenBaseline(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	pm := callerIn(t, f.db, f.project.ID, f.pm.ID)
+	pm := projecttest.Caller(t, f.db, f.project.ID, f.pm.ID)
 	now := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
 
 	vs, _ := List(ctx, f.db, f.project.ID, f.today)
@@ -134,10 +135,10 @@ func TestTakingABaselineIsForProjectManagers(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	now := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
-	if _, err := TakeBaseline(ctx, f.db, callerIn(t, f.db, f.project.ID, f.sc.ID), f.project.ID, BaselineInput{}, now); !apperr.Is(err, apperr.KindForbidden) {
+	if _, err := TakeBaseline(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.sc.ID), f.project.ID, BaselineInput{}, now); !apperr.Is(err, apperr.KindForbidden) {
 		t.Fatalf("steering member: %v", err)
 	}
-	pm := callerIn(t, f.db, f.project.ID, f.pm.ID)
+	pm := projecttest.Caller(t, f.db, f.project.ID, f.pm.ID)
 	for _, label := range []string{strings.Repeat("x", 201), "line\nbreak"} {
 		_, err := TakeBaseline(ctx, f.db, pm, f.project.ID, BaselineInput{Label: label}, now)
 		if ae, ok := err.(*apperr.Error); !ok || ae.Kind != apperr.KindInvalid || ae.Fields["label"].ID == "" {
