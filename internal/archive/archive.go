@@ -1,7 +1,7 @@
 // Package archive turns one whole project, with its history, into a JSON
 // document and back: Export reads every item of a project (settings, phases,
 // members, goals and measurements, the backlog, risks and reviews, the plan
-// with its gate reviews and frozen packs, change requests and votes, pitfall
+// with its gate reviews, frozen packs and baselines, change requests and votes, pitfall
 // assessments, health snapshots, budget and spend, and the audit trail) and
 // Import restores such a document as a new project, in this installation or
 // another one.
@@ -54,6 +54,7 @@ type Archive struct {
 	Goals              []Goal              `json:"goals"`
 	Requirements       []Requirement       `json:"requirements"`
 	Milestones         []Milestone         `json:"milestones"`
+	Baselines          []Baseline          `json:"baselines"`
 	Risks              []Risk              `json:"risks"`
 	ChangeRequests     []ChangeRequest     `json:"change_requests"`
 	PitfallAssessments []PitfallAssessment `json:"pitfall_assessments"`
@@ -220,6 +221,25 @@ type ReviewAction struct {
 	Owner  string    `json:"owner,omitempty"`
 	DueOn  date.Date `json:"due_on"`
 	Status string    `json:"status"`
+}
+
+// Baseline is a baseline of the plan: every milestone's planned date when
+// it was taken (at a gate decision, or by a project manager). Milestones and
+// the review are named by archive id.
+type Baseline struct {
+	ID       int64          `json:"id"`
+	Label    string         `json:"label"`
+	Source   string         `json:"source"`
+	ReviewID *int64         `json:"review_id"`
+	TakenBy  string         `json:"taken_by,omitempty"`
+	TakenAt  time.Time      `json:"taken_at"`
+	Dates    []BaselineDate `json:"dates"`
+}
+
+// BaselineDate is one milestone's planned date in a baseline.
+type BaselineDate struct {
+	MilestoneID int64     `json:"milestone_id"`
+	PlannedOn   date.Date `json:"planned_on"`
 }
 
 // Risk is one entry of the register with its reviews.

@@ -152,6 +152,11 @@ func buildRich(t *testing.T, db *bun.DB) (int64, map[string]int64) {
 		Attendees: []int64{sc1, sc2}, Notes: "Go, with two rehearsals first",
 		Conditions: []milestone.ActionInput{{Text: "Second mock migration", OwnerID: &dev, DueOn: date.New(2026, 6, 15)}}}, now, build)
 	must(t, err)
+	// Baselines of the plan: the gate's, and a project manager's with a label.
+	_, err = milestone.TakeGateBaseline(ctx, db, sc1, decided, now)
+	must(t, err)
+	_, err = milestone.TakeBaseline(ctx, db, projecttest.Caller(t, db, p.ID, pm), p.ID, milestone.BaselineInput{Label: "Signed plan"}, now.Add(time.Hour))
+	must(t, err)
 	acts, err := milestone.Actions(ctx, db, decided.ID)
 	must(t, err)
 	must(t, milestone.SetActionStatus(ctx, db, projecttest.Caller(t, db, p.ID, dev), p.ID, decided.ID, acts[0].ID, true))
@@ -350,6 +355,29 @@ func TestRoundTripInSameAndEmptyDatabase(t *testing.T) {
 	moved, err := Export(ctx, db2, res2.ProjectID)
 	must(t, err)
 	sameProject(t, "empty database", orig, moved)
+
+	// The baselines of the plan came along: the gate's names its review, and
+	// slip is measured against the latest one in the restored project.
+	if len(orig.Baselines) != 2 || orig.Baselines[0].Source != milestone.BaselineAtGate || orig.Baselines[0].ReviewID == nil ||
+		orig.Baselines[1].Label != "Signed plan" || len(orig.Baselines[1].Dates) == 0 || orig.Baselines[1].TakenBy != "pm@example.com" {
+		t.Fatalf("baselines in the archive %+v", orig.Baselines)
+	}
+	bs, err := milestone.Baselines(ctx, db2, res2.ProjectID)
+	must(t, err)
+	if len(bs) != 2 || bs[0].Label != "Signed plan" || bs[0].Milestones != len(orig.Baselines[1].Dates) || bs[1].ReviewID == nil {
+		t.Fatalf("baselines after the move %+v", bs)
+	}
+	vs, err := milestone.List(ctx, db2, res2.ProjectID, date.New(2026, 6, 1))
+	must(t, err)
+	withDate := 0
+	for _, v := range vs {
+		if !v.BaselineOn.IsZero() {
+			withDate++
+		}
+	}
+	if withDate != bs[0].Milestones {
+		t.Fatalf("%d milestones with a baseline date after the move, want %d", withDate, bs[0].Milestones)
+	}
 
 	// Nobody gains access: the accounts made for the history are disabled.
 	for _, email := range res2.CreatedUsers {

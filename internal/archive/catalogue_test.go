@@ -41,6 +41,8 @@ var archivedTables = map[string]any{
 	"deliverables":        deliverableRow{},
 	"gate_reviews":        gateReviewRow{},
 	"review_actions":      reviewActionRow{},
+	"plan_baselines":      baselineRow{},
+	"baseline_dates":      baselineDateRow{},
 	"change_requests":     changeRow{},
 	"change_votes":        voteRow{},
 	"pitfall_assessments": assessmentRow{},
@@ -158,7 +160,7 @@ func TestArchiveCarriesEveryColumn(t *testing.T) {
 var remappedColumns = map[string]bool{
 	"id": true, "entered_by": true, "done_by": true, "decided_by": true, "requested_by": true,
 	"applied_by": true, "invited": true, "attendees": true, "goal_ids": true, "operations": true,
-	"approved_versions": true, "apply_result": true, "before": true, "after": true, "entity_id": true,
+	"approved_versions": true, "apply_result": true, "before": true, "after": true, "entity_id": true, "taken_by": true,
 }
 
 func remapped(column string) bool {

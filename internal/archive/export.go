@@ -55,6 +55,8 @@ type tables struct {
 	deliverables []deliverableRow
 	reviews      []gateReviewRow
 	actions      []reviewActionRow
+	baselines    []baselineRow
+	baseDates    []baselineDateRow
 	changes      []changeRow
 	votes        []voteRow
 	assessments  []assessmentRow
@@ -90,6 +92,9 @@ func (t *tables) read(ctx context.Context, db bun.IDB, projectID int64) error {
 		through(&t.deliverables, "milestones", "milestone_id"),
 		own(&t.reviews).OrderExpr("id"),
 		through(&t.actions, "gate_reviews", "review_id"),
+		own(&t.baselines).OrderExpr("id"),
+		db.NewSelect().Model(&t.baseDates).Join("JOIN plan_baselines AS p ON p.id = x.baseline_id").
+			Where("p.project_id = ?", projectID).OrderExpr("x.baseline_id, x.milestone_id"),
 		own(&t.changes).OrderExpr("id"),
 		db.NewSelect().Model(&t.votes).Join("JOIN change_requests AS p ON p.id = x.change_id").
 			Where("p.project_id = ?", projectID).OrderExpr("x.change_id, x.voted_at, x.voter_id"),
@@ -242,6 +247,9 @@ func (e *exporter) export(ctx context.Context, db bun.IDB) (*Archive, error) {
 	for _, r := range t.actions {
 		e.assign(kindReviewAction, r.ID)
 	}
+	for _, r := range t.baselines {
+		e.assign(kindBaseline, r.ID)
+	}
 	for _, r := range t.changes {
 		e.assign(kindChange, r.ID)
 	}
@@ -292,6 +300,9 @@ func (e *exporter) readUsers(ctx context.Context, db bun.IDB, t *tables) error {
 	}
 	for _, r := range t.actions {
 		c.add(r.OwnerID)
+	}
+	for _, r := range t.baselines {
+		c.add(r.TakenBy)
 	}
 	for _, r := range t.changes {
 		c.add(r.RequestedBy, r.AppliedBy)
@@ -368,7 +379,7 @@ func (e *exporter) build(t *tables) (*Archive, error) {
 			ChangeApprovalsNeeded: p.ChangeApprovalsNeeded, ChangeRejectionRule: p.ChangeRejectionRule,
 			PitfallThresholds: p.PitfallThresholds, Version: p.Version, CreatedAt: utc(p.CreatedAt), UpdatedAt: utc(p.UpdatedAt)},
 		People: []Person{}, Phases: []Phase{}, Members: []Member{}, Goals: []Goal{}, Requirements: []Requirement{},
-		Milestones: []Milestone{}, Risks: []Risk{}, ChangeRequests: []ChangeRequest{},
+		Milestones: []Milestone{}, Baselines: []Baseline{}, Risks: []Risk{}, ChangeRequests: []ChangeRequest{},
 		PitfallAssessments: []PitfallAssessment{}, HealthSnapshots: []HealthSnapshot{}, BudgetLines: []BudgetLine{},
 		Audit: []AuditEntry{}}
 	for _, u := range e.users {
@@ -446,6 +457,18 @@ func (e *exporter) build(t *tables) (*Archive, error) {
 			Name: r.Name, Owner: e.email(r.OwnerID), PlannedOn: r.PlannedOn, ForecastOn: r.ForecastOn, ActualOn: r.ActualOn,
 			IsGate: r.IsGate, Notes: r.Notes, Version: r.Version, CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
 			Deliverables: nonNil(deliverables[r.ID]), Reviews: nonNil(reviews[r.ID])})
+	}
+
+	baseDates := map[int64][]BaselineDate{}
+	for _, r := range t.baseDates {
+		if m := e.living(kindMilestone, &r.MilestoneID); m != nil {
+			baseDates[r.BaselineID] = append(baseDates[r.BaselineID], BaselineDate{MilestoneID: *m, PlannedOn: r.PlannedOn})
+		}
+	}
+	for _, r := range t.baselines {
+		a.Baselines = append(a.Baselines, Baseline{ID: e.ids[kindBaseline][r.ID], Label: r.Label, Source: r.Source,
+			ReviewID: e.living(kindGateReview, r.ReviewID), TakenBy: e.email(r.TakenBy), TakenAt: utc(r.TakenAt),
+			Dates: nonNil(baseDates[r.ID])})
 	}
 
 	riskReviews := map[int64][]RiskReview{}

@@ -164,6 +164,9 @@ func (im *importer) checkIDs() error {
 			}
 		}
 	}
+	for _, b := range a.Baselines {
+		add(kindBaseline, b.ID)
+	}
 	for _, r := range a.Risks {
 		add(kindRisk, r.ID)
 		for _, v := range r.Reviews {
@@ -407,6 +410,8 @@ type rowSet struct {
 	deliverables []deliverableRow
 	reviews      []gateReviewRow
 	actions      []reviewActionRow
+	baselines    []baselineRow
+	baseDates    []baselineDateRow
 	risks        []riskRow
 	riskReviews  []riskReviewRow
 	changes      []changeRow
@@ -535,6 +540,25 @@ func (im *importer) convert() (*rowSet, error) {
 				rs.actions = append(rs.actions, reviewActionRow{ID: aid, ReviewID: rid, Text: x.Text,
 					OwnerID: im.person(x.Owner), DueOn: x.DueOn, Status: x.Status})
 			}
+		}
+	}
+	for _, b := range a.Baselines {
+		id, err := im.id(kindBaseline, b.ID)
+		if err != nil {
+			return nil, err
+		}
+		review, err := im.optRef(kindGateReview, b.ReviewID)
+		if err != nil {
+			return nil, err
+		}
+		rs.baselines = append(rs.baselines, baselineRow{ID: id, ProjectID: pid, Label: b.Label, Source: b.Source,
+			ReviewID: review, TakenBy: im.person(b.TakenBy), TakenAt: im.at(b.TakenAt)})
+		for _, d := range b.Dates {
+			mid, err := im.ref(kindMilestone, d.MilestoneID)
+			if err != nil {
+				return nil, err
+			}
+			rs.baseDates = append(rs.baseDates, baselineDateRow{BaselineID: id, MilestoneID: mid, PlannedOn: d.PlannedOn})
 		}
 	}
 	for _, r := range a.Risks {
@@ -683,6 +707,8 @@ func (rs *rowSet) insert(ctx context.Context, tx bun.Tx) error {
 		func() error { return insertAll(ctx, tx, rs.deliverables) },
 		func() error { return insertAll(ctx, tx, rs.reviews) },
 		func() error { return insertAll(ctx, tx, rs.actions) },
+		func() error { return insertAll(ctx, tx, rs.baselines) },
+		func() error { return insertAll(ctx, tx, rs.baseDates) },
 		func() error { return insertAll(ctx, tx, rs.risks) },
 		func() error { return insertAll(ctx, tx, rs.riskReviews) },
 		func() error { return insertAll(ctx, tx, rs.changes) },

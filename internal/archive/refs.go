@@ -24,6 +24,7 @@ const (
 	kindDeliverable  kind = "deliverable"
 	kindGateReview   kind = "gate_review"
 	kindReviewAction kind = "review_action"
+	kindBaseline     kind = "baseline"
 	kindChange       kind = "change_request"
 	kindBudgetLine   kind = "budget_line"
 	kindSpend        kind = "spend"
@@ -39,7 +40,7 @@ var kinds = []struct {
 	{kindRequirement, "requirements"}, {kindRisk, "risks"}, {kindRiskReview, "risk_reviews"},
 	{kindMilestone, "milestones"}, {kindDeliverable, "deliverables"}, {kindGateReview, "gate_reviews"},
 	{kindReviewAction, "review_actions"}, {kindChange, "change_requests"}, {kindBudgetLine, "budget_lines"},
-	{kindSpend, "spend_entries"},
+	{kindSpend, "spend_entries"}, {kindBaseline, "plan_baselines"},
 }
 
 // entityKinds says what an audit entry's entity_id is, by entity: the id of
@@ -50,7 +51,7 @@ var entityKinds = map[string]kind{
 	"requirement": kindRequirement, "risk": kindRisk, "risk_review": kindRiskReview, "milestone": kindMilestone,
 	"deliverable": kindDeliverable, "gate_review": kindGateReview, "review_action": kindReviewAction,
 	"change_request": kindChange, "change_vote": kindChange, "budget_line": kindBudgetLine, "spend": kindSpend,
-	"member": kindUser,
+	"baseline": kindBaseline, "member": kindUser,
 }
 
 // entityIDIsID reports whether an entity's entity_id column holds a database
@@ -66,12 +67,12 @@ func entityIDIsID(entity string) bool {
 var fieldKinds = map[string]kind{
 	"owner_id": kindUser, "entered_by": kindUser, "reviewer_id": kindUser, "requested_by": kindUser,
 	"decided_by": kindUser, "done_by": kindUser, "applied_by": kindUser, "voter_id": kindUser,
-	"user_id": kindUser, "actor_id": kindUser, "invited": kindUser, "attendees": kindUser,
+	"user_id": kindUser, "actor_id": kindUser, "invited": kindUser, "attendees": kindUser, "taken_by": kindUser,
 	"phase_id": kindPhase, "current_phase_id": kindPhase,
 	"goal_id": kindGoal, "goal_ids": kindGoal,
 	"milestone_id": kindMilestone, "risk_id": kindRisk, "review_id": kindGateReview,
 	"line_id": kindBudgetLine, "requirement_id": kindRequirement, "change_id": kindChange,
-	"project_id": kindProject,
+	"project_id": kindProject, "baseline_id": kindBaseline,
 }
 
 // mapper translates references one way: database ids to archive ids and

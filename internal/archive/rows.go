@@ -236,6 +236,26 @@ type reviewActionRow struct {
 	Status   string    `bun:"status"`
 }
 
+type baselineRow struct {
+	bun.BaseModel `bun:"table:plan_baselines"`
+
+	ID        int64     `bun:",pk"`
+	ProjectID int64     `bun:"project_id"`
+	Label     string    `bun:"label"`
+	Source    string    `bun:"source"`
+	ReviewID  *int64    `bun:"review_id"`
+	TakenBy   *int64    `bun:"taken_by"`
+	TakenAt   time.Time `bun:"taken_at"`
+}
+
+type baselineDateRow struct {
+	bun.BaseModel `bun:"table:baseline_dates,alias:x"`
+
+	BaselineID  int64     `bun:"baseline_id,pk"`
+	MilestoneID int64     `bun:"milestone_id,pk"`
+	PlannedOn   date.Date `bun:"planned_on,type:date"`
+}
+
 type changeRow struct {
 	bun.BaseModel `bun:"table:change_requests"`
 

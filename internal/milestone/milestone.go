@@ -46,18 +46,10 @@ func StatusOf(planned, forecast, actual, today date.Date) Status {
 	return Planned
 }
 
-// Slip is how many days late the milestone is or will be: actual (or
-// forecast, or today once the planned date has passed) minus planned.
+// Slip is how many days late the milestone is or will be against its own
+// planned date: Lateness with no baseline.
 func Slip(planned, forecast, actual, today date.Date) int {
-	switch {
-	case !actual.IsZero():
-		return planned.DaysUntil(actual)
-	case !forecast.IsZero() && forecast.After(planned):
-		return max(planned.DaysUntil(forecast), planned.DaysUntil(today))
-	case planned.Before(today):
-		return planned.DaysUntil(today)
-	}
-	return 0
+	return Lateness(planned, planned, forecast, actual, today)
 }
 
 // Milestone is a dated point of the plan.

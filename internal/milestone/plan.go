@@ -23,15 +23,25 @@ type View struct {
 	LastDecision      *Decision `bun:"last_decision" json:"last_decision"`
 	PendingReviewID   *int64    `bun:"pending_review_id" json:"pending_review_id"`
 
+	// BaselineOn is the milestone's planned date in the baseline slip is
+	// measured against (zero: measured against its own plan).
+	BaselineOn date.Date `bun:"baseline_on,type:date" json:"baseline_on"`
+
 	Status Status `bun:"-" json:"status"`
 	Slip   int    `bun:"-" json:"slip_days"`
 }
 
 // List returns the project's milestones by phase and planned date, with their
-// figures, in one query.
+// figures and their slip against the latest baseline, in one query.
 func List(ctx context.Context, db bun.IDB, projectID int64, today date.Date) ([]View, error) {
+	return ListAgainst(ctx, db, projectID, LatestBaseline, today)
+}
+
+// ListAgainst is List with slip measured against the baseline against names
+// (a baseline id, LatestBaseline or CurrentPlan).
+func ListAgainst(ctx context.Context, db bun.IDB, projectID, against int64, today date.Date) ([]View, error) {
 	var vs []View
-	err := selectViews(db, &vs).Where("m.project_id = ?", projectID).
+	err := selectViews(db, &vs, against).Where("m.project_id = ?", projectID).
 		OrderExpr("coalesce(ph.position, 1000000), m.planned_on, m.id").
 		Scan(ctx)
 	if err != nil {
@@ -43,10 +53,11 @@ func List(ctx context.Context, db bun.IDB, projectID int64, today date.Date) ([]
 	return vs, nil
 }
 
-// GetView returns one milestone of the project as the plan shows it.
+// GetView returns one milestone of the project as the plan shows it, its
+// slip against the latest baseline.
 func GetView(ctx context.Context, db bun.IDB, projectID, id int64, today date.Date) (*View, error) {
 	v := new(View)
-	if err := selectViews(db, v).Where("m.project_id = ? AND m.id = ?", projectID, id).Scan(ctx); err != nil {
+	if err := selectViews(db, v, LatestBaseline).Where("m.project_id = ? AND m.id = ?", projectID, id).Scan(ctx); err != nil {
 		return nil, database.MapError(err)
 	}
 	v.evaluate(today)
@@ -55,12 +66,21 @@ func GetView(ctx context.Context, db bun.IDB, projectID, id int64, today date.Da
 
 func (v *View) evaluate(today date.Date) {
 	v.Status = StatusOf(v.PlannedOn, v.ForecastOn, v.ActualOn, today)
-	v.Slip = Slip(v.PlannedOn, v.ForecastOn, v.ActualOn, today)
+	v.Slip = Lateness(v.BaselineOn, v.PlannedOn, v.ForecastOn, v.ActualOn, today)
 }
 
-func selectViews(db bun.IDB, model any) *bun.SelectQuery {
-	return db.NewSelect().Model(model).
-		ColumnExpr("m.*").
+func selectViews(db bun.IDB, model any, against int64) *bun.SelectQuery {
+	q := db.NewSelect().Model(model).ColumnExpr("m.*")
+	switch against {
+	case CurrentPlan:
+		q = q.ColumnExpr("NULL::date AS baseline_on")
+	case LatestBaseline:
+		q = q.ColumnExpr(`(SELECT bd.planned_on FROM baseline_dates AS bd WHERE bd.milestone_id = m.id AND bd.baseline_id =
+			(SELECT pb.id FROM plan_baselines AS pb WHERE pb.project_id = m.project_id ORDER BY pb.taken_at DESC, pb.id DESC LIMIT 1)) AS baseline_on`)
+	default:
+		q = q.ColumnExpr("(SELECT bd.planned_on FROM baseline_dates AS bd WHERE bd.milestone_id = m.id AND bd.baseline_id = ?) AS baseline_on", against)
+	}
+	return q.
 		ColumnExpr("coalesce(ph.name, '') AS phase_name, coalesce(ph.position, 1000000) AS phase_position").
 		ColumnExpr("coalesce(u.name, '') AS owner_name").
 		ColumnExpr("(SELECT count(*) FILTER (WHERE d.done) FROM deliverables AS d WHERE d.milestone_id = m.id) AS deliverables_done").

@@ -78,7 +78,7 @@ func DecideReview(ctx context.Context, db database.IDB, actorID, projectID, revi
 	build := func(ctx context.Context, tx database.Tx, r *milestone.Review) (*milestone.Pack, error) {
 		return milestone.BuildPack(ctx, tx, r, now, sections...)
 	}
-	return milestone.Decide(ctx, db, actorID, projectID, reviewID, in, now, build)
+	return milestone.Decide(ctx, db, actorID, projectID, reviewID, in, now, withGateBaseline(actorID, now, build))
 }
 
 // ReviewPack is the pack a review shows: the frozen one once decided, else

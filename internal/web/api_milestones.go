@@ -28,13 +28,85 @@ func (s *Server) milestoneJSON(c *fiber.Ctx, projectID, id int64) (*milestoneJSO
 	return &milestoneJSON{View: v, Deliverables: ds}, nil
 }
 
+// apiMilestones lists the plan; slip_days is measured against ?against= (a
+// baseline id, or "current" for the current plan; the latest by default).
 func (s *Server) apiMilestones(c *fiber.Ctx) error {
 	p, _ := currentProject(c)
-	vs, err := milestone.List(c.UserContext(), s.db, p.ID, s.today())
+	against, err := againstParam(c)
+	if err != nil {
+		return err
+	}
+	if against > 0 {
+		if _, err := milestone.GetBaseline(c.UserContext(), s.db, p.ID, against); err != nil {
+			return err
+		}
+	}
+	vs, err := milestone.ListAgainst(c.UserContext(), s.db, p.ID, against, s.today())
 	if err != nil {
 		return err
 	}
 	return c.JSON(listOf(vs, ""))
+}
+
+// baselineJSON is a baseline with every milestone's planned date in it.
+type baselineJSON struct {
+	*milestone.Baseline
+	Dates []milestone.BaselineDate `json:"dates"`
+}
+
+func (s *Server) baselineJSON(c *fiber.Ctx, projectID, id int64) (*baselineJSON, error) {
+	b, err := milestone.GetBaseline(c.UserContext(), s.db, projectID, id)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := milestone.BaselineDates(c.UserContext(), s.db, id)
+	if err != nil {
+		return nil, err
+	}
+	if ds == nil {
+		ds = []milestone.BaselineDate{}
+	}
+	return &baselineJSON{Baseline: b, Dates: ds}, nil
+}
+
+func (s *Server) apiBaselines(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	bs, err := milestone.Baselines(c.UserContext(), s.db, p.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(bs, ""))
+}
+
+// apiBaselineTake takes a baseline of the plan: {"label": "…"} (optional).
+func (s *Server) apiBaselineTake(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	var in milestone.BaselineInput
+	if err := bindForm(c, &in); err != nil {
+		return err
+	}
+	b, err := milestone.TakeBaseline(c.UserContext(), s.db, callerOf(c), p.ID, in, s.now())
+	if err != nil {
+		return err
+	}
+	out, err := s.baselineJSON(c, p.ID, b.ID)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(out)
+}
+
+func (s *Server) apiBaseline(c *fiber.Ctx) error {
+	p, _ := currentProject(c)
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	out, err := s.baselineJSON(c, p.ID, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
 }
 
 func (s *Server) apiMilestoneCreate(c *fiber.Ctx) error {

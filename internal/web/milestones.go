@@ -1,50 +1,17 @@
 package web
 
 import (
-	"html/template"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
-	"rollout/internal/date"
 	"rollout/internal/milestone"
 	"rollout/internal/project"
-	"rollout/internal/web/chart"
 )
 
-// The plan: milestones by phase on a timeline and a board, the milestone
-// page with its deliverables, threatening risks and gate reviews. The review
-// page and the decision are in reviews.go.
-
-type planView struct {
-	projectPage
-	Board      []milestone.PhaseBoard
-	Milestones []milestone.View
-	Chart      template.HTML
-	Today      date.Date
-	CanManage  bool
-}
-
-func (s *Server) handlePlan(c *fiber.Ctx) error {
-	pp := newProjectPage(c, "plan")
-	ctx, today := c.UserContext(), s.today()
-	vs, err := milestone.List(ctx, s.db, pp.Project.ID, today)
-	if err != nil {
-		return err
-	}
-	phases, err := project.Phases(ctx, s.db, pp.Project.ID)
-	if err != nil {
-		return err
-	}
-	tr := s.translator(c)
-	chart := chart.Plan(vs, today, func(id int64) string { return projectPath(pp.Project, "/milestones/"+itoa64(id)) },
-		chart.PlanLabels{Title: tr.T("plan.chart_title"), Planned: tr.T("milestone.planned_on"), Forecast: tr.T("milestone.forecast_on"),
-			Actual: tr.T("milestone.actual_on"), Gate: tr.T("milestone.gate"), Today: tr.T("plan.today"),
-			NoPhase: tr.T("plan.no_phase"), Days: tr.T("plan.days")})
-	return s.render(c, fiber.StatusOK, "milestones/plan", tr.T("plan.title"), planView{projectPage: pp,
-		Board: milestone.Board(phases, vs), Milestones: vs, Chart: chart, Today: today,
-		CanManage: pp.Access.Can(project.ManageMilestones) && !pp.Project.Archived})
-}
+// Milestones: creating and editing them, the milestone page with its
+// deliverables, threatening risks and gate reviews. The plan page and its
+// baselines are in plan.go; the review page and the decision in reviews.go.
 
 // Creating and editing.
 
@@ -178,6 +145,7 @@ type milestoneView struct {
 	Members        []project.Member
 	Schedule       milestone.ScheduleInput
 	NewDeliverable string
+	SlipText       string // "N days late against baseline …"
 	CanManage      bool
 	CanTick        bool
 }
@@ -208,6 +176,10 @@ func (s *Server) renderMilestone(c *fiber.Ctx, status int, id int64, sched *mile
 	if err != nil {
 		return err
 	}
+	baseline, err := s.latestBaselineName(c, pp.Project.ID)
+	if err != nil {
+		return err
+	}
 	if sched == nil {
 		// By default the review falls on the gate's date and invites the committee.
 		sched = &milestone.ScheduleInput{ScheduledOn: v.PlannedOn}
@@ -227,6 +199,7 @@ func (s *Server) renderMilestone(c *fiber.Ctx, status int, id int64, sched *mile
 	writable := !pp.Project.Archived
 	return s.render(c, status, "milestones/show", v.Name, milestoneView{projectPage: pp, M: v, Deliverables: ds, Trail: trail,
 		Threats: threats, Reviews: rs, Members: ms, Schedule: *sched, NewDeliverable: newDeliverable,
+		SlipText:  slipText(s.translator(c), v, baseline),
 		CanManage: writable && pp.Access.Can(project.ManageMilestones),
 		CanTick:   writable && milestone.CanTick(callerOf(c), &v.Milestone)})
 }

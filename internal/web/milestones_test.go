@@ -84,12 +84,12 @@ func TestPlanShowsStatusFromDates(t *testing.T) {
 
 	page := admin.get("/projects/CRM/plan")
 	expectStatus(t, page, http.StatusOK)
-	expectContains(t, page, `<svg class="chart plan-chart"`, "New milestone")
+	expectContains(t, page, `<svg class="chart plan-chart plan-chart-wide"`, `<svg class="chart plan-chart plan-chart-narrow"`, "New milestone")
 	for name, want := range map[string][]string{
-		"Kick-off":              {"Done", "+2 d"},
-		"Data cleansing rules":  {"Missed", "+5 d"},
-		"Second mock migration": {"At risk", "+14 d"},
-		"Go-live":               {"Planned", "0 d", "Gate"},
+		"Kick-off":              {"Done", "2 days late against the current plan"},
+		"Data cleansing rules":  {"Missed", "5 days late against the current plan"},
+		"Second mock migration": {"At risk", "14 days late against the current plan"},
+		"Go-live":               {"Planned", "On time against the current plan", "Gate"},
 	} {
 		row := planRow(t, page.body, name)
 		for _, w := range want {

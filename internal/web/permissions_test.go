@@ -221,6 +221,7 @@ var routeAccess = map[string]callers{
 
 	// The plan: milestones, deliverables and gate reviews.
 	"GET /projects/:key/plan":                                   projectReader,
+	"POST /projects/:key/baselines":                             planners,
 	"GET /projects/:key/milestones/new":                         planners,
 	"POST /projects/:key/milestones":                            planners,
 	"GET /projects/:key/milestones/:id":                         projectReader,
@@ -234,6 +235,9 @@ var routeAccess = map[string]callers{
 	"POST /projects/:key/reviews/:id/decision":                  deciders,
 	"POST /projects/:key/reviews/:id/actions/:aid":              planners,
 	"GET /api/v1/projects/:key/milestones":                      projectReader,
+	"GET /api/v1/projects/:key/baselines":                       projectReader,
+	"POST /api/v1/projects/:key/baselines":                      planners,
+	"GET /api/v1/projects/:key/baselines/:id":                   projectReader,
 	"POST /api/v1/projects/:key/milestones":                     planners,
 	"GET /api/v1/projects/:key/milestones/:id":                  projectReader,
 	"PATCH /api/v1/projects/:key/milestones/:id":                planners,
@@ -460,6 +464,8 @@ func (m *matrix) fill(path, key string) string {
 				parts[i] = fmt.Sprint(m.itemID("budget_lines", key))
 			case strings.Contains(path, "/milestones/"):
 				parts[i] = fmt.Sprint(m.itemID("milestones", key))
+			case strings.Contains(path, "/baselines/"):
+				parts[i] = fmt.Sprint(m.itemID("plan_baselines", key)) // the gate decision's
 			case strings.Contains(path, "/reviews/"):
 				// The pending review, or the decided one for its action items.
 				q := m.db.NewSelect().TableExpr("gate_reviews AS x").Column("x.id").Join("JOIN projects AS p ON p.id = x.project_id").

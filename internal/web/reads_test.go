@@ -68,7 +68,7 @@ func TestReadingPagesWritesNothing(t *testing.T) {
 	reader := &browser{t: t, app: roApp, cookies: admin.cookies}
 	for _, path := range []string{"/projects/CRM", "/projects/CRM/dashboard", "/projects/CRM/health", "/projects/CRM/plan",
 		review, "/portfolio", "/api/v1/projects/CRM/dashboard", "/api/v1/projects/CRM/health", "/api/v1/portfolio",
-		"/api/v1" + review} {
+		"/api/v1" + review, "/projects/CRM/plan?against=current", gate, "/api/v1/projects/CRM/baselines"} {
 		expectStatus(t, reader.get(path), http.StatusOK)
 	}
 	// And what a user sees: the health trend has today's score, no snapshot was kept.

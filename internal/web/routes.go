@@ -164,6 +164,7 @@ func (s *Server) routes() []route {
 
 		// The plan: milestones, deliverables and gate reviews.
 		{get, "/projects/:key/plan", in(project.ViewProject), s.handlePlan},
+		{post, "/projects/:key/baselines", in(project.ManageMilestones), s.handleBaselineTake},
 		{get, "/projects/:key/milestones/new", in(project.ManageMilestones), s.handleMilestoneNew},
 		{post, "/projects/:key/milestones", in(project.ManageMilestones), s.handleMilestoneCreate},
 		{get, "/projects/:key/milestones/:id", in(project.ViewProject), s.handleMilestone},
@@ -235,6 +236,9 @@ func (s *Server) routes() []route {
 		{get, "/api/v1/projects/:key/goals/:id/measurements", in(project.ViewProject), s.apiMeasurements},
 		{post, "/api/v1/projects/:key/goals/:id/measurements", inOrOwner(project.RecordMeasurement), s.apiMeasurementCreate},
 		{get, "/api/v1/projects/:key/milestones", in(project.ViewProject), s.apiMilestones},
+		{get, "/api/v1/projects/:key/baselines", in(project.ViewProject), s.apiBaselines},
+		{post, "/api/v1/projects/:key/baselines", in(project.ManageMilestones), s.apiBaselineTake},
+		{get, "/api/v1/projects/:key/baselines/:id", in(project.ViewProject), s.apiBaseline},
 		{post, "/api/v1/projects/:key/milestones", in(project.ManageMilestones), s.apiMilestoneCreate},
 		{get, "/api/v1/projects/:key/milestones/:id", in(project.ViewProject), s.apiMilestone},
 		{patch, "/api/v1/projects/:key/milestones/:id", in(project.ManageMilestones), s.apiMilestoneUpdate},
