@@ -220,3 +220,36 @@ func readPID(dir string) int {
 	fmt.Sscan(strings.SplitN(string(raw), "\n", 2)[0], &pid)
 	return pid
 }
+
+// An embedded PostgreSQL that cannot be started again (here its
+// configuration file is gone) makes serve exit non-zero, after a few tries,
+// so that the service manager restarts Rollout rather than leave it up
+// answering 503 for ever.
+func TestServeExitsWhenPostgresCannotBeRestarted(t *testing.T) {
+	dir := t.TempDir()
+	for d := dir; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
+		_ = os.Chmod(d, 0o711)
+	}
+	s := startServe(t, map[string]string{"ROLLOUT_DATA_DIR": dir, "ROLLOUT_ADDR": "127.0.0.1:0"})
+	t.Cleanup(s.cancel)
+	waitReady(t, s.url)
+	conf := filepath.Join(dir, "pgdata", "postgresql.conf")
+	if err := os.Rename(conf, conf+".away"); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(postmasterPID(t, dir), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-s.done:
+		if code == 0 {
+			t.Fatal("serve exited with 0")
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("serve is still running:\n%s", s.stderr.String())
+	}
+	if log := s.stderr.String(); !strings.Contains(log, "giving up on PostgreSQL") ||
+		!strings.Contains(log, "the embedded PostgreSQL cannot be kept running") {
+		t.Fatalf("the log does not say why Rollout stopped:\n%s", log)
+	}
+}
