@@ -6,17 +6,19 @@ import (
 	"slices"
 	"time"
 
-	"github.com/uptrace/bun"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/uptrace/bun"
 
 	"rollout/internal/change"
 	"rollout/internal/database/dbtest"
 	"rollout/internal/date"
 	"rollout/internal/milestone"
 	"rollout/internal/project"
+	"rollout/internal/project/projecttest"
 	"rollout/internal/risk"
 )
 
@@ -243,7 +245,7 @@ func fillTheRest(t *testing.T, db *bun.DB, pid int64, users map[string]int64) {
 	two, three := 2, 3
 	rin.Description, rin.Contingency, rin.Trigger = "the mock load fails", "run the old system longer", "mock 2 late"
 	rin.ResidualProbability, rin.ResidualImpact = &two, &three
-	_, err = risk.Update(ctx, db, callerIn(t, db, pid, pm), pid, 1, rin, today)
+	_, err = risk.Update(ctx, db, projecttest.Caller(t, db, pid, pm), pid, 1, rin, today)
 	must(t, err)
 	_, err = change.Create(ctx, db, dev, pid, change.Input{Title: "With an effect", Reason: "because",
 		ExpectedEffect: "fewer double entries"})

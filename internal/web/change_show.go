@@ -60,6 +60,7 @@ type changeView struct {
 	projectPage
 	Request     *change.View
 	Votes       []change.Vote
+	Trail       []historyEntry
 	Settings    change.Settings
 	Committee   int
 	Goals       []goal.View
@@ -159,7 +160,7 @@ func (s *Server) renderChange(c *fiber.Ctx, status, number int, x changeExtras) 
 	}
 	v.IsRequester = r.RequestedBy != nil && *r.RequestedBy == u.ID
 	writable := !p.Archived
-	v.CanManage = writable && canManageChange(c, &r.Request)
+	v.CanManage = writable && change.CanManage(callerOf(c), &r.Request)
 	v.CanVote = writable && pp.Access.Can(project.VoteChange) && r.Status == change.Submitted
 	v.CanApply = writable && pp.Access.Can(project.ApplyChange) && r.Status == change.Approved
 	if r.AppliedBy != nil {
@@ -199,6 +200,9 @@ func (s *Server) renderChange(c *fiber.Ctx, status, number int, x changeExtras) 
 			}
 		}
 		v.Conflicts = append(v.Conflicts, line)
+	}
+	if v.Trail, err = s.itemHistory(c, p.ID, "change_request", itoa64(r.ID)); err != nil {
+		return err
 	}
 	return s.render(c, status, "changes/show", r.Key+" "+r.Title, v)
 }

@@ -98,6 +98,7 @@ type goalView struct {
 	projectPage
 	Goal         *goal.View
 	Measurements []goal.Measurement
+	Trail        []historyEntry
 	Chart        any
 	Today        date.Date
 	CanManage    bool
@@ -121,8 +122,12 @@ func (s *Server) renderGoal(c *fiber.Ctx, status int, goalID int64, in goal.Meas
 		in.MeasuredOn = s.today()
 	}
 	tr := s.translator(c)
+	trail, err := s.itemHistory(c, pp.Project.ID, "goal", itoa64(goalID))
+	if err != nil {
+		return err
+	}
 	writable := !pp.Project.Archived
-	return s.render(c, status, "goals/show", v.Title, goalView{projectPage: pp, Goal: v, Measurements: ms,
+	return s.render(c, status, "goals/show", v.Title, goalView{projectPage: pp, Goal: v, Measurements: ms, Trail: trail,
 		Chart:      chart.GoalTrend(v, ms, tr.T("goal.chart_title", "Title", v.Title), tr.T("goal.baseline"), tr.T("goal.target")),
 		Today:      s.today(),
 		CanManage:  writable && pp.Access.Can(project.ManageGoals),
