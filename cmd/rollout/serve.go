@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -35,11 +36,17 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer ln.Close()
 
-	db, closeDB, err := openDatabase(ctx, cfg, log)
+	// The embedded PostgreSQL is restarted if it dies; pgFailed closes when
+	// that keeps failing (nil, never closing, with DATABASE_URL).
+	db, closeDB, pg, err := openDatabaseFor(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
+	var pgFailed <-chan struct{}
+	if pg != nil {
+		pgFailed = pg.Failed()
+	}
 	if err := migrate(ctx, db, log); err != nil {
 		return err
 	}
@@ -54,14 +61,20 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	// The health trend and the portfolio read daily snapshots; pages never
-	// write them, so the server keeps them, until ctx ends (shutdown).
-	snapCtx, stopSnapshots := context.WithCancel(ctx)
-	snapshotsDone := make(chan struct{})
+	// write them, so the server keeps them. It also deletes expired sessions
+	// and spent sign-in throttles. Both run until ctx ends (shutdown).
+	loopCtx, stopLoops := context.WithCancel(ctx)
+	var loops sync.WaitGroup
+	loops.Add(2)
 	go func() {
-		defer close(snapshotsDone)
-		office.KeepHealthSnapshots(snapCtx, db, office.HealthSnapshotEvery, date.Today, log)
+		defer loops.Done()
+		office.KeepHealthSnapshots(loopCtx, db, office.HealthSnapshotEvery, date.Today, log)
 	}()
-	defer func() { stopSnapshots(); <-snapshotsDone }() // before the database closes
+	go func() {
+		defer loops.Done()
+		office.KeepSessionsTidy(loopCtx, db, office.CleanUpEvery, time.Now, log)
+	}()
+	defer func() { stopLoops(); loops.Wait() }() // before the database closes
 
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
@@ -70,6 +83,13 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	select {
 	case err := <-served:
 		return fmt.Errorf("the web server stopped: %w", err)
+	case <-pgFailed:
+		// Exit non-zero: a service manager restarting Rollout may get further.
+		log.Error("the embedded PostgreSQL cannot be kept running; stopping", "error", pg.Err().Error())
+		if err := app.ShutdownWithTimeout(10 * time.Second); err != nil {
+			log.Warn("shutdown", "error", err.Error())
+		}
+		return fmt.Errorf("the embedded PostgreSQL cannot be kept running: %w", pg.Err())
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing requests in flight")
@@ -112,21 +132,29 @@ func migrate(ctx context.Context, db *database.DB, log *slog.Logger) error {
 // data folder and connects to its "rollout" database. The returned func closes
 // the connection and stops the embedded server.
 func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*database.DB, func(), error) {
+	db, closeDB, _, err := openDatabaseFor(ctx, cfg, log, false)
+	return db, closeDB, err
+}
+
+// openDatabaseFor is openDatabase that also returns the embedded server (nil
+// with DATABASE_URL), which restarts itself after an unexpected exit when
+// restart is set (serve: a long-running process; the short commands just fail).
+func openDatabaseFor(ctx context.Context, cfg config.Config, log *slog.Logger, restart bool) (*database.DB, func(), *pglocal.Server, error) {
 	if cfg.DatabaseURL != "" {
 		db, err := database.Open(ctx, cfg.DatabaseURL)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		return db, func() { _ = db.Close() }, nil
+		return db, func() { _ = db.Close() }, nil, nil
 	}
 	dir, err := filepath.Abs(cfg.DataDir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("data folder %q: %w", cfg.DataDir, err)
+		return nil, nil, nil, fmt.Errorf("data folder %q: %w", cfg.DataDir, err)
 	}
 	start := time.Now()
-	pg, err := pglocal.Start(ctx, pglocal.Options{DataDir: dir, Persistent: true, Logger: log, BinDir: cfg.PGBin})
+	pg, err := pglocal.Start(ctx, pglocal.Options{DataDir: dir, Persistent: true, Logger: log, BinDir: cfg.PGBin, Restart: restart})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	stopPG := func() {
 		if err := pg.Stop(); err != nil {
@@ -135,15 +163,15 @@ func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*da
 	}
 	if err := ensureDatabase(ctx, pg.DSN("postgres"), "rollout"); err != nil {
 		stopPG()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	db, err := database.Open(ctx, pg.DSN("rollout"))
 	if err != nil {
 		stopPG()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	log.Info("embedded PostgreSQL started", "data_dir", dir, "took_ms", time.Since(start).Milliseconds())
-	return db, func() { _ = db.Close(); stopPG() }, nil
+	return db, func() { _ = db.Close(); stopPG() }, pg, nil
 }
 
 func listenError(addr string, err error) error {

@@ -124,7 +124,8 @@ func endSessionsExcept(ctx context.Context, db bun.IDB, userID int64, keep strin
 	return database.MapError(err)
 }
 
-// DeleteExpiredSessions removes sessions past their end; the server calls it now and then.
+// DeleteExpiredSessions removes sessions past their end, the same ones
+// SessionUser no longer accepts; CleanUp calls it.
 func DeleteExpiredSessions(ctx context.Context, db bun.IDB, now time.Time) (int64, error) {
 	res, err := db.NewDelete().Table("sessions").
 		Where("expires_at <= ? OR last_seen_at <= ?", now, now.Add(-SessionIdle)).Exec(ctx)
@@ -133,6 +134,33 @@ func DeleteExpiredSessions(ctx context.Context, db bun.IDB, now time.Time) (int6
 	}
 	n, _ := res.RowsAffected()
 	return n, nil
+}
+
+// DeleteSpentThrottles removes sign-in throttle rows that no longer count: no
+// failure for longer than failureMemory (the next one would start again at 1)
+// and no lock still running. Deleting them changes nothing for anyone
+// signing in; it only keeps a stream of wrong passwords from many addresses
+// from filling the table. CleanUp calls it.
+func DeleteSpentThrottles(ctx context.Context, db bun.IDB, now time.Time) (int64, error) {
+	res, err := db.NewDelete().Table("signin_failures").
+		Where("last_at < ?", now.Add(-failureMemory)).
+		Where("locked_until IS NULL OR locked_until <= ?", now).Exec(ctx)
+	if err != nil {
+		return 0, database.MapError(err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// CleanUp deletes expired sessions and spent throttle rows and says how many
+// of each. Each is one DELETE of rows nobody can use any more, so two server
+// instances running it at the same moment do no harm.
+func CleanUp(ctx context.Context, db bun.IDB, now time.Time) (sessions, throttles int64, err error) {
+	if sessions, err = DeleteExpiredSessions(ctx, db, now); err != nil {
+		return 0, 0, err
+	}
+	throttles, err = DeleteSpentThrottles(ctx, db, now)
+	return sessions, throttles, err
 }
 
 // Throttle rules for failed sign-ins: after `free` failures in a row each further

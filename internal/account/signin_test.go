@@ -161,3 +161,67 @@ func TestSessionsExpire(t *testing.T) {
 		t.Fatalf("old session still valid: %v", err)
 	}
 }
+
+// The clean-up deletes sessions past their end (idle too long, or too old)
+// and throttle rows that no longer count, and keeps everything still in use.
+func TestCleanUpDeletesExpiredSessionsAndSpentThrottles(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	u, err := Create(ctx, db, 0, NewUser{Email: "mei@example.com", Name: "Mei", Password: "the right password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	session := func(name string, created, lastSeen time.Time) {
+		s := &Session{TokenHash: hashToken(name), UserID: u.ID, CreatedAt: created, LastSeenAt: lastSeen, ExpiresAt: created.Add(SessionMax)}
+		if _, err := db.NewInsert().Model(s).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	session("live", now.Add(-time.Hour), now.Add(-time.Minute))
+	session("live-long", now.Add(-SessionMax+time.Hour), now.Add(-SessionIdle+time.Hour))
+	session("idle", now.Add(-2*SessionIdle), now.Add(-SessionIdle-time.Minute))
+	session("too-old", now.Add(-SessionMax-time.Minute), now.Add(-time.Minute))
+
+	throttle := func(key string, lastAt time.Time, lockedUntil *time.Time) {
+		if _, err := db.NewInsert().Table("signin_failures").Model(&map[string]any{
+			"key": key, "failures": 9, "last_at": lastAt, "locked_until": lockedUntil,
+		}).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inFuture, inPast := now.Add(time.Minute), now.Add(-50*time.Minute)
+	throttle("email:recent@example.com", now.Add(-10*time.Minute), nil)
+	throttle("ip:192.0.2.1", now.Add(-time.Minute), &inFuture) // locked now
+	throttle("email:spent@example.com", now.Add(-failureMemory-time.Minute), nil)
+	throttle("ip:192.0.2.2", now.Add(-failureMemory-time.Minute), &inPast)
+
+	sessions, throttles, err := CleanUp(ctx, db, now)
+	if err != nil || sessions != 2 || throttles != 2 {
+		t.Fatalf("CleanUp deleted %d sessions and %d throttle rows (%v); want 2 and 2", sessions, throttles, err)
+	}
+	for _, name := range []string{"live", "live-long"} {
+		if n, _ := db.NewSelect().Table("sessions").Where("token_hash = ?", hashToken(name)).Count(ctx); n != 1 {
+			t.Errorf("session %s was deleted", name)
+		}
+	}
+	var keys []string
+	if err := db.NewSelect().Table("signin_failures").Column("key").Order("key").Scan(ctx, &keys); err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 2 || keys[0] != "email:recent@example.com" || keys[1] != "ip:192.0.2.1" {
+		t.Fatalf("throttle rows left: %v", keys)
+	}
+	// The live session still signs in; the lock still holds.
+	if _, err := SessionUser(ctx, db, "live", now); err != nil {
+		t.Errorf("the live session no longer works: %v", err)
+	}
+	if err := checkThrottle(ctx, db, []string{"ip:192.0.2.1"}, now); !apperr.Is(err, apperr.KindTooManyRequests) {
+		t.Errorf("the running lock was lost: %v", err)
+	}
+	// A second run, as another instance would do it, finds nothing more.
+	if s, th, err := CleanUp(ctx, db, now); err != nil || s != 0 || th != 0 {
+		t.Fatalf("second CleanUp: %d, %d, %v", s, th, err)
+	}
+}

@@ -19,6 +19,7 @@ const (
 	KindForbidden            // visible but not allowed: 403
 	KindUnauthenticated      // nobody signed in: 401
 	KindTooManyRequests      // slowed down, try later: 429
+	KindUnavailable          // the database is away or the request ran out of time: 503, try again
 )
 
 // Message is a translatable sentence: an i18n message ID and its template data.
@@ -94,6 +95,16 @@ func Unauthenticated() *Error {
 // TooManyRequests reports a caller that must wait before trying again.
 func TooManyRequests(msgID string, kv ...any) *Error {
 	return &Error{Kind: KindTooManyRequests, Message: Msg(msgID, kv...)}
+}
+
+// Unavailable reports a fault that heals by itself (the database restarting or
+// unreachable, a request past its deadline): the caller should try again
+// shortly. err is the cause, logged, never shown.
+func Unavailable(msgID string, err error) *Error {
+	if msgID == "" {
+		msgID = "error.unavailable"
+	}
+	return &Error{Kind: KindUnavailable, Message: Msg(msgID), Err: err}
 }
 
 // Internal wraps an unexpected error; its text is logged, never shown.

@@ -7,11 +7,16 @@ package database
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -39,11 +44,7 @@ func Open(ctx context.Context, dsn string) (*bun.DB, error) {
 		return nil, err
 	}
 	sqldb := sql.OpenDB(connector)
-	// bun's advice: four connections per CPU; idle ones are kept for reuse.
-	n := 4 * runtime.GOMAXPROCS(0)
-	sqldb.SetMaxOpenConns(n)
-	sqldb.SetMaxIdleConns(n)
-	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	setPool(sqldb)
 	// Rows may carry bookkeeping columns a struct does not show (key counters).
 	db := bun.NewDB(sqldb, pgdialect.New(), bun.WithDiscardUnknownColumns())
 
@@ -57,6 +58,24 @@ func Open(ctx context.Context, dsn string) (*bun.DB, error) {
 		return nil, fmt.Errorf("cannot reach the database at %s: %w", Target(dsn), err)
 	}
 	return db, nil
+}
+
+// setPool sizes the connection pool and says how long a connection may live.
+//
+// bun's advice: four connections per CPU; idle ones are kept for reuse.
+// A connection the server dropped (restart, failover, a killed backend) is
+// never reused: pgdriver closes a connection on any network error or FATAL
+// answer and reports driver.ErrBadConn at its next use, and database/sql then
+// discards it and dials again (TestDeadConnectionsAreReplaced). So a database
+// that comes back is used again without restarting Rollout. The lifetime cap
+// makes a pool follow a moved server (DNS after a failover) within half an hour
+// even when no error ever reached an idle connection.
+func setPool(sqldb *sql.DB) {
+	n := 4 * runtime.GOMAXPROCS(0)
+	sqldb.SetMaxOpenConns(n)
+	sqldb.SetMaxIdleConns(n)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	sqldb.SetConnMaxLifetime(30 * time.Minute)
 }
 
 // newConnector turns dsn into a pgdriver connector, reporting a bad DSN as an
@@ -182,6 +201,12 @@ const (
 	codeForeignKeyViolation  = "23503"
 	codeSerializationFailure = "40001"
 	codeDeadlockDetected     = "40P01"
+	codeQueryCanceled        = "57014" // statement_timeout, or a cancel request
+	codeAdminShutdown        = "57P01" // the server is shutting down, or its postmaster died
+	codeCrashShutdown        = "57P02" // another backend crashed; the server restarts
+	codeCannotConnectNow     = "57P03" // starting up, shutting down, in recovery
+	codeTooManyConnections   = "53300"
+	classConnection          = "08" // connection exception
 )
 
 // MapError turns a database error into an apperr kind for the web layer:
@@ -189,7 +214,8 @@ const (
 //   - unique violation → Conflict "error.duplicate"
 //   - foreign key violation → Conflict "error.in_use" (a row still referenced)
 //   - serialization failure or deadlock → Conflict (try again)
-//   - anything else, timeouts included → Internal
+//   - the database away or a deadline passed → Unavailable (see AsUnavailable)
+//   - anything else → Internal
 //
 // An apperr error passes through unchanged; nil stays nil. The PostgreSQL
 // error is kept as the cause (logged, never shown), and the name of the
@@ -205,6 +231,9 @@ func MapError(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		e := apperr.NotFound()
 		e.Err = err
+		return e
+	}
+	if e := AsUnavailable(err); e != nil {
 		return e
 	}
 	var pgErr pgdriver.Error
@@ -224,6 +253,57 @@ func MapError(err error) error {
 		}
 	}
 	return apperr.Internal(err)
+}
+
+// AsUnavailable returns an Unavailable error when err says the database is
+// away for now or the work ran out of time, and nil otherwise. Such faults
+// heal by themselves (the embedded server is restarted, an external one comes
+// back, a busy moment passes), so the caller is told to try again (503 with
+// Retry-After), never that something is broken (500):
+//   - "error.timeout": the context's deadline passed (the request timeout), a
+//     network read ran into that deadline, or PostgreSQL cancelled the
+//     statement (57014: statement_timeout or a cancel request);
+//   - "error.unavailable": the server refused or dropped the connection
+//     (connection refused or reset, socket gone, end of stream), or said it is
+//     starting up, shutting down or recovering (57P01, 57P02, 57P03, 08xxx),
+//     or has no connection slot left (53300).
+//
+// It looks through wrapped errors, apperr.Internal's cause included.
+func AsUnavailable(err error) *apperr.Error {
+	if err == nil {
+		return nil
+	}
+	var ae *apperr.Error
+	if errors.As(err, &ae) && ae.Kind == apperr.KindUnavailable {
+		return ae
+	}
+	var pgErr pgdriver.Error
+	if errors.As(err, &pgErr) {
+		switch code := pgErr.Field('C'); {
+		case code == codeQueryCanceled:
+			return apperr.Unavailable("error.timeout", err)
+		case code == codeAdminShutdown, code == codeCrashShutdown, code == codeCannotConnectNow,
+			code == codeTooManyConnections, strings.HasPrefix(code, classConnection):
+			return apperr.Unavailable("error.unavailable", err)
+		}
+		return nil
+	}
+	var netErr net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded),
+		errors.As(err, &netErr) && netErr.Timeout():
+		return apperr.Unavailable("error.timeout", err)
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return apperr.Unavailable("error.unavailable", err)
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) { // any other failure to dial, read or write: a socket file gone, say
+		return apperr.Unavailable("error.unavailable", err)
+	}
+	return nil
 }
 
 // DB, IDB and Tx name bun's handles for the packages above the domains (web,

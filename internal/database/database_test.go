@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/driver/pgdriver"
@@ -151,11 +154,123 @@ func TestMapErrorPassThroughAndDefaults(t *testing.T) {
 	if got := database.MapError(fmt.Errorf("wrapped: %w", nf)); !apperr.Is(got, apperr.KindNotFound) {
 		t.Errorf("an apperr error should pass through, got %v", got)
 	}
-	for _, err := range []error{context.DeadlineExceeded, errors.New("boom")} {
-		if got := database.MapError(err); !apperr.Is(got, apperr.KindInternal) || !errors.Is(got, err) {
-			t.Errorf("MapError(%v) = %v; want Internal wrapping it", err, got)
+	boom := errors.New("boom")
+	if got := database.MapError(boom); !apperr.Is(got, apperr.KindInternal) || !errors.Is(got, boom) {
+		t.Errorf("MapError(%v) = %v; want Internal wrapping it", boom, got)
+	}
+	if got := database.MapError(context.DeadlineExceeded); !isUnavailable(got, "error.timeout") || !errors.Is(got, context.DeadlineExceeded) {
+		t.Errorf("MapError(deadline) = %v; want Unavailable error.timeout wrapping it", got)
+	}
+}
+
+func isUnavailable(err error, msgID string) bool {
+	var ae *apperr.Error
+	return errors.As(err, &ae) && ae.Kind == apperr.KindUnavailable && ae.Message.ID == msgID
+}
+
+// The faults that heal by themselves map to Unavailable (503 and Retry-After
+// in the web layer), each produced for real: a deadline, a statement timeout,
+// a connection the server ended, a server that is not there.
+func TestMapErrorUnavailable(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	_, err := db.ExecContext(short, "SELECT pg_sleep(10)")
+	if got := database.MapError(err); !isUnavailable(got, "error.timeout") {
+		t.Errorf("past the deadline: MapError(%v) = %v; want Unavailable error.timeout", err, got)
+	}
+
+	err = database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "SET LOCAL statement_timeout = 20"); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "SELECT pg_sleep(10)")
+		return err
+	})
+	if got := database.MapError(err); !isUnavailable(got, "error.timeout") {
+		t.Errorf("statement timeout (57014): MapError(%v) = %v; want Unavailable error.timeout", err, got)
+	}
+
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.ExecContext(ctx, "SELECT pg_terminate_backend(pg_backend_pid())")
+	_ = conn.Close()
+	if got := database.MapError(err); !isUnavailable(got, "error.unavailable") {
+		t.Errorf("connection ended by the server (57P01): MapError(%v) = %v; want Unavailable", err, got)
+	}
+
+	_, err = database.Open(ctx, "postgres://bob@/rollout?host=/nonexistent/.s.PGSQL.5432&sslmode=disable")
+	if got := database.MapError(err); !isUnavailable(got, "error.unavailable") {
+		t.Errorf("no server: MapError(%v) = %v; want Unavailable", err, got)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close() // nothing listens there now: connection refused
+	_, err = database.Open(ctx, "postgres://bob@"+addr+"/rollout?sslmode=disable")
+	if got := database.MapError(err); !isUnavailable(got, "error.unavailable") || !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("connection refused: MapError(%v) = %v; want Unavailable", err, got)
+	}
+	// Wrapped as Internal by someone else, still recognised.
+	if got := database.AsUnavailable(apperr.Internal(fmt.Errorf("saving: %w", err))); got == nil {
+		t.Error("AsUnavailable does not look through apperr.Internal")
+	}
+	if got := database.AsUnavailable(errors.New("boom")); got != nil {
+		t.Errorf("AsUnavailable(boom) = %v", got)
+	}
+}
+
+// Connections the server dropped are discarded by the pool, never reused:
+// after every backend of a pool is terminated (a restart, a failover), each
+// dead connection fails at most once and the pool then works again.
+func TestDeadConnectionsAreReplaced(t *testing.T) {
+	t.Parallel()
+	admin, dsn := dbtest.NewWithDSN(t)
+	db, err := database.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// Fill the pool with several connections.
+	const n = 4
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = db.ExecContext(ctx, "SELECT pg_sleep(0.1)")
+		}()
+	}
+	wg.Wait()
+	var killed int
+	if err := admin.NewRaw(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(ctx, &killed); err != nil {
+		t.Fatal(err)
+	}
+	if killed < n {
+		t.Fatalf("terminated %d backends; want at least %d", killed, n)
+	}
+	failed := 0
+	for i := range 3 * killed {
+		var one int
+		err := db.NewRaw("SELECT 1").Scan(ctx, &one)
+		if err != nil {
+			failed++
+			if database.AsUnavailable(err) == nil {
+				t.Errorf("query %d: %v is not recognised as the database being away", i, err)
+			}
+			if i >= killed {
+				t.Fatalf("query %d still fails (%v): a dead connection is reused", i, err)
+			}
 		}
 	}
+	t.Logf("%d of %d dead connections surfaced an error before being dropped", failed, killed)
 }
 
 func TestRunInTxRollsBackOnError(t *testing.T) {

@@ -2,6 +2,7 @@ package office
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -208,22 +209,12 @@ const HealthSnapshotEvery = time.Hour
 // ctx ends (the server stops). A failed round is logged and retried at the
 // next tick: a missing snapshot only leaves a gap in a trend.
 func KeepHealthSnapshots(ctx context.Context, db database.IDB, every time.Duration, today func() date.Date, log *slog.Logger) {
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
+	RunEvery(ctx, every, log, "keeping the health snapshots", func(ctx context.Context) error {
 		n, err := SnapshotHealth(ctx, db, today())
-		switch {
-		case ctx.Err() != nil:
-			return
-		case err != nil:
-			log.Warn("keeping the health snapshots", "error", err.Error(), "projects_done", n)
-		default:
-			log.Debug("health snapshots kept", "projects", n)
+		if err != nil {
+			return fmt.Errorf("after %d projects: %w", n, err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
+		log.Debug("health snapshots kept", "projects", n)
+		return nil
+	})
 }

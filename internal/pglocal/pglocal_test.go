@@ -143,7 +143,7 @@ func TestPersistentStartsAfterCrash(t *testing.T) {
 	// Kill the postmaster alone, as Pdeathsig does when Rollout dies: its
 	// backends linger for a moment, which Start must wait out.
 	_ = syscall.Kill(s.PID(), syscall.SIGKILL)
-	<-s.exited
+	<-s.current().exited
 	if _, err := os.Stat(filepath.Join(dir, "pgdata", "postmaster.pid")); err != nil {
 		t.Fatalf("expected a stale postmaster.pid after the crash: %v", err)
 	}

@@ -1,15 +1,21 @@
 package web
 
 import (
-	"context"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"rollout/internal/apperr"
 	"rollout/internal/change"
+	"rollout/internal/database"
 )
+
+// retryAfter is what a 503 asks the client to wait, in seconds: the embedded
+// PostgreSQL is back within a few seconds of a crash, and a timed-out request
+// usually meets a quieter moment.
+const retryAfter = 5
 
 // problem is an RFC 9457 problem document, the body of every API error.
 type problem struct {
@@ -28,7 +34,13 @@ type problem struct {
 // errors to a status, logs what is internal, and answers with a page or problem+json.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	status, kind, msg := classify(err)
-	if status >= 500 {
+	switch {
+	case status == fiber.StatusServiceUnavailable:
+		// Expected while the database restarts: a warning, not an error.
+		s.log.Warn("request not served", "request_id", requestID(c), "method", c.Method(),
+			"path", c.Path(), "error", err.Error())
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retryAfter))
+	case status >= 500:
 		s.log.Error("request failed", "request_id", requestID(c), "method", c.Method(),
 			"path", c.Path(), "error", err.Error())
 	}
@@ -70,9 +82,16 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 }
 
 // classify returns the HTTP status, the message family and the message of err.
+// An error of no known kind that says the database is away or the deadline
+// passed (database.AsUnavailable) is a 503, wherever it was wrapped.
 func classify(err error) (int, string, apperr.Message) {
 	var ae *apperr.Error
-	if errors.As(err, &ae) {
+	if !errors.As(err, &ae) || ae.Kind == apperr.KindInternal {
+		if u := database.AsUnavailable(err); u != nil {
+			ae = u
+		}
+	}
+	if ae != nil {
 		switch ae.Kind {
 		case apperr.KindInvalid:
 			return fiber.StatusUnprocessableEntity, "error.invalid", ae.Message
@@ -89,11 +108,13 @@ func classify(err error) (int, string, apperr.Message) {
 			return fiber.StatusUnauthorized, "error.unauthenticated", ae.Message
 		case apperr.KindTooManyRequests:
 			return fiber.StatusTooManyRequests, "error.too_many", ae.Message
+		case apperr.KindUnavailable:
+			if ae.Message.ID == "error.timeout" {
+				return fiber.StatusServiceUnavailable, "error.timeout", ae.Message
+			}
+			return fiber.StatusServiceUnavailable, "error.unavailable", ae.Message
 		}
 		return fiber.StatusInternalServerError, "error.internal", apperr.Msg("error.internal")
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fiber.StatusServiceUnavailable, "error.internal", apperr.Msg("error.timeout")
 	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {

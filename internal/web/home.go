@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,6 +15,7 @@ func (s *Server) handleHealthz(c *fiber.Ctx) error {
 func (s *Server) handleReadyz(c *fiber.Ctx) error {
 	if err := s.ping(c.UserContext()); err != nil {
 		s.log.Warn("database not ready", "error", err.Error())
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retryAfter))
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "database unreachable"})
 	}
 	return c.JSON(fiber.Map{"status": "ready"})

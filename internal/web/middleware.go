@@ -135,12 +135,18 @@ func requestID(c *fiber.Ctx) string {
 }
 
 // deadline gives every request a context with a time limit; handlers pass
-// c.UserContext() to the database so a stuck query cannot hold a connection forever.
+// c.UserContext() to the database so a stuck query cannot hold a connection
+// forever. A request that fails once its time is up answers 503 with
+// Retry-After (error.timeout), not 500: whatever broke, the deadline broke it.
 func (s *Server) deadline(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
 	defer cancel()
 	c.SetUserContext(ctx)
-	return c.Next()
+	err := c.Next()
+	if err != nil && ctx.Err() != nil && apperr.KindOf(err) == apperr.KindInternal {
+		return apperr.Unavailable("error.timeout", err)
+	}
+	return err
 }
 
 const langCookie = "rollout_lang"
