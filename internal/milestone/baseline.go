@@ -145,12 +145,8 @@ func takeBaseline(ctx context.Context, tx bun.IDB, actorID int64, b *Baseline) (
 	}
 	n, _ := res.RowsAffected()
 	b.Milestones = int(n)
-	after := struct {
-		*Baseline
-		Milestones int `json:"milestones"`
-	}{b, b.Milestones}
 	return b, audit.Record(ctx, tx, audit.Write{ProjectID: b.ProjectID, ActorID: actorID, Entity: "baseline",
-		EntityID: b.ID, Action: audit.Create, After: after})
+		EntityID: b.ID, Action: audit.Create, After: b})
 }
 
 func selectBaselines(db bun.IDB, model any) *bun.SelectQuery {

@@ -149,6 +149,11 @@ var historyFieldOrder = []struct {
 	{"last_used_at", historySpec{kind: hTime}},
 	{"revoked_at", historySpec{kind: hTime}},
 	{"exported_at", historySpec{kind: hTime}},
+	{"label", historySpec{kind: hText}},
+	{"milestone_count", historySpec{kind: hNumber}},
+	{"taken_at", historySpec{kind: hTime}},
+	{"taken_by", historySpec{kind: hHidden}}, // the person who made the entry
+	{"review_id", historySpec{kind: hHidden}}, // the entry's source says "at a gate decision"
 	{"format_version", historySpec{kind: hNumber}},
 	{"audit_entries", historySpec{kind: hNumber}},
 	// Bookkeeping and what the heading of the entry already says.
@@ -177,6 +182,7 @@ var historyEntitySpecs = map[string]map[string]historySpec{
 	"change_request": {"status": {hEnum, "change_status"}},
 	"review_action":  {"status": {hEnum, "action_status"}},
 	"pitfall":        {"status": {hEnum, "pitfall_status"}},
+	"baseline":       {"source": {hEnum, "baseline_source"}},
 	// A member's entry repeats the person's account; the heading names them.
 	"member": {"user_id": {kind: hHidden}, "name": {kind: hHidden}, "email": {kind: hHidden}, "disabled": {kind: hHidden}},
 	// A token's owner is the person who made the entry.

@@ -62,9 +62,10 @@ func TestDashboardWorkbookOfAnEmptyProject(t *testing.T) {
 			t.Errorf("sheet %s has no header: %q", id, rows)
 		}
 	}
-	// The heat map lists the highest probability first, as the page does.
+	// The heat map lists the highest probability first, as the page does:
+	// the counts, then each cell's level (probability 5 × impact 5 is critical).
 	heat := read(t, w, tr.T("dashboard.sheet.heat"))
-	if len(heat) != 6 || heat[1][0] != "5" || heat[5][0] != "1" {
+	if len(heat) != 13 || heat[1][0] != "5" || heat[5][0] != "1" || heat[8][0] != "5" || heat[8][5] != "Critical" {
 		t.Errorf("heat sheet %q", heat)
 	}
 }
