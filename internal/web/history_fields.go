@@ -152,7 +152,7 @@ var historyFieldOrder = []struct {
 	{"label", historySpec{kind: hText}},
 	{"milestone_count", historySpec{kind: hNumber}},
 	{"taken_at", historySpec{kind: hTime}},
-	{"taken_by", historySpec{kind: hHidden}}, // the person who made the entry
+	{"taken_by", historySpec{kind: hHidden}},  // the person who made the entry
 	{"review_id", historySpec{kind: hHidden}}, // the entry's source says "at a gate decision"
 	{"format_version", historySpec{kind: hNumber}},
 	{"audit_entries", historySpec{kind: hNumber}},
