@@ -133,6 +133,18 @@ func addPlan(ctx context.Context, tx bun.Tx, proj *project.Project, users map[st
 				return err
 			}
 		}
+	}
+	// Then the gates are decided in order. Every date is set first, so the
+	// baseline a decision takes holds the plan the demo tells.
+	for _, d := range plan {
+		m, err := milestone.Get(ctx, tx, proj.ID, ids[d.name])
+		if err != nil {
+			return err
+		}
+		reached := today
+		if d.actual != nil {
+			reached = today.AddDays(*d.actual)
+		}
 		if d.decision != "" {
 			if err := decideGate(ctx, tx, proj.ID, m.ID, pm.ID, chair, committee, users, d, reached.AddDays(-1)); err != nil {
 				return fmt.Errorf("demo decision on %q: %w", d.name, err)

@@ -54,7 +54,10 @@ func TestDemoHealthReflectsDelivery(t *testing.T) {
 	if !before.Judged() || before.Band == "ok" || *before.Score >= pitfall.HealthyFrom || before.Method.Score < pitfall.HealthyFrom {
 		t.Fatalf("demo health %d (%s), method %d", *before.Score, before.Band, before.Method.Score)
 	}
-	if k[office.MilestoneForecastLate]+k[office.MilestoneLate] != 1 || k[office.RiskReviewOverdue] != 3 || k[office.GoalOffTrack] != 1 || k[office.GoalAtRisk] != 2 {
+	// Two milestones slip against the baseline of the last gate: the second
+	// mock migration (forecast two weeks late) and user acceptance, moved a
+	// week by a change request approved since.
+	if k[office.MilestoneForecastLate]+k[office.MilestoneLate] != 2 || k[office.RiskReviewOverdue] != 3 || k[office.GoalOffTrack] != 1 || k[office.GoalAtRisk] != 2 {
 		t.Fatalf("delivery items %+v", before.Delivery.Items)
 	}
 	// Every item names what it is and leads to it.
