@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"rollout/internal/comment"
 	"rollout/internal/date"
 	"rollout/internal/milestone"
 	"rollout/internal/project"
@@ -170,6 +171,7 @@ func (s *Server) handleMilestoneDelete(c *fiber.Ctx) error {
 
 type milestoneView struct {
 	projectPage
+	Comments       *commentsView
 	M              *milestone.View
 	Deliverables   []milestone.Deliverable
 	Threats        []milestone.Threat
@@ -219,8 +221,12 @@ func (s *Server) renderMilestone(c *fiber.Ctx, status int, id int64, sched *mile
 			}
 		}
 	}
+	comments, err := s.loadComments(c, &comment.Target{Kind: comment.Milestone, ID: v.ID, Ref: v.ID})
+	if err != nil {
+		return err
+	}
 	writable := !pp.Project.Archived
-	return s.render(c, status, "milestones/show", v.Name, milestoneView{projectPage: pp, M: v, Deliverables: ds,
+	return s.render(c, status, "milestones/show", v.Name, milestoneView{projectPage: pp, M: v, Deliverables: ds, Comments: comments,
 		Threats: threats, Reviews: rs, Members: ms, Schedule: *sched, NewDeliverable: newDeliverable,
 		CanManage: writable && pp.Access.Can(project.ManageMilestones),
 		CanTick:   writable && milestone.CanTick(callerOf(c), &v.Milestone)})
