@@ -281,15 +281,15 @@ type editRow struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// trailEntry is what the audit trail keeps of a comment.
+// trailEntry is what the audit trail keeps of a comment: the item it is on
+// is the entry's ref on creation (CRM-42), and ids of items stay out of its
+// values so an archive can carry them (author and mentions are people).
 type trailEntry struct {
-	Kind     Kind    `json:"kind"`
-	ItemID   int64   `json:"item_id"`
 	AuthorID int64   `json:"author_id"`
 	Body     string  `json:"body"`
 	Mentions []int64 `json:"mentions"`
 }
 
 func trail(c *Comment) trailEntry {
-	return trailEntry{Kind: c.Entity, ItemID: c.EntityID, AuthorID: c.AuthorID, Body: c.Body, Mentions: c.Mentions}
+	return trailEntry{AuthorID: c.AuthorID, Body: c.Body, Mentions: c.Mentions}
 }
