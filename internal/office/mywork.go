@@ -197,28 +197,39 @@ func MyWorkCount(ctx context.Context, db bun.IDB, userID int64, today date.Date)
 // MarkDone hides an item of My work from the user while its due date stays
 // the one it has now (a mention is read for good; a risk reviewed since, with
 // a new review date, comes back when that one is due). Only an item that is
-// on the user's My work may be marked: anything else is NotFound.
+// on the user's My work may be marked (or one marked already, which changes
+// nothing): anything else is NotFound.
 func MarkDone(ctx context.Context, db bun.IDB, userID int64, kind WorkKind, itemID int64, today date.Date) error {
 	if !slices.Contains(WorkKinds, kind) {
 		return apperr.InvalidField("kind", "validation.oneof", "Values", "vote, gate_decision, apply, condition, risk_review, measurement, requirement, mention")
 	}
 	return database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		var due []*date.Date
+		var due []struct {
+			DueOn date.Date `bun:"due_on,type:date"` // zero for none, which stores NULL
+		}
 		err := tx.NewRaw("SELECT w.due_on FROM ("+myWorkSQL+") AS w WHERE w.kind = ? AND w.item_id = ?",
 			userID, today, RiskReviewLead, string(kind), itemID).Scan(ctx, &due)
 		if err != nil {
 			return database.MapError(err)
 		}
 		if len(due) == 0 {
+			// Marked already: saying so twice is no mistake.
+			marked, err := tx.NewSelect().Table("work_reads").Where("user_id = ? AND kind = ? AND item_id = ?", userID, string(kind), itemID).Exists(ctx)
+			if err != nil {
+				return database.MapError(err)
+			}
+			if marked {
+				return nil
+			}
 			return apperr.NotFound()
 		}
 		_, err = tx.NewRaw(`INSERT INTO work_reads (user_id, kind, item_id, due_on) VALUES (?, ?, ?, ?)
 			ON CONFLICT (user_id, kind, item_id) DO UPDATE SET due_on = excluded.due_on, marked_at = now()`,
-			userID, string(kind), itemID, due[0]).Exec(ctx)
+			userID, string(kind), itemID, due[0].DueOn).Exec(ctx)
 		if err != nil {
 			return database.MapError(err)
 		}
 		return audit.Record(ctx, tx, audit.Write{ActorID: userID, Entity: "work_item", EntityID: fmt.Sprintf("%s:%d", kind, itemID),
-			Action: "mark_done", After: map[string]any{"kind": kind, "item_id": itemID, "due_on": due[0]}})
+			Action: "mark_done", After: map[string]any{"kind": kind, "item_id": itemID, "due_on": due[0].DueOn}})
 	})
 }
