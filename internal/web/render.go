@@ -77,7 +77,9 @@ func (s *Server) render(c *fiber.Ctx, status int, name, title string, data any, 
 	if c.Method() != fiber.MethodGet {
 		p.Back = c.Path()
 	}
-	if p.User != nil {
+	if v, ok := data.(myWorkView); ok {
+		p.Work = v.Total // My work itself has just counted
+	} else if p.User != nil {
 		p.Work = s.workCount(c, p.User.ID)
 	}
 	set := s.renderer.engines[p.Lang].Templates
