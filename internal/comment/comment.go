@@ -127,7 +127,7 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64) error {
 	if len(in.Mentions) > MaxMentions {
 		fields["mentions"] = apperr.Msg("validation.max_len", "Max", MaxMentions)
 	} else if len(in.Mentions) > 0 {
-		n, err := db.NewSelect().Table("members").Where("project_id = ? AND user_id IN (?)", projectID, bun.In(in.Mentions)).Count(ctx)
+		n, err := db.NewSelect().Table("members").Where("project_id = ? AND user_id IN (?)", projectID, bun.List(in.Mentions)).Count(ctx)
 		if err != nil {
 			return database.MapError(err)
 		}
