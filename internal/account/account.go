@@ -45,7 +45,7 @@ const maxPasswordBytes = 72
 type NewUser struct {
 	Email    string `json:"email" form:"email" validate:"required,email,max=254"`
 	Name     string `json:"name" form:"name" validate:"required,max=100"`
-	Password string `json:"password" form:"password" validate:"required"`
+	Password string `json:"password" form:"password" validate:"required,max=1000"`
 	Language string `json:"language" form:"language" validate:"omitempty,oneof=en zh-CN"`
 	IsAdmin  bool   `json:"is_admin" form:"is_admin"`
 }

@@ -112,3 +112,11 @@ func KindOf(err error) Kind {
 
 // Is reports whether err is of kind k.
 func Is(err error, k Kind) bool { return err != nil && KindOf(err) == k }
+
+// InvalidIf answers Invalid(fields) when a check found problems, else nil.
+func InvalidIf(fields map[string]Message) error {
+	if len(fields) > 0 {
+		return Invalid(fields)
+	}
+	return nil
+}

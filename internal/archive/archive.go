@@ -314,10 +314,11 @@ type PitfallAssessment struct {
 	UpdatedAt    time.Time       `json:"updated_at"`
 }
 
-// HealthSnapshot is one day's health score, as computed that day.
+// HealthSnapshot is one day's health score, as computed that day (null:
+// not enough data to judge).
 type HealthSnapshot struct {
 	Day       date.Date       `json:"day"`
-	Score     int             `json:"score"`
+	Score     *int            `json:"score"`
 	Breakdown json.RawMessage `json:"breakdown"`
 }
 

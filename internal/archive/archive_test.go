@@ -23,6 +23,7 @@ import (
 	"rollout/internal/milestone"
 	"rollout/internal/pitfall"
 	"rollout/internal/project"
+	"rollout/internal/project/projecttest"
 	"rollout/internal/requirement"
 	"rollout/internal/risk"
 )
@@ -89,7 +90,7 @@ func buildRich(t *testing.T, db *bun.DB) (int64, map[string]int64) {
 		goals = append(goals, g.ID)
 		for w := 1; w <= 4; w++ {
 			v := b + float64(w)*0.7
-			_, err := goal.AddMeasurement(ctx, db, callerIn(t, db, p.ID, dev), p.ID, g.ID, goal.MeasurementInput{Value: &v,
+			_, err := goal.AddMeasurement(ctx, db, projecttest.Caller(t, db, p.ID, dev), p.ID, g.ID, goal.MeasurementInput{Value: &v,
 				MeasuredOn: date.New(2026, 2, 7*w), Note: "weekly"}, goal.Manual, today)
 			must(t, err)
 		}
@@ -108,9 +109,9 @@ func buildRich(t *testing.T, db *bun.DB) (int64, map[string]int64) {
 	must(t, err)
 	rin := requirement.InputOf(r2)
 	rin.Tier, rin.Status = requirement.Must, requirement.Approved
-	_, err = requirement.Update(ctx, db, callerIn(t, db, p.ID, owner), p.ID, 2, rin)
+	_, err = requirement.Update(ctx, db, projecttest.Caller(t, db, p.ID, owner), p.ID, 2, rin)
 	must(t, err)
-	must(t, requirement.Move(ctx, db, callerIn(t, db, p.ID, owner), p.ID, 5, requirement.Target{Top: true}))
+	must(t, requirement.Move(ctx, db, projecttest.Caller(t, db, p.ID, owner), p.ID, 5, requirement.Target{Top: true}))
 	must(t, requirement.Delete(ctx, db, owner, p.ID, 4))
 
 	// The plan: a deliverable ticked, a gate decided with conditions.
@@ -126,7 +127,7 @@ func buildRich(t *testing.T, db *bun.DB) (int64, map[string]int64) {
 	}
 	dl, err := milestone.AddDeliverable(ctx, db, pm, p.ID, other.ID, "Signed process map")
 	must(t, err)
-	must(t, milestone.Tick(ctx, db, callerIn(t, db, p.ID, pm), p.ID, other.ID, dl.ID, true, now))
+	must(t, milestone.Tick(ctx, db, projecttest.Caller(t, db, p.ID, pm), p.ID, other.ID, dl.ID, true, now))
 	doomed, err := milestone.Create(ctx, db, pm, p.ID, milestone.Input{Name: "Dropped pilot", PlannedOn: date.New(2026, 7, 1),
 		OwnerID: &dev, Deliverables: []string{"Pilot report"}}, today)
 	must(t, err)
@@ -137,7 +138,7 @@ func buildRich(t *testing.T, db *bun.DB) (int64, map[string]int64) {
 			Impact: 4, OwnerID: []int64{pm, dev, owner}[i], Mitigation: "rehearse", MilestoneID: &gate.ID,
 			IdentifiedOn: date.New(2026, 2, 1+i)}, today)
 		must(t, err)
-		_, err = risk.AddReview(ctx, db, callerIn(t, db, p.ID, sc1), p.ID, i+1, risk.ReviewInput{ReviewedOn: date.New(2026, 4, 1), Probability: 2,
+		_, err = risk.AddReview(ctx, db, projecttest.Caller(t, db, p.ID, sc1), p.ID, i+1, risk.ReviewInput{ReviewedOn: date.New(2026, 4, 1), Probability: 2,
 			Impact: 4, NextReviewOn: date.New(2026, 7, 1), Note: "better"}, today)
 		must(t, err)
 	}
@@ -153,7 +154,7 @@ func buildRich(t *testing.T, db *bun.DB) (int64, map[string]int64) {
 	must(t, err)
 	acts, err := milestone.Actions(ctx, db, decided.ID)
 	must(t, err)
-	must(t, milestone.SetActionStatus(ctx, db, callerIn(t, db, p.ID, dev), p.ID, decided.ID, acts[0].ID, true))
+	must(t, milestone.SetActionStatus(ctx, db, projecttest.Caller(t, db, p.ID, dev), p.ID, decided.ID, acts[0].ID, true))
 	_, err = milestone.Schedule(ctx, db, pm, p.ID, gate.ID, milestone.ScheduleInput{ScheduledOn: date.New(2026, 8, 1), Invited: []int64{sc1}})
 	must(t, err)
 
@@ -169,17 +170,17 @@ func buildRich(t *testing.T, db *bun.DB) (int64, map[string]int64) {
 	yes, no := true, false
 	draft("Still a draft", dev, nil, []int64{goals[2]})
 	n := draft("Waiting for the committee", owner, []change.Operation{{Op: change.OpShiftMilestone, MilestoneID: doomed.ID, Days: 7}}, nil)
-	_, err = change.Submit(ctx, db, pm, p.ID, n, now)
+	_, err = change.Submit(ctx, db, projecttest.Caller(t, db, p.ID, pm), p.ID, n, now)
 	must(t, err)
 	n = draft("Rejected idea", owner, nil, goals[:1])
-	_, err = change.Submit(ctx, db, pm, p.ID, n, now)
+	_, err = change.Submit(ctx, db, projecttest.Caller(t, db, p.ID, pm), p.ID, n, now)
 	must(t, err)
 	for _, v := range []int64{sc1, sc2} {
 		_, err = change.Cast(ctx, db, v, p.ID, n, change.VoteInput{Approve: &no, Comment: "not now"}, now)
 		must(t, err)
 	}
 	n = draft("Withdrawn idea", owner, nil, nil)
-	_, err = change.Withdraw(ctx, db, owner, p.ID, n)
+	_, err = change.Withdraw(ctx, db, projecttest.Caller(t, db, p.ID, owner), p.ID, n)
 	must(t, err)
 	approvedOps := []change.Operation{
 		{Op: change.OpSetTier, Number: 3, Tier: requirement.Optional},
@@ -187,7 +188,7 @@ func buildRich(t *testing.T, db *bun.DB) (int64, map[string]int64) {
 		{Op: change.OpShiftMilestone, MilestoneID: gate.ID, Days: 3},
 	}
 	n = draft("Approved, not applied", owner, approvedOps, goals[:2])
-	_, err = change.Submit(ctx, db, pm, p.ID, n, now)
+	_, err = change.Submit(ctx, db, projecttest.Caller(t, db, p.ID, pm), p.ID, n, now)
 	must(t, err)
 	for _, v := range []int64{sc1, sc2} {
 		_, err = change.Cast(ctx, db, v, p.ID, n, change.VoteInput{Approve: &yes}, now)
@@ -200,7 +201,7 @@ func buildRich(t *testing.T, db *bun.DB) (int64, map[string]int64) {
 		{Op: change.OpSetTier, Number: 6, Tier: requirement.Important},
 		{Op: change.OpShiftMilestone, MilestoneID: other.ID, Days: 10},
 	}, nil)
-	_, err = change.Submit(ctx, db, pm, p.ID, n, now)
+	_, err = change.Submit(ctx, db, projecttest.Caller(t, db, p.ID, pm), p.ID, n, now)
 	must(t, err)
 	for _, v := range []int64{sc1, sc2} {
 		_, err = change.Cast(ctx, db, v, p.ID, n, change.VoteInput{Approve: &yes, Comment: "fine"}, now)

@@ -6,11 +6,12 @@ import (
 	"slices"
 	"time"
 
-	"github.com/uptrace/bun"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/uptrace/bun"
 
 	"rollout/internal/change"
 	"rollout/internal/comment"
@@ -18,6 +19,7 @@ import (
 	"rollout/internal/date"
 	"rollout/internal/milestone"
 	"rollout/internal/project"
+	"rollout/internal/project/projecttest"
 	"rollout/internal/risk"
 )
 
@@ -247,7 +249,7 @@ func fillTheRest(t *testing.T, db *bun.DB, pid int64, users map[string]int64) {
 	two, three := 2, 3
 	rin.Description, rin.Contingency, rin.Trigger = "the mock load fails", "run the old system longer", "mock 2 late"
 	rin.ResidualProbability, rin.ResidualImpact = &two, &three
-	_, err = risk.Update(ctx, db, callerIn(t, db, pid, pm), pid, 1, rin, today)
+	_, err = risk.Update(ctx, db, projecttest.Caller(t, db, pid, pm), pid, 1, rin, today)
 	must(t, err)
 	_, err = change.Create(ctx, db, dev, pid, change.Input{Title: "With an effect", Reason: "because",
 		ExpectedEffect: "fewer double entries"})
@@ -260,9 +262,9 @@ func fillTheRest(t *testing.T, db *bun.DB, pid int64, users map[string]int64) {
 		}
 		target, err := comment.FindTarget(ctx, db, pid, "CRM", k, ref)
 		must(t, err)
-		c, err := comment.Create(ctx, db, callerIn(t, db, pid, pm), pid, target, comment.Input{Body: "Ask @Dev on " + string(k), Mentions: []int64{dev}})
+		c, err := comment.Create(ctx, db, projecttest.Caller(t, db, pid, pm), pid, target, comment.Input{Body: "Ask @Dev on " + string(k), Mentions: []int64{dev}})
 		must(t, err)
-		_, err = comment.Update(ctx, db, callerIn(t, db, pid, pm), pid, c.ID, comment.Input{Body: "Ask @Dev again", Mentions: []int64{dev}, Version: 1})
+		_, err = comment.Update(ctx, db, projecttest.Caller(t, db, pid, pm), pid, c.ID, comment.Input{Body: "Ask @Dev again", Mentions: []int64{dev}, Version: 1})
 		must(t, err)
 	}
 	_, err = project.SetArchived(ctx, db, pm, pid, true)

@@ -297,7 +297,7 @@ type snapshotRow struct {
 
 	ProjectID int64           `bun:"project_id,pk"`
 	Day       date.Date       `bun:"day,pk,type:date"`
-	Score     int             `bun:"score"`
+	Score     *int            `bun:"score"` // nil: not enough data to judge that day
 	Breakdown json.RawMessage `bun:"breakdown,type:jsonb"`
 }
 

@@ -1,7 +1,8 @@
 // Package audit keeps the trail of every write: who, when, what (entity, id,
 // action) and the values before and after. Record runs inside the caller's
 // transaction, so an entry exists exactly when its write does. Project activity
-// pages, the admin-wide view and requirement histories all read it.
+// pages, the admin-wide view and every item's history read it; Lookup
+// names the ids a page of entries holds, one query per kind of id.
 package audit
 
 import (

@@ -23,10 +23,10 @@ type Batch struct {
 // category, which may be a line added by the same batch.
 type BatchEntry struct {
 	LineID   int64     `json:"line_id"`
-	Category string    `json:"category"`
+	Category string    `json:"category" validate:"max=100"`
 	SpentOn  date.Date `json:"spent_on"`
-	Amount   *float64  `json:"amount"`
-	Note     string    `json:"note"`
+	Amount   *float64  `json:"amount" validate:"omitempty,money"`
+	Note     string    `json:"note" validate:"max=500"`
 }
 
 // BatchResult is what a batch wrote.

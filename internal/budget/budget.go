@@ -52,7 +52,7 @@ type Entry struct {
 // LineInput creates or edits a line.
 type LineInput struct {
 	Category string  `json:"category" form:"category" validate:"required,max=100"`
-	Planned  float64 `json:"planned" form:"planned" validate:"gte=0"`
+	Planned  float64 `json:"planned" form:"planned" validate:"money,gte=0"`
 	Currency string  `json:"currency" form:"currency"`
 	Version  int     `json:"version" form:"version"`
 }
@@ -125,7 +125,7 @@ func UpdateLine(ctx context.Context, db bun.IDB, actorID, projectID, lineID int6
 type EntryInput struct {
 	LineID  int64     `json:"line_id" form:"line_id"`
 	SpentOn date.Date `json:"spent_on" form:"spent_on"`
-	Amount  *float64  `json:"amount" form:"amount"`
+	Amount  *float64  `json:"amount" form:"amount" validate:"omitempty,money"`
 	Note    string    `json:"note" form:"note" validate:"max=500"`
 }
 
@@ -146,10 +146,7 @@ func (in *EntryInput) check() error {
 	if in.Amount == nil || math.IsNaN(*in.Amount) || math.IsInf(*in.Amount, 0) || *in.Amount == 0 {
 		fields["amount"] = apperr.Msg("budget.amount_required")
 	}
-	if len(fields) > 0 {
-		return apperr.Invalid(fields)
-	}
-	return nil
+	return apperr.InvalidIf(fields)
 }
 
 // AddEntries records spend entries in one transaction (one entry from a form,

@@ -2,10 +2,10 @@ package budget
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 	"golang.org/x/text/width"
@@ -14,6 +14,7 @@ import (
 	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/sheet"
+	"rollout/internal/validate"
 )
 
 // Spend in from a spreadsheet: one entry per row, matched to a budget line by
@@ -117,17 +118,20 @@ func CheckRows(ctx context.Context, db bun.IDB, projectID int64, rows []ImportRo
 		default:
 			res.input.Amount = &v
 		}
-		if res.input.Note = strings.TrimSpace(row.Note); utf8.RuneCountInString(res.input.Note) > maxNote {
-			res.Errors = append(res.Errors, apperr.Msg("validation.max_len", "Max", maxNote))
+		// The same bounds as an entry typed in (an amount within the money
+		// range, a note of clean text and bounded length).
+		res.input.Note = strings.TrimSpace(row.Note)
+		var ae *apperr.Error
+		if err := validate.Struct(&res.input); errors.As(err, &ae) {
+			for _, m := range ae.Fields {
+				res.Errors = append(res.Errors, m)
+			}
 		}
 		ok = ok && len(res.Errors) == 0
 		results[i] = res
 	}
 	return results, ok, markDuplicates(ctx, db, projectID, results)
 }
-
-// maxNote is the longest note of a spend entry, in characters.
-const maxNote = 500
 
 // markDuplicates marks good rows that are already recorded, or that repeat
 // an earlier row of the file.

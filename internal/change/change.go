@@ -15,6 +15,7 @@ package change
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -55,9 +56,9 @@ type Affected struct {
 
 // Impact is what the change costs.
 type Impact struct {
-	ScheduleDays int      `json:"schedule_days"`
-	Cost         float64  `json:"cost"`
-	EffortDays   float64  `json:"effort_days"`
+	ScheduleDays int      `json:"schedule_days" validate:"days"`
+	Cost         float64  `json:"cost" validate:"money"`
+	EffortDays   float64  `json:"effort_days" validate:"days"`
 	Affected     Affected `json:"affected"`
 }
 
@@ -122,13 +123,9 @@ func InputOf(r *Request) Input {
 func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64) error {
 	in.Title = strings.TrimSpace(in.Title)
 	in.Impact.Affected.Note = strings.TrimSpace(in.Impact.Affected.Note)
-	fields := map[string]apperr.Message{}
-	if err := validate.Struct(in); err != nil {
-		ae, ok := err.(*apperr.Error)
-		if !ok {
-			return err
-		}
-		fields = ae.Fields
+	fields, err := validate.Fields(in)
+	if err != nil {
+		return err
 	}
 	if in.Impact.Cost < 0 || math.IsNaN(in.Impact.Cost) || math.IsInf(in.Impact.Cost, 0) {
 		fields["impact.cost"] = apperr.Msg("change.cost_invalid")
@@ -146,24 +143,17 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64) error {
 			fields["impact.affected.departments"] = apperr.Msg("change.bad_affected")
 		}
 	}
-	if len(in.GoalIDs) > 0 {
-		n, err := db.NewSelect().Table("goals").Where("project_id = ? AND id IN (?)", projectID, bun.List(in.GoalIDs)).Count(ctx)
-		if err != nil {
-			return database.MapError(err)
-		}
-		if int(n) != len(in.GoalIDs) {
-			fields["goal_ids"] = apperr.Msg("change.no_such_goal")
-		}
+	problems, err := project.CheckRefs(ctx, db, projectID, "change", project.Refs{GoalIDs: in.GoalIDs})
+	if err != nil {
+		return err
 	}
+	maps.Copy(fields, problems)
 	for i := range in.Operations {
 		if msg := checkOperation(ctx, db, projectID, &in.Operations[i]); msg.ID != "" {
 			fields[fmt.Sprintf("operations.%d", i)] = msg
 		}
 	}
-	if len(fields) > 0 {
-		return apperr.Invalid(fields)
-	}
-	return nil
+	return apperr.InvalidIf(fields)
 }
 
 func apply(r *Request, in Input) {
@@ -234,13 +224,26 @@ func save(ctx context.Context, tx bun.Tx, actorID int64, before, r *Request, act
 		EntityID: r.ID, Action: action, Before: before, After: r}, before.Version)
 }
 
-// Update edits a draft.
-func Update(ctx context.Context, db bun.IDB, actorID, projectID int64, number int, in Input) (*Request, error) {
+// CanManage reports whether the caller may edit, submit or withdraw the
+// request: project managers, or the member who requested it — but never a
+// viewer, even one who once drafted it.
+func CanManage(caller project.Caller, r *Request) bool {
+	if caller.Can(project.ManageChanges) {
+		return true
+	}
+	return caller.Can(project.DraftChange) && r.RequestedBy != nil && *r.RequestedBy == caller.UserID
+}
+
+// Update edits a draft; the caller must be allowed to (CanManage).
+func Update(ctx context.Context, db bun.IDB, caller project.Caller, projectID int64, number int, in Input) (*Request, error) {
 	var r *Request
 	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		// No row lock: a draft edit names its version, and the versioned
 		// write refuses it if a transition moved the request on meanwhile.
 		before, err := Get(ctx, tx, projectID, number)
+		if err == nil && !CanManage(caller, before) {
+			err = apperr.Forbidden()
+		}
 		if err != nil {
 			return err
 		}
@@ -256,7 +259,7 @@ func Update(ctx context.Context, db bun.IDB, actorID, projectID int64, number in
 		next := *before
 		apply(&next, in)
 		r = &next
-		return save(ctx, tx, actorID, before, r, audit.Update)
+		return save(ctx, tx, caller.UserID, before, r, audit.Update)
 	})
 	return r, err
 }
@@ -286,11 +289,14 @@ func transition(ctx context.Context, db bun.IDB, actorID, projectID int64, numbe
 	return r, err
 }
 
-// Submit sends a draft to the steering committee. Its operations are checked
-// against the project as it stands.
-func Submit(ctx context.Context, db bun.IDB, actorID, projectID int64, number int, now time.Time) (*Request, error) {
-	return transition(ctx, db, actorID, projectID, number, []Status{Draft}, Submitted, "submit",
+// Submit sends a draft to the steering committee (CanManage). Its operations
+// are checked against the project as it stands.
+func Submit(ctx context.Context, db bun.IDB, caller project.Caller, projectID int64, number int, now time.Time) (*Request, error) {
+	return transition(ctx, db, caller.UserID, projectID, number, []Status{Draft}, Submitted, "submit",
 		func(ctx context.Context, tx bun.Tx, r *Request) error {
+			if !CanManage(caller, r) {
+				return apperr.Forbidden()
+			}
 			in := InputOf(r)
 			if len(in.Operations) == 0 && in.Impact.ScheduleDays == 0 && in.Description == "" {
 				return apperr.InvalidField("operations", "change.nothing_to_submit")
@@ -303,7 +309,13 @@ func Submit(ctx context.Context, db bun.IDB, actorID, projectID int64, number in
 		})
 }
 
-// Withdraw takes back a draft or a submitted request.
-func Withdraw(ctx context.Context, db bun.IDB, actorID, projectID int64, number int) (*Request, error) {
-	return transition(ctx, db, actorID, projectID, number, []Status{Draft, Submitted}, Withdrawn, "withdraw", nil)
+// Withdraw takes back a draft or a submitted request (CanManage).
+func Withdraw(ctx context.Context, db bun.IDB, caller project.Caller, projectID int64, number int) (*Request, error) {
+	return transition(ctx, db, caller.UserID, projectID, number, []Status{Draft, Submitted}, Withdrawn, "withdraw",
+		func(ctx context.Context, tx bun.Tx, r *Request) error {
+			if !CanManage(caller, r) {
+				return apperr.Forbidden()
+			}
+			return nil
+		})
 }

@@ -16,6 +16,7 @@ import (
 	"rollout/internal/date"
 	"rollout/internal/milestone"
 	"rollout/internal/project"
+	"rollout/internal/project/projecttest"
 	"rollout/internal/requirement"
 )
 
@@ -102,15 +103,15 @@ func TestWorkflowByState(t *testing.T) {
 	if _, err := Apply(ctx, f.db, f.pm.ID, f.project.ID, "CRM", 1, f.now); !apperr.Is(err, apperr.KindConflict) {
 		t.Fatalf("apply draft: %v", err)
 	}
-	if _, err := Submit(ctx, f.db, f.pm.ID, f.project.ID, 1, f.now); err != nil {
+	if _, err := Submit(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.pm.ID), f.project.ID, 1, f.now); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Submit(ctx, f.db, f.pm.ID, f.project.ID, 1, f.now); !apperr.Is(err, apperr.KindConflict) {
+	if _, err := Submit(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.pm.ID), f.project.ID, 1, f.now); !apperr.Is(err, apperr.KindConflict) {
 		t.Fatalf("submit twice: %v", err)
 	}
 	in := InputOf(r)
 	in.Version = 2
-	if _, err := Update(ctx, f.db, f.pm.ID, f.project.ID, 1, in); !apperr.Is(err, apperr.KindConflict) {
+	if _, err := Update(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.pm.ID), f.project.ID, 1, in); !apperr.Is(err, apperr.KindConflict) {
 		t.Fatalf("edit after submit: %v", err)
 	}
 	// A rejection rejects (default rule).
@@ -118,12 +119,12 @@ func TestWorkflowByState(t *testing.T) {
 	if err != nil || got.Status != Rejected {
 		t.Fatalf("after rejection %+v %v", got, err)
 	}
-	if _, err := Withdraw(ctx, f.db, f.pm.ID, f.project.ID, 1); !apperr.Is(err, apperr.KindConflict) {
+	if _, err := Withdraw(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.pm.ID), f.project.ID, 1); !apperr.Is(err, apperr.KindConflict) {
 		t.Fatalf("withdraw rejected: %v", err)
 	}
 	// Another draft is withdrawn.
 	f.draft(t, f.pm.ID)
-	if w, err := Withdraw(ctx, f.db, f.pm.ID, f.project.ID, 2); err != nil || w.Status != Withdrawn {
+	if w, err := Withdraw(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.pm.ID), f.project.ID, 2); err != nil || w.Status != Withdrawn {
 		t.Fatalf("withdraw: %+v %v", w, err)
 	}
 }
@@ -133,7 +134,7 @@ func TestRequesterNeverApprovesOwnRequest(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	f.draft(t, f.sc1.ID)
-	if _, err := Submit(ctx, f.db, f.sc1.ID, f.project.ID, 1, f.now); err != nil {
+	if _, err := Submit(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.sc1.ID), f.project.ID, 1, f.now); err != nil {
 		t.Fatal(err)
 	}
 	_, err := Cast(ctx, f.db, f.sc1.ID, f.project.ID, 1, VoteInput{Approve: yes()}, f.now)
@@ -159,7 +160,7 @@ func TestSimultaneousVotes(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.draft(t, f.pm.ID)
-	if _, err := Submit(ctx, f.db, f.pm.ID, f.project.ID, 1, f.now); err != nil {
+	if _, err := Submit(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.pm.ID), f.project.ID, 1, f.now); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -202,7 +203,7 @@ func TestApplyChangesBacklogAndMilestones(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	f.draft(t, f.pm.ID)
-	Submit(ctx, f.db, f.pm.ID, f.project.ID, 1, f.now)
+	Submit(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.pm.ID), f.project.ID, 1, f.now)
 	if _, err := Cast(ctx, f.db, f.sc1.ID, f.project.ID, 1, VoteInput{Approve: yes()}, f.now); err != nil {
 		t.Fatal(err)
 	}
@@ -246,13 +247,13 @@ func TestApplyMeetsConflictsAndChangesNothing(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	f.draft(t, f.pm.ID)
-	Submit(ctx, f.db, f.pm.ID, f.project.ID, 1, f.now)
+	Submit(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.pm.ID), f.project.ID, 1, f.now)
 	Cast(ctx, f.db, f.sc1.ID, f.project.ID, 1, VoteInput{Approve: yes()}, f.now)
 	// After the approval someone edits requirement 2 and the go-live milestone.
 	r2, _ := requirement.Get(ctx, f.db, f.project.ID, 2)
 	in := requirement.InputOf(r2)
 	in.Title = "Quote approval with discounts"
-	if _, err := requirement.Update(ctx, f.db, callerIn(t, f.db, f.project.ID, f.pm.ID), f.project.ID, 2, in); err != nil {
+	if _, err := requirement.Update(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.pm.ID), f.project.ID, 2, in); err != nil {
 		t.Fatal(err)
 	}
 	m, _ := milestone.Get(ctx, f.db, f.project.ID, f.milestoneID)
@@ -303,7 +304,7 @@ func TestMonthlyAndPackSection(t *testing.T) {
 	ctx := context.Background()
 	f.draft(t, f.pm.ID)
 	f.draft(t, f.pm.ID)
-	Submit(ctx, f.db, f.pm.ID, f.project.ID, 2, f.now)
+	Submit(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.pm.ID), f.project.ID, 2, f.now)
 	today := date.Of(time.Now())
 	months, err := Monthly(ctx, f.db, f.project.ID, today.AddDays(-60), today)
 	if err != nil || len(months) < 2 {
@@ -316,5 +317,55 @@ func TestMonthlyAndPackSection(t *testing.T) {
 	s, err := PackSection(ctx, f.db, f.project.ID, time.Time{}, today)
 	if err != nil || len(s.Changes) != 1 || s.Changes[0].Key != "CRM-CR-2" {
 		t.Fatalf("pack section %+v %v", s, err)
+	}
+}
+
+// The requester manages their own request; another member, or the requester
+// once they are only a viewer, may not: the domain write refuses them.
+func TestOnlyManagersAndTheRequesterManageARequest(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	member := func(email string, role project.Role) *account.User {
+		u, err := account.Create(ctx, f.db, 0, account.NewUser{Email: email, Name: email, Password: "long enough password"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := project.AddMember(ctx, f.db, f.pm.ID, f.project.ID, project.MemberInput{Email: email, Role: role, Department: project.DeptSales}); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	asker, other := member("asker@example.com", project.RoleMember), member("other@example.com", project.RoleMember)
+	r := f.draft(t, asker.ID)
+	as := func(u *account.User) project.Caller { return projecttest.Caller(t, f.db, f.project.ID, u.ID) }
+	edit := InputOf(r)
+	edit.Title = "Edited by someone else"
+	if _, err := Update(ctx, f.db, as(other), f.project.ID, r.Number, edit); !apperr.Is(err, apperr.KindForbidden) {
+		t.Fatalf("another member's edit: %v", err)
+	}
+	if _, err := Submit(ctx, f.db, as(other), f.project.ID, r.Number, f.now); !apperr.Is(err, apperr.KindForbidden) {
+		t.Fatalf("another member's submit: %v", err)
+	}
+	if _, err := Withdraw(ctx, f.db, as(other), f.project.ID, r.Number); !apperr.Is(err, apperr.KindForbidden) {
+		t.Fatalf("another member's withdrawal: %v", err)
+	}
+	if got, _ := Get(ctx, f.db, f.project.ID, r.Number); got.Status != Draft || got.Version != r.Version {
+		t.Fatalf("refused writes changed the request: %+v", got)
+	}
+	in := InputOf(r)
+	in.Title = "Edited by its requester"
+	if _, err := Update(ctx, f.db, as(asker), f.project.ID, r.Number, in); err != nil {
+		t.Fatalf("the requester's edit: %v", err)
+	}
+	m, err := project.MemberOf(ctx, f.db, f.project.ID, asker.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := project.UpdateMember(ctx, f.db, f.pm.ID, f.project.ID, asker.ID, project.MemberInput{Role: project.RoleViewer, Department: project.DeptSales, Version: m.Version}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Withdraw(ctx, f.db, as(asker), f.project.ID, r.Number); !apperr.Is(err, apperr.KindForbidden) {
+		t.Fatalf("a requester who is now a viewer withdrew: %v", err)
 	}
 }

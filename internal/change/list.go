@@ -102,9 +102,14 @@ func Monthly(ctx context.Context, db bun.IDB, projectID int64, since, today date
 	return months, nil
 }
 
-// PackSection is the gate pack's change-request section: requests pending a
-// decision, and those decided since the last gate.
-func PackSection(ctx context.Context, db bun.IDB, projectID int64, since time.Time, _ date.Date) (milestone.Section, error) {
+// PackSection is the gate pack's change-request section as it stood at the
+// end of the pack's day: requests pending a decision then (submitted by
+// then, not decided or withdrawn by then), and those decided between the last
+// gate and then, each in the state it had then (an approval applied later
+// shows as approved). A withdrawal keeps no time of its own: the request's
+// last change stands for it.
+func PackSection(ctx context.Context, db bun.IDB, projectID int64, since time.Time, day date.Date) (milestone.Section, error) {
+	end := day.AddDays(1).Time() // the end of the pack's day
 	var vs []View
 	err := db.NewSelect().Model(&vs).
 		ColumnExpr("cr.*").
@@ -114,15 +119,23 @@ func PackSection(ctx context.Context, db bun.IDB, projectID int64, since time.Ti
 		Join("JOIN projects AS p ON p.id = cr.project_id").
 		Join("LEFT JOIN users AS u ON u.id = cr.requested_by").
 		Where("cr.project_id = ?", projectID).
-		Where("cr.status = ? OR (cr.decided_at IS NOT NULL AND cr.decided_at > ?)", Submitted, since).
+		Where(`(cr.submitted_at < ? AND (cr.decided_at IS NULL OR cr.decided_at >= ?) AND NOT (cr.status = ? AND cr.updated_at < ?))
+			OR (cr.decided_at > ? AND cr.decided_at < ?)`, end, end, Withdrawn, end, since, end).
 		OrderExpr("cr.number").Scan(ctx)
 	if err != nil {
 		return milestone.Section{}, database.MapError(err)
 	}
 	s := milestone.Section{Kind: milestone.SectionChanges, Changes: []milestone.ChangeLine{}}
 	for _, v := range vs {
-		s.Changes = append(s.Changes, milestone.ChangeLine{Key: v.Key, Title: v.Title, Status: string(v.Status),
-			Requester: v.RequesterName, ScheduleDays: v.ScheduleDays, Cost: v.Cost, DecidedAt: v.DecidedAt})
+		status, decided := v.Status, v.DecidedAt
+		switch {
+		case decided == nil || !decided.Before(end):
+			status, decided = Submitted, nil
+		case status == Implemented && (v.AppliedAt == nil || !v.AppliedAt.Before(end)):
+			status = Approved
+		}
+		s.Changes = append(s.Changes, milestone.ChangeLine{Key: v.Key, Title: v.Title, Status: string(status),
+			Requester: v.RequesterName, ScheduleDays: v.ScheduleDays, Cost: v.Cost, DecidedAt: decided})
 	}
 	return s, nil
 }

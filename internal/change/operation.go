@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"rollout/internal/apperr"
+	"rollout/internal/project"
 	"rollout/internal/requirement"
 )
 
@@ -180,19 +181,19 @@ func (in OperationInput) Operation() Operation {
 }
 
 // AddOperation appends one operation to a draft whose version the caller read.
-func AddOperation(ctx context.Context, db bun.IDB, actorID, projectID int64, number, version int, op Operation) (*Request, error) {
+func AddOperation(ctx context.Context, db bun.IDB, caller project.Caller, projectID int64, number, version int, op Operation) (*Request, error) {
 	r, err := Get(ctx, db, projectID, number)
 	if err != nil {
 		return nil, err
 	}
 	in := InputOf(r)
 	in.Operations, in.Version = append(in.Operations, op), version
-	return Update(ctx, db, actorID, projectID, number, in)
+	return Update(ctx, db, caller, projectID, number, in)
 }
 
 // RemoveOperation takes the operation at index (from 0) out of a draft whose
 // version the caller read; an index the request does not have is NotFound.
-func RemoveOperation(ctx context.Context, db bun.IDB, actorID, projectID int64, number, version, index int) (*Request, error) {
+func RemoveOperation(ctx context.Context, db bun.IDB, caller project.Caller, projectID int64, number, version, index int) (*Request, error) {
 	r, err := Get(ctx, db, projectID, number)
 	if err != nil {
 		return nil, err
@@ -202,7 +203,7 @@ func RemoveOperation(ctx context.Context, db bun.IDB, actorID, projectID int64, 
 	}
 	in := InputOf(r)
 	in.Operations, in.Version = slices.Delete(in.Operations, index, index+1), version
-	return Update(ctx, db, actorID, projectID, number, in)
+	return Update(ctx, db, caller, projectID, number, in)
 }
 
 // checkOperation validates one operation; an empty Message means it is fine.

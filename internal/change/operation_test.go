@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"rollout/internal/date"
+	"rollout/internal/project/projecttest"
 	"rollout/internal/requirement"
 )
 
@@ -123,7 +124,7 @@ func TestLabelsAndStoredSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Submit(ctx, f.db, f.pm.ID, f.project.ID, r2.Number, f.now); err != nil {
+	if _, err := Submit(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.pm.ID), f.project.ID, r2.Number, f.now); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Cast(ctx, f.db, f.sc1.ID, f.project.ID, r2.Number, VoteInput{Approve: yes()}, f.now); err != nil {

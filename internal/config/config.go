@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -28,6 +29,9 @@ type Config struct {
 	SecureCookies  bool       // cookies only over HTTPS; on by default when BaseURL is https
 	RequestTimeout time.Duration
 	Demo           bool // load the demo project at start
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed; a single address is a range of one.
+	TrustedProxies []netip.Prefix
 }
 
 // Defaults.
@@ -51,7 +55,7 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(out)
 	var c Config
-	var level, secure, timeout string
+	var level, secure, timeout, proxies string
 	fs.StringVar(&c.Addr, "addr", env("ROLLOUT_ADDR", DefaultAddr), "listen address `host:port` (ROLLOUT_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL `URL`; empty starts the embedded PostgreSQL (DATABASE_URL)")
 	fs.StringVar(&c.DataDir, "data-dir", env("ROLLOUT_DATA_DIR", DefaultDataDir), "`folder` of the embedded PostgreSQL's data (ROLLOUT_DATA_DIR)")
@@ -60,6 +64,7 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	fs.StringVar(&c.BaseURL, "base-url", env("ROLLOUT_BASE_URL", ""), "public `URL` of the site, e.g. https://rollout.example.com (ROLLOUT_BASE_URL)")
 	fs.StringVar(&secure, "secure-cookies", env("ROLLOUT_SECURE_COOKIES", ""), "send cookies only over HTTPS: true or false; default true when the base URL is https (ROLLOUT_SECURE_COOKIES)")
 	fs.StringVar(&timeout, "request-timeout", env("ROLLOUT_REQUEST_TIMEOUT", "15s"), "longest a request may take, e.g. 15s (ROLLOUT_REQUEST_TIMEOUT)")
+	fs.StringVar(&proxies, "trusted-proxies", env("ROLLOUT_TRUSTED_PROXIES", ""), "comma-separated `addresses or CIDR ranges` of the reverse proxies whose X-Forwarded-For names the client, e.g. 10.0.0.0/8,192.168.1.10; empty: none (ROLLOUT_TRUSTED_PROXIES)")
 	if name == "serve" {
 		fs.BoolVar(&c.Demo, "demo", false, "create the demo project at start if it does not exist yet")
 	}
@@ -110,7 +115,40 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 		return c, fmt.Errorf("ROLLOUT_REQUEST_TIMEOUT %q is not a duration: write it like 15s or 1m", timeout)
 	}
 	c.RequestTimeout = d
+	if c.TrustedProxies, err = ParseProxies(proxies); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// ParseProxies reads ROLLOUT_TRUSTED_PROXIES: addresses (IPv4 or IPv6) and
+// CIDR ranges, separated by commas; an address is a range of one.
+func ParseProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if strings.Contains(item, "/") {
+			p, err := netip.ParsePrefix(item)
+			if err != nil {
+				return nil, fmt.Errorf("ROLLOUT_TRUSTED_PROXIES: %q is not a CIDR range: write it like 10.0.0.0/8 or fd00::/8", item)
+			}
+			if p.Addr().Is4In6() {
+				p = netip.PrefixFrom(p.Addr().Unmap(), max(p.Bits()-96, 0))
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(item)
+		if err != nil || a.Zone() != "" {
+			return nil, fmt.Errorf("ROLLOUT_TRUSTED_PROXIES: %q is not an IP address: write addresses like 192.168.1.10 or ::1, and ranges like 10.0.0.0/8", item)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 func parseLevel(s string) (slog.Level, error) {

@@ -45,6 +45,31 @@ func TestEnvironmentAndFlags(t *testing.T) {
 	}
 }
 
+// Trusted proxies are addresses and ranges, separated by commas; an address
+// is a range of one, and the flag wins over the environment.
+func TestTrustedProxies(t *testing.T) {
+	c, err := Load("serve", nil, env(map[string]string{"ROLLOUT_TRUSTED_PROXIES": " 10.1.2.3/8, 192.168.1.10 ,,::1, ::ffff:172.16.0.0/108"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"10.0.0.0/8", "192.168.1.10/32", "::1/128", "172.16.0.0/12"}
+	if len(c.TrustedProxies) != len(want) {
+		t.Fatalf("proxies %v", c.TrustedProxies)
+	}
+	for i, p := range c.TrustedProxies {
+		if p.String() != want[i] {
+			t.Errorf("proxy %d: %s, want %s", i, p, want[i])
+		}
+	}
+	c, err = Load("serve", []string{"--trusted-proxies", "127.0.0.1"}, env(map[string]string{"ROLLOUT_TRUSTED_PROXIES": "10.0.0.0/8"}), io.Discard)
+	if err != nil || len(c.TrustedProxies) != 1 || c.TrustedProxies[0].String() != "127.0.0.1/32" {
+		t.Fatalf("flag: %v %v", c.TrustedProxies, err)
+	}
+	if c, err := Load("serve", nil, env(nil), io.Discard); err != nil || c.TrustedProxies != nil {
+		t.Fatalf("default: %v %v", c.TrustedProxies, err)
+	}
+}
+
 // Each bad value ends with one sentence that says what to do.
 func TestBadValuesSayWhatToDo(t *testing.T) {
 	for _, c := range []struct {
@@ -63,6 +88,9 @@ func TestBadValuesSayWhatToDo(t *testing.T) {
 		{"secure cookies", map[string]string{"ROLLOUT_SECURE_COOKIES": "maybe"}, nil, "is not true or false"},
 		{"timeout", map[string]string{"ROLLOUT_REQUEST_TIMEOUT": "soon"}, nil, "is not a duration"},
 		{"data dir", map[string]string{"ROLLOUT_DATA_DIR": " "}, []string{"--data-dir", ""}, "data folder is empty"},
+		{"proxy address", map[string]string{"ROLLOUT_TRUSTED_PROXIES": "10.0.0.1,proxy.local"}, nil, `"proxy.local" is not an IP address`},
+		{"proxy range", nil, []string{"--trusted-proxies", "10.0.0.0/33"}, `"10.0.0.0/33" is not a CIDR range`},
+		{"proxy zone", map[string]string{"ROLLOUT_TRUSTED_PROXIES": "fe80::1%eth0"}, nil, "is not an IP address"},
 		{"stray argument", nil, []string{"extra"}, "unexpected argument"},
 		{"unknown flag", nil, []string{"--colour"}, "flag provided but not defined"},
 	} {

@@ -207,7 +207,7 @@ func addChanges(ctx context.Context, tx bun.Tx, proj *project.Project, users map
 		}}
 		if d.submit {
 			steps = append(steps, func(now time.Time) error {
-				_, err := change.Submit(ctx, tx, users[d.by].ID, proj.ID, number, now)
+				_, err := change.Submit(ctx, tx, member(ctx, tx, proj.ID, users[d.by].ID), proj.ID, number, now)
 				return err
 			})
 		}
@@ -220,7 +220,7 @@ func addChanges(ctx context.Context, tx bun.Tx, proj *project.Project, users map
 		}
 		if d.withdraw {
 			steps = append(steps, func(now time.Time) error {
-				_, err := change.Withdraw(ctx, tx, users[d.by].ID, proj.ID, number)
+				_, err := change.Withdraw(ctx, tx, member(ctx, tx, proj.ID, users[d.by].ID), proj.ID, number)
 				return err
 			})
 		}

@@ -301,23 +301,29 @@ var largeStatements = []string{
 	`INSERT INTO gate_reviews (project_id, milestone_id, scheduled_on, invited, decision, attendees, notes, decided_by, decided_at, pack, version, created_at)
 	 SELECT c.pid, m.id, d.on_day, c.steering, d.decision, c.steering, d.notes, c.steering[1], (d.on_day + time '10:00') AT TIME ZONE 'UTC',
 	        jsonb_build_object(
-	          'built_at', (d.on_day + time '10:00') AT TIME ZONE 'UTC',
+	          'built_at', (d.on_day + time '10:00') AT TIME ZONE 'UTC', 'as_of', d.on_day,
 	          'milestone', jsonb_build_object('id', m.id, 'name', m.name, 'phase_name', (SELECT name FROM phases WHERE id = m.phase_id),
 	                                          'planned_on', m.planned_on, 'forecast_on', NULL, 'status', 'planned', 'slip_days', 0),
 	          'sections', jsonb_build_array(
 	            jsonb_build_object('kind', 'deliverables', 'deliverables',
 	              (SELECT coalesce(jsonb_agg(jsonb_build_object('id', x.id, 'position', x.position, 'title', x.title, 'done', false, 'done_by', NULL, 'done_at', NULL) ORDER BY x.position), '[]')
 	               FROM deliverables x WHERE x.milestone_id = m.id)),
+	            -- The active risks as rated on the day (the latest review by
+	            -- then, else the first rating), as milestone.BuildPack freezes them.
 	            jsonb_build_object('kind', 'risks', 'risks',
 	              (SELECT coalesce(jsonb_agg(t.line ORDER BY t.score DESC, t.number), '[]') FROM (
-	                 SELECT r.number, r.initial_probability * r.initial_impact AS score,
+	                 SELECT r.number, a.p * a.i AS score,
 	                        jsonb_build_object('id', r.id, 'key', format('%s-R-%s', c.key, r.number), 'title', r.title, 'category', r.category,
-	                          'score', r.initial_probability * r.initial_impact,
-	                          'level', CASE WHEN r.initial_probability * r.initial_impact <= 4 THEN 'low' WHEN r.initial_probability * r.initial_impact <= 9 THEN 'medium'
-	                                        WHEN r.initial_probability * r.initial_impact <= 16 THEN 'high' ELSE 'critical' END,
-	                          'status', 'open', 'owner_name', u.name, 'change', 0, 'new', true, 'overdue', false) AS line
-	                 FROM risks r JOIN users u ON u.id = r.owner_id WHERE r.project_id = c.pid AND r.identified_on <= d.on_day
-	                 ORDER BY r.initial_probability * r.initial_impact DESC, r.number LIMIT 8) t)))),
+	                          'probability', a.p, 'impact', a.i, 'score', a.p * a.i,
+	                          'level', CASE WHEN a.p * a.i <= 4 THEN 'low' WHEN a.p * a.i <= 9 THEN 'medium'
+	                                        WHEN a.p * a.i <= 16 THEN 'high' ELSE 'critical' END,
+	                          'status', r.status, 'owner_name', u.name, 'change', 0, 'new', true, 'overdue', false) AS line
+	                 FROM risks r JOIN users u ON u.id = r.owner_id
+	                 CROSS JOIN LATERAL (SELECT coalesce(lr.probability, r.initial_probability) AS p, coalesce(lr.impact, r.initial_impact) AS i
+	                   FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT rv.probability, rv.impact FROM risk_reviews rv
+	                     WHERE rv.risk_id = r.id AND rv.reviewed_on <= d.on_day ORDER BY rv.reviewed_on DESC, rv.id DESC LIMIT 1) lr ON true) a
+	                 WHERE r.project_id = c.pid AND r.identified_on <= d.on_day AND r.status IN ('open', 'mitigating')
+	                 ORDER BY a.p * a.i DESC, r.number LIMIT 8) t)))),
 	        2, (d.on_day - 14 + time '09:00') AT TIME ZONE 'UTC'
 	 FROM milestones m CROSS JOIN large_ctx c
 	 CROSS JOIN LATERAL (VALUES

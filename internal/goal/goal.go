@@ -87,8 +87,8 @@ type Input struct {
 	Title     string    `json:"title" form:"title" validate:"required,max=200"`
 	Metric    string    `json:"metric" form:"metric" validate:"required,max=200"`
 	Unit      string    `json:"unit" form:"unit" validate:"max=30"`
-	Baseline  *float64  `json:"baseline" form:"baseline"`
-	Target    *float64  `json:"target" form:"target"`
+	Baseline  *float64  `json:"baseline" form:"baseline" validate:"omitempty,goalvalue"`
+	Target    *float64  `json:"target" form:"target" validate:"omitempty,goalvalue"`
 	Direction Direction `json:"direction" form:"direction" validate:"required,oneof=increase decrease"`
 	Category  Category  `json:"category" form:"category" validate:"required,oneof=business adoption data_quality efficiency"`
 	StartOn   date.Date `json:"start_on" form:"start_on"`
@@ -112,13 +112,9 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64) error {
 	if in.Cadence == "" {
 		in.Cadence = Monthly
 	}
-	fields := map[string]apperr.Message{}
-	if err := validate.Struct(in); err != nil {
-		ae, ok := err.(*apperr.Error)
-		if !ok {
-			return err
-		}
-		fields = ae.Fields
+	fields, err := validate.Fields(in)
+	if err != nil {
+		return err
 	}
 	if in.Baseline == nil || !finite(*in.Baseline) {
 		fields["baseline"] = apperr.Msg("goal.baseline_required")
@@ -149,10 +145,7 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64) error {
 		}
 		maps.Copy(fields, problems)
 	}
-	if len(fields) > 0 {
-		return apperr.Invalid(fields)
-	}
-	return nil
+	return apperr.InvalidIf(fields)
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

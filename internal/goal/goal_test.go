@@ -12,6 +12,7 @@ import (
 	"rollout/internal/database/dbtest"
 	"rollout/internal/date"
 	"rollout/internal/project"
+	"rollout/internal/project/projecttest"
 )
 
 type fixture struct {
@@ -113,7 +114,7 @@ func TestGoalLifecycleAndFigures(t *testing.T) {
 		on    date.Date
 		value float64
 	}{{date.New(2026, 3, 1), 10}, {date.New(2026, 6, 1), 7.5}, {date.New(2026, 5, 1), 9}} {
-		if _, err := AddMeasurement(ctx, f.db, callerIn(t, f.db, f.project.ID, f.owner.ID), f.project.ID, g.ID, MeasurementInput{Value: f64(m.value), MeasuredOn: m.on}, Manual, today); err != nil {
+		if _, err := AddMeasurement(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.owner.ID), f.project.ID, g.ID, MeasurementInput{Value: f64(m.value), MeasuredOn: m.on}, Manual, today); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -146,13 +147,13 @@ func TestGoalLifecycleAndFigures(t *testing.T) {
 		t.Fatalf("goal entries %+v", entries)
 	}
 	// Measurements: refusals, and a goal of another project is not found.
-	if _, err := AddMeasurement(ctx, f.db, callerIn(t, f.db, f.project.ID, f.owner.ID), f.project.ID, g.ID, MeasurementInput{MeasuredOn: today}, Manual, today); !apperr.Is(err, apperr.KindInvalid) {
+	if _, err := AddMeasurement(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.owner.ID), f.project.ID, g.ID, MeasurementInput{MeasuredOn: today}, Manual, today); !apperr.Is(err, apperr.KindInvalid) {
 		t.Fatalf("no value: %v", err)
 	}
-	if _, err := AddMeasurement(ctx, f.db, callerIn(t, f.db, f.project.ID, f.owner.ID), f.project.ID, g.ID, MeasurementInput{Value: f64(1), MeasuredOn: today.AddDays(5)}, Manual, today); !apperr.Is(err, apperr.KindInvalid) {
+	if _, err := AddMeasurement(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.owner.ID), f.project.ID, g.ID, MeasurementInput{Value: f64(1), MeasuredOn: today.AddDays(5)}, Manual, today); !apperr.Is(err, apperr.KindInvalid) {
 		t.Fatalf("future: %v", err)
 	}
-	if _, err := AddMeasurement(ctx, f.db, callerIn(t, f.db, f.project.ID+1000, f.owner.ID), f.project.ID+1000, g.ID, MeasurementInput{Value: f64(1), MeasuredOn: today}, Manual, today); !apperr.Is(err, apperr.KindNotFound) {
+	if _, err := AddMeasurement(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID+1000, f.owner.ID), f.project.ID+1000, g.ID, MeasurementInput{Value: f64(1), MeasuredOn: today}, Manual, today); !apperr.Is(err, apperr.KindNotFound) {
 		t.Fatalf("other project: %v", err)
 	}
 	if n := count(t, f.db, "measurements"); n != 3 {

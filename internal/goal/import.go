@@ -2,6 +2,7 @@ package goal
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/sheet"
+	"rollout/internal/validate"
 )
 
 // Columns of a measurements sheet, in English and Chinese. Export writes the
@@ -147,8 +149,13 @@ func CheckMeasurementRows(ctx context.Context, db database.IDB, projectID int64,
 		default:
 			res.input.Value = &v
 		}
-		if len([]rune(res.input.Note)) > 500 {
-			res.Errors = append(res.Errors, apperr.Msg("validation.max_len", "Max", 500))
+		// The same bounds as a measurement typed in (a finite value within
+		// the goal range, a note of clean text and bounded length).
+		var ae *apperr.Error
+		if err := validate.Struct(&res.input); errors.As(err, &ae) {
+			for _, m := range ae.Fields {
+				res.Errors = append(res.Errors, m)
+			}
 		}
 		if len(res.Errors) > 0 {
 			ok = false

@@ -16,6 +16,7 @@ import (
 	"rollout/internal/database/dbtest"
 	"rollout/internal/date"
 	"rollout/internal/project"
+	"rollout/internal/project/projecttest"
 	"rollout/internal/sheet"
 )
 
@@ -309,7 +310,7 @@ func TestImportMeasurementsWritesNothingWhenOneRowIsBad(t *testing.T) {
 	t.Parallel()
 	f := newImportFixture(t)
 	ctx := context.Background()
-	if _, err := AddMeasurement(ctx, f.db, callerIn(t, f.db, f.projectID, f.actorID), f.projectID, f.goals["Lead conversion"].ID,
+	if _, err := AddMeasurement(ctx, f.db, projecttest.Caller(t, f.db, f.projectID, f.actorID), f.projectID, f.goals["Lead conversion"].ID,
 		MeasurementInput{Value: valueOf(21), MeasuredOn: date.New(2026, 2, 1)}, Manual, importToday); err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ type Measurement struct {
 
 // MeasurementInput is a new measurement.
 type MeasurementInput struct {
-	Value      *float64  `json:"value" form:"value"`
+	Value      *float64  `json:"value" form:"value" validate:"omitempty,goalvalue"`
 	MeasuredOn date.Date `json:"measured_on" form:"measured_on"`
 	Note       string    `json:"note" form:"note" validate:"max=500"`
 }
@@ -53,13 +53,9 @@ const futureSlack = 1
 
 func (in *MeasurementInput) check(today date.Date) error {
 	in.Note = strings.TrimSpace(in.Note)
-	fields := map[string]apperr.Message{}
-	if err := validate.Struct(in); err != nil {
-		ae, ok := err.(*apperr.Error)
-		if !ok {
-			return err
-		}
-		fields = ae.Fields
+	fields, err := validate.Fields(in)
+	if err != nil {
+		return err
 	}
 	if in.Value == nil || !finite(*in.Value) {
 		fields["value"] = apperr.Msg("goal.value_required")
@@ -69,10 +65,7 @@ func (in *MeasurementInput) check(today date.Date) error {
 	} else if in.MeasuredOn.After(today.AddDays(futureSlack)) {
 		fields["measured_on"] = apperr.Msg("goal.measured_in_future")
 	}
-	if len(fields) > 0 {
-		return apperr.Invalid(fields)
-	}
-	return nil
+	return apperr.InvalidIf(fields)
 }
 
 // CanMeasure reports whether the caller may record a measurement of the goal:

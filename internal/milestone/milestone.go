@@ -130,13 +130,9 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64, today d
 		}
 	}
 	in.Deliverables = titles
-	fields := map[string]apperr.Message{}
-	if err := validate.Struct(in); err != nil {
-		ae, ok := err.(*apperr.Error)
-		if !ok {
-			return err
-		}
-		fields = ae.Fields
+	fields, err := validate.Fields(in)
+	if err != nil {
+		return err
 	}
 	if in.PlannedOn.IsZero() {
 		fields["planned_on"] = apperr.Msg("milestone.planned_required")
@@ -149,10 +145,7 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64, today d
 		return err
 	}
 	maps.Copy(fields, problems)
-	if len(fields) > 0 {
-		return apperr.Invalid(fields)
-	}
-	return nil
+	return apperr.InvalidIf(fields)
 }
 
 // Create adds a milestone with its deliverables.

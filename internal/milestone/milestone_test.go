@@ -13,6 +13,7 @@ import (
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/project"
+	"rollout/internal/project/projecttest"
 	"rollout/internal/risk"
 )
 
@@ -116,7 +117,7 @@ func TestFrozenPackAndGateClosing(t *testing.T) {
 	}
 	ds, _ := Deliverables(ctx, f.db, gate.ID)
 	for _, d := range ds {
-		if err := Tick(ctx, f.db, callerIn(t, f.db, f.project.ID, f.pm.ID), f.project.ID, gate.ID, d.ID, true, now); err != nil {
+		if err := Tick(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.pm.ID), f.project.ID, gate.ID, d.ID, true, now); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -147,10 +148,10 @@ func TestFrozenPackAndGateClosing(t *testing.T) {
 
 	// Edit what the pack showed.
 	v := 29.0
-	if _, err := goal.AddMeasurement(ctx, f.db, callerIn(t, f.db, f.project.ID, f.pm.ID), f.project.ID, g.ID, goal.MeasurementInput{Value: &v, MeasuredOn: f.today}, goal.Manual, f.today); err != nil {
+	if _, err := goal.AddMeasurement(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.pm.ID), f.project.ID, g.ID, goal.MeasurementInput{Value: &v, MeasuredOn: f.today}, goal.Manual, f.today); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := risk.AddReview(ctx, f.db, callerIn(t, f.db, f.project.ID, f.pm.ID), f.project.ID, rk.Number, risk.ReviewInput{ReviewedOn: f.today, Probability: 5, Impact: 5}, f.today); err != nil {
+	if _, err := risk.AddReview(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.pm.ID), f.project.ID, rk.Number, risk.ReviewInput{ReviewedOn: f.today, Probability: 5, Impact: 5}, f.today); err != nil {
 		t.Fatal(err)
 	}
 	stored, _ := GetReview(ctx, f.db, f.project.ID, decided.ID)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -18,11 +19,12 @@ import (
 )
 
 // Pack is what the steering committee reads before a gate: a list of
-// sections assembled from the project as it stands. Each section kind has
-// its own field; change requests and pitfall findings add their sections
-// through SectionBuilders passed to BuildPack.
+// sections assembled from the project as it stood at BuiltAt (AsOf is that
+// day). Each section kind has its own field; change requests and pitfall
+// findings add their sections through SectionBuilders passed to BuildPack.
 type Pack struct {
 	BuiltAt   time.Time     `json:"built_at"`
+	AsOf      date.Date     `json:"as_of"`
 	Milestone MilestoneLine `json:"milestone"`
 	Sections  []Section     `json:"sections"`
 }
@@ -74,19 +76,22 @@ type GoalLine struct {
 }
 
 // RiskLine is an open risk as the pack shows it, with the change of its score
-// since the last gate decision (New when it was not in that pack).
+// since the last gate decision (New when it was not in that pack). Packs
+// frozen before the heat map came have no probability and impact (0).
 type RiskLine struct {
-	ID        int64         `json:"id"`
-	Key       string        `json:"key"`
-	Title     string        `json:"title"`
-	Category  risk.Category `json:"category"`
-	Score     int           `json:"score"`
-	Level     risk.Severity `json:"level"`
-	Status    risk.Status   `json:"status"`
-	OwnerName string        `json:"owner_name"`
-	Change    int           `json:"change"`
-	New       bool          `json:"new"`
-	Overdue   bool          `json:"overdue"`
+	ID          int64         `json:"id"`
+	Key         string        `json:"key"`
+	Title       string        `json:"title"`
+	Category    risk.Category `json:"category"`
+	Probability int           `json:"probability,omitempty"`
+	Impact      int           `json:"impact,omitempty"`
+	Score       int           `json:"score"`
+	Level       risk.Severity `json:"level"`
+	Status      risk.Status   `json:"status"`
+	OwnerName   string        `json:"owner_name"`
+	Change      int           `json:"change"`
+	New         bool          `json:"new"`
+	Overdue     bool          `json:"overdue"`
 }
 
 // RequirementTable is the phase's backlog by tier and status.
@@ -129,6 +134,30 @@ type HealthLine struct {
 	CatalogueVersion string          `json:"catalogue_version"`
 	Pitfalls         []HealthPitfall `json:"pitfalls"`
 	Findings         []HealthFinding `json:"findings"`
+	// Combined is the health with delivery counted (built by package office;
+	// absent from packs frozen before delivery counted, whose Score is the
+	// method score alone).
+	Combined *HealthCombined `json:"combined,omitempty"`
+}
+
+// HealthCombined is the combined health score (nil: not enough data to
+// judge) with its two parts, method (Score above) and delivery, and the
+// delivery items that cost points.
+type HealthCombined struct {
+	Score    *int                 `json:"score"`
+	Method   int                  `json:"method"`
+	Delivery int                  `json:"delivery"`
+	Items    []HealthDeliveryItem `json:"delivery_items"`
+}
+
+// HealthDeliveryItem is one delivery signal: its kind (a message ID suffix),
+// what it names, where it leads inside the project and its numbers.
+type HealthDeliveryItem struct {
+	Kind string         `json:"kind"`
+	Cost int            `json:"cost"`
+	Name string         `json:"name"`
+	Path string         `json:"path"`
+	Data map[string]any `json:"data"`
 }
 
 // HealthPitfall is one pitfall's part of the score.
@@ -149,13 +178,27 @@ type HealthFinding struct {
 }
 
 // SectionBuilder adds a section to a pack; since is when the previous gate
-// was decided (zero when there was none).
+// was decided (zero when there was none) and today the pack's as-of day:
+// a builder reads the project as it stood at the end of that day where its
+// data allows.
 type SectionBuilder func(ctx context.Context, db bun.IDB, projectID int64, since time.Time, today date.Date) (Section, error)
 
-// BuildPack assembles a review's pack from the project as it stands. It
+// BuildPack assembles a review's pack as the project stood at asOf: the
+// moment of the decision for a pack being frozen (a decision may be recorded
+// for a past moment, as `rollout demo` does), now for a pending one. It
 // runs a fixed number of queries whatever the size of the project.
-func BuildPack(ctx context.Context, db bun.IDB, r *Review, now time.Time, extra ...SectionBuilder) (*Pack, error) {
-	today := date.Of(now)
+//
+// As of that moment: goal values (measurements dated on or before the day),
+// risk ratings (the latest review on or before the day, goal.ListAsOf and
+// risk.ActiveAsOf), deliverables ticked, the milestone's status and slip,
+// which requirements existed, and the change requests' states (package
+// change). As they stand when the pack is built, because no history of them
+// is kept outside the activity log: the requirements' tier, status and phase,
+// the risks' status and owner, the milestone's planned and forecast dates,
+// and the health section. For a pack built at its decision, as every pack
+// decided on the pages or through the API is, the two are the same moment.
+func BuildPack(ctx context.Context, db bun.IDB, r *Review, asOf time.Time, extra ...SectionBuilder) (*Pack, error) {
+	today := date.Of(asOf.UTC())
 	m, err := Get(ctx, db, r.ProjectID, r.MilestoneID)
 	if err != nil {
 		return nil, err
@@ -166,17 +209,26 @@ func BuildPack(ctx context.Context, db bun.IDB, r *Review, now time.Time, extra 
 			return nil, database.MapError(err)
 		}
 	}
-	pack := &Pack{BuiltAt: now, Milestone: MilestoneLine{ID: m.ID, Name: m.Name, PhaseName: phaseName, PlannedOn: m.PlannedOn,
-		ForecastOn: m.ForecastOn, Status: StatusOf(m.PlannedOn, m.ForecastOn, m.ActualOn, today),
-		Slip: Slip(m.PlannedOn, m.ForecastOn, m.ActualOn, today)}}
+	actual := m.ActualOn
+	if actual.After(today) {
+		actual = date.Date{} // reached after the pack's day: not yet reached then
+	}
+	pack := &Pack{BuiltAt: asOf, AsOf: today, Milestone: MilestoneLine{ID: m.ID, Name: m.Name, PhaseName: phaseName, PlannedOn: m.PlannedOn,
+		ForecastOn: m.ForecastOn, Status: StatusOf(m.PlannedOn, m.ForecastOn, actual, today),
+		Slip: Slip(m.PlannedOn, m.ForecastOn, actual, today)}}
 
 	ds, err := Deliverables(ctx, db, m.ID)
 	if err != nil {
 		return nil, err
 	}
+	for i, d := range ds {
+		if d.Done && d.DoneAt != nil && d.DoneAt.After(asOf) {
+			ds[i].Done, ds[i].DoneBy, ds[i].DoneAt, ds[i].DoneByName = false, nil, nil, ""
+		}
+	}
 	pack.Sections = append(pack.Sections, Section{Kind: SectionDeliverables, Deliverables: ds})
 
-	goals, err := goal.List(ctx, db, r.ProjectID, today)
+	goals, err := goal.ListAsOf(ctx, db, r.ProjectID, today)
 	if err != nil {
 		return nil, err
 	}
@@ -187,20 +239,20 @@ func BuildPack(ctx context.Context, db bun.IDB, r *Review, now time.Time, extra 
 	}
 	pack.Sections = append(pack.Sections, gs)
 
-	previous, since, err := lastDecidedPack(ctx, db, r)
+	previous, since, err := lastDecidedPack(ctx, db, r, asOf)
 	if err != nil {
 		return nil, err
 	}
-	risks, err := risk.List(ctx, db, r.ProjectID, risk.Filter{Status: risk.ActiveStatuses, Sort: risk.SortScore}, today)
+	risks, err := risk.ActiveAsOf(ctx, db, r.ProjectID, today)
 	if err != nil {
 		return nil, err
 	}
 	rs := Section{Kind: SectionRisks}
 	for _, v := range risks {
-		line := RiskLine{ID: v.ID, Key: v.Key, Title: v.Title, Category: v.Category, Score: v.Score, Level: v.Level,
-			Status: v.Status, OwnerName: v.OwnerName, Overdue: v.Overdue}
+		line := RiskLine{ID: v.ID, Key: v.Key, Title: v.Title, Category: v.Category, Probability: v.Probability, Impact: v.Impact,
+			Score: v.Score, Level: v.Level, Status: v.Status, OwnerName: v.OwnerName, Overdue: v.Overdue}
 		if previous != nil {
-			if old, ok := previous[v.ID]; ok {
+			if old, ok := previous[v.Number]; ok {
 				line.Change = v.Score - old
 			} else {
 				line.New = true
@@ -210,7 +262,7 @@ func BuildPack(ctx context.Context, db bun.IDB, r *Review, now time.Time, extra 
 	}
 	pack.Sections = append(pack.Sections, rs)
 
-	table, err := requirementTable(ctx, db, r.ProjectID, m.PhaseID, phaseName)
+	table, err := requirementTable(ctx, db, r.ProjectID, m.PhaseID, phaseName, asOf)
 	if err != nil {
 		return nil, err
 	}
@@ -226,12 +278,16 @@ func BuildPack(ctx context.Context, db bun.IDB, r *Review, now time.Time, extra 
 	return pack, nil
 }
 
-// lastDecidedPack returns the risk scores of the project's latest decided
-// review other than r, and when it was decided.
-func lastDecidedPack(ctx context.Context, db bun.IDB, r *Review) (map[int64]int, time.Time, error) {
+// lastDecidedPack returns the risk scores, by risk number, of the frozen
+// pack of the project's latest review other than r decided before asOf, and
+// when it was decided. The scores are the pack's own, as the committee saw
+// them then, never today's ratings. Risks are matched by number, which an
+// archive keeps (ids change on import, and a key with the project's key).
+func lastDecidedPack(ctx context.Context, db bun.IDB, r *Review, asOf time.Time) (map[int]int, time.Time, error) {
 	var last Review
-	err := db.NewSelect().Model(&last).Where("gr.project_id = ? AND gr.id <> ? AND gr.decision IS NOT NULL", r.ProjectID, r.ID).
-		OrderExpr("gr.decided_at DESC").Limit(1).Scan(ctx)
+	err := db.NewSelect().Model(&last).
+		Where("gr.project_id = ? AND gr.id <> ? AND gr.decision IS NOT NULL AND gr.decided_at <= ?", r.ProjectID, r.ID, asOf).
+		OrderExpr("gr.decided_at DESC, gr.id DESC").Limit(1).Scan(ctx)
 	if err != nil {
 		if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
 			return nil, time.Time{}, nil
@@ -242,23 +298,34 @@ func lastDecidedPack(ctx context.Context, db bun.IDB, r *Review) (map[int64]int,
 	if err != nil || p == nil {
 		return nil, time.Time{}, err
 	}
-	scores := map[int64]int{}
+	scores := map[int]int{}
 	for _, s := range p.Sections {
 		for _, line := range s.Risks {
-			scores[line.ID] = line.Score
+			if n, ok := riskNumber(line.Key); ok {
+				scores[n] = line.Score
+			}
 		}
 	}
 	return scores, *last.DecidedAt, nil
 }
 
+// riskNumber is the number at the end of a risk's key: 7 of CRM-R-7.
+func riskNumber(key string) (int, bool) {
+	n, err := strconv.Atoi(key[strings.LastIndexByte(key, '-')+1:])
+	return n, err == nil
+}
+
 // mustLines caps the must items listed in a pack; the counts cover them all.
 const mustLines = 200
 
-func requirementTable(ctx context.Context, db bun.IDB, projectID int64, phaseID *int64, phaseName string) (*RequirementTable, error) {
-	phaseCond := "r.phase_id IS NULL"
-	args := []any{projectID}
+// requirementTable counts the phase's requirements that existed at asOf by
+// tier and status, and lists its must items; tier, status and phase are as
+// they stand (see BuildPack).
+func requirementTable(ctx context.Context, db bun.IDB, projectID int64, phaseID *int64, phaseName string, asOf time.Time) (*RequirementTable, error) {
+	phaseCond := "r.created_at <= ? AND r.phase_id IS NULL"
+	args := []any{projectID, asOf}
 	if phaseID != nil {
-		phaseCond = "r.phase_id = ?"
+		phaseCond = "r.created_at <= ? AND r.phase_id = ?"
 		args = append(args, *phaseID)
 	}
 	var counts []struct {
@@ -288,6 +355,9 @@ func requirementTable(ctx context.Context, db bun.IDB, projectID int64, phaseID 
 		return nil, err
 	}
 	for _, it := range items {
+		if it.CreatedAt.After(asOf) {
+			continue
+		}
 		t.Must = append(t.Must, RequirementLine{Key: it.Key, Title: it.Title, Status: it.Status})
 	}
 	slices.SortStableFunc(t.Must, func(a, b RequirementLine) int {

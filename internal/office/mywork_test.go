@@ -118,14 +118,14 @@ func TestVotesAndApplyReachExactlyThoseWhoAct(t *testing.T) {
 	// The business owner asks; a steering member asks too.
 	_, err = change.Create(ctx, f.db, f.owner.ID, f.p.ID, change.Input{Title: "Owner's request", Reason: "r", Operations: ops})
 	must(t, err)
-	_, err = change.Submit(ctx, f.db, f.owner.ID, f.p.ID, 1, f.now)
+	_, err = change.Submit(ctx, f.db, f.caller(f.owner), f.p.ID, 1, f.now)
 	must(t, err)
 	_, err = change.Create(ctx, f.db, f.sc2.ID, f.p.ID, change.Input{Title: "Steering's request", Reason: "r", Operations: ops})
 	must(t, err)
 	// A draft waits for nobody.
 	_, err = change.Create(ctx, f.db, f.owner.ID, f.p.ID, change.Input{Title: "Draft", Reason: "r"})
 	must(t, err)
-	_, err = change.Submit(ctx, f.db, f.sc2.ID, f.p.ID, 2, f.now)
+	_, err = change.Submit(ctx, f.db, f.caller(f.sc2), f.p.ID, 2, f.now)
 	must(t, err)
 
 	f.expect(WorkVote, "Owner's request", f.sc1, f.sc2)

@@ -66,7 +66,9 @@ func TestHealthSnapshotsKeepOneRowADayForActiveProjects(t *testing.T) {
 	ctx, db := context.Background(), dbtest.New(t)
 	u := newUser(t, db)
 	today := date.Today()
-	active, err := CreateProject(ctx, db, u.ID, project.Input{Key: "ACT", Name: "Active"}, "en", today)
+	// Started 200 days ago: its first template milestones are due, so it is judged.
+	active, err := CreateProject(ctx, db, u.ID, project.Input{Key: "ACT", Name: "Active", StartOn: today.AddDays(-200),
+		TargetOn: today.AddDays(100)}, "en", today)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +101,7 @@ func TestHealthSnapshotsKeepOneRowADayForActiveProjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, trend, err := Health(ctx, db, active.ID, today, 90)
-	if err != nil || len(trend) != 2 || trend[0].Score != 12 || trend[1].Day != today || trend[1].Score != h.Score || h.Score == 1 {
+	if err != nil || len(trend) != 2 || trend[0].Score != 12 || trend[1].Day != today || h.Score == nil || trend[1].Score != *h.Score || *h.Score == 1 {
 		t.Fatalf("health %v, trend %+v (%v)", h, trend, err)
 	}
 }

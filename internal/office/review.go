@@ -21,9 +21,9 @@ func PackSections() []milestone.SectionBuilder {
 
 // packSections are PackSections; keep, when set, also receives the health
 // computed for the pack, in the pack's transaction.
-func packSections(keep func(ctx context.Context, db database.IDB, projectID int64, today date.Date, h *pitfall.Health) error) []milestone.SectionBuilder {
+func packSections(keep func(ctx context.Context, db database.IDB, projectID int64, today date.Date, h *ProjectHealth) error) []milestone.SectionBuilder {
 	health := func(ctx context.Context, db database.IDB, projectID int64, _ time.Time, today date.Date) (milestone.Section, error) {
-		h, err := pitfall.Compute(ctx, db, projectID, today)
+		h, err := ComputeHealth(ctx, db, projectID, today)
 		if err != nil {
 			return milestone.Section{}, err
 		}
@@ -32,9 +32,29 @@ func packSections(keep func(ctx context.Context, db database.IDB, projectID int6
 				return milestone.Section{}, err
 			}
 		}
-		return pitfall.SectionOf(h), nil
+		return HealthSection(h), nil
 	}
 	return []milestone.SectionBuilder{change.PackSection, health}
+}
+
+// HealthSection is the pack's health section: the method part as package
+// pitfall keeps it (score, breakdown, findings) and the combined score with
+// the delivery part and its items.
+func HealthSection(h *ProjectHealth) milestone.Section {
+	s := pitfall.SectionOf(h.Method)
+	c := &milestone.HealthCombined{Score: h.Score, Method: h.Method.Score, Delivery: h.Delivery.Score,
+		Items: make([]milestone.HealthDeliveryItem, 0, len(h.Delivery.Items))}
+	for _, it := range h.Delivery.Items {
+		// The data carries the name too, so a frozen pack renders the
+		// item's sentence ("delivery.<kind>") from Data alone.
+		data := map[string]any{"Name": it.Name}
+		for k, v := range it.Data {
+			data[k] = v
+		}
+		c.Items = append(c.Items, milestone.HealthDeliveryItem{Kind: string(it.Kind), Cost: it.Cost, Name: it.Name, Path: it.Path, Data: data})
+	}
+	s.Health.Combined = c
+	return s
 }
 
 // ScheduleReview plans a review of a gate. The database allows one pending
@@ -45,11 +65,16 @@ func ScheduleReview(ctx context.Context, db database.IDB, actorID, projectID, mi
 }
 
 // DecideReview records the committee's decision at now on the full pack,
-// frozen as the project stands, and keeps the day's health snapshot (the
-// score the pack shows) in the same transaction. Of several deciders at the
-// same moment, one wins; the others get Conflict and write nothing.
+// frozen as the project stood at now (milestone.BuildPack with now as its
+// as-of moment: goal values measured by then, risk ratings as last reviewed
+// by then, change requests in their state then), and keeps the day's health
+// snapshot (the score the pack shows) in the same transaction. now may be in
+// the past (`rollout demo` decides its passed gates on their days); the
+// health section is computed from the project as it stands, the one part of
+// a pack that cannot be rebuilt for an earlier day. Of several deciders at
+// the same moment, one wins; the others get Conflict and write nothing.
 func DecideReview(ctx context.Context, db database.IDB, actorID, projectID, reviewID int64, in milestone.DecisionInput, now time.Time) (*milestone.Review, error) {
-	sections := packSections(pitfall.Snapshot)
+	sections := packSections(keepHealth)
 	build := func(ctx context.Context, tx database.Tx, r *milestone.Review) (*milestone.Pack, error) {
 		return milestone.BuildPack(ctx, tx, r, now, sections...)
 	}
@@ -57,7 +82,8 @@ func DecideReview(ctx context.Context, db database.IDB, actorID, projectID, revi
 }
 
 // ReviewPack is the pack a review shows: the frozen one once decided, else
-// built at now from the project as it stands (frozen is then false).
+// built as of now (frozen is then false). Either way its *change since the
+// last gate* compares with the frozen pack of the gate decided before it.
 func ReviewPack(ctx context.Context, db database.IDB, r *milestone.Review, now time.Time) (pack *milestone.Pack, frozen bool, err error) {
 	if r.Decided() {
 		p, err := r.FrozenPack()

@@ -211,7 +211,9 @@ type Health struct {
 	Thresholds  Thresholds            `json:"thresholds"`
 }
 
-// Compute gathers the facts, runs the detectors and scores the project.
+// Compute gathers the facts, runs the detectors and scores the project:
+// the method part of the health (office.ComputeHealth adds the delivery part
+// and combines the two).
 func Compute(ctx context.Context, db bun.IDB, projectID int64, today date.Date) (*Health, error) {
 	facts, err := Gather(ctx, db, projectID, today)
 	if err != nil {
@@ -221,23 +223,38 @@ func Compute(ctx context.Context, db bun.IDB, projectID int64, today date.Date) 
 	if err != nil {
 		return nil, err
 	}
+	return HealthOf(facts, as), nil
+}
+
+// HealthOf runs the detectors on facts already gathered and scores them with
+// the assessments.
+func HealthOf(facts *Facts, as map[string]Assessment) *Health {
 	findings := Detect(facts)
 	if findings == nil {
 		findings = []Finding{}
 	}
 	score, parts := Score(findings, as)
-	return &Health{Score: score, Pitfalls: parts, Findings: findings, Assessments: as, Thresholds: facts.Thresholds}, nil
+	return &Health{Score: score, Pitfalls: parts, Findings: findings, Assessments: as, Thresholds: facts.Thresholds}
 }
 
-// Snapshot keeps today's score (the last computation of the day wins), for the trend.
+// Snapshot keeps today's method score with its breakdown (the last
+// computation of the day wins). office keeps the combined score with
+// SnapshotScore; this one is for the method part alone.
 func Snapshot(ctx context.Context, db bun.IDB, projectID int64, today date.Date, h *Health) error {
-	raw, err := json.Marshal(h.Pitfalls)
+	score := h.Score
+	return SnapshotScore(ctx, db, projectID, today, &score, h.Pitfalls)
+}
+
+// SnapshotScore keeps a day's health score (nil: not enough data to judge)
+// with its breakdown as JSON; the last one of the day wins.
+func SnapshotScore(ctx context.Context, db bun.IDB, projectID int64, day date.Date, score *int, breakdown any) error {
+	raw, err := json.Marshal(breakdown)
 	if err != nil {
 		return apperr.Internal(err)
 	}
 	_, err = db.NewRaw(`INSERT INTO health_snapshots (project_id, day, score, breakdown) VALUES (?, ?, ?, ?)
 ON CONFLICT (project_id, day) DO UPDATE SET score = EXCLUDED.score, breakdown = EXCLUDED.breakdown`,
-		projectID, today, h.Score, string(raw)).Exec(ctx)
+		projectID, day, score, string(raw)).Exec(ctx)
 	return database.MapError(err)
 }
 
@@ -247,11 +264,12 @@ type Point struct {
 	Score int       `bun:"score" json:"score"`
 }
 
-// Trend returns the daily scores since a day, oldest first.
+// Trend returns the daily scores since a day, oldest first. Days kept as
+// "not enough data to judge" (no score) are left out: the trend has a gap.
 func Trend(ctx context.Context, db bun.IDB, projectID int64, since date.Date) ([]Point, error) {
 	var ps []Point
 	err := db.NewSelect().Table("health_snapshots").Column("day", "score").
-		Where("project_id = ? AND day >= ?", projectID, since).OrderExpr("day").Scan(ctx, &ps)
+		Where("project_id = ? AND day >= ? AND score IS NOT NULL", projectID, since).OrderExpr("day").Scan(ctx, &ps)
 	return ps, database.MapError(err)
 }
 

@@ -1,28 +1,14 @@
 package pitfall
 
 import (
-	"context"
-	"time"
-
-	"github.com/uptrace/bun"
-
-	"rollout/internal/date"
 	"rollout/internal/milestone"
 )
 
-// PackSection is the gate pack's health section (a milestone.SectionBuilder):
-// the score, its breakdown and the findings as they stand. It keeps message
-// IDs and data rather than sentences, so a frozen pack can be read later in
-// either language.
-func PackSection(ctx context.Context, db bun.IDB, projectID int64, _ time.Time, today date.Date) (milestone.Section, error) {
-	h, err := Compute(ctx, db, projectID, today)
-	if err != nil {
-		return milestone.Section{}, err
-	}
-	return SectionOf(h), nil
-}
-
-// SectionOf is the pack's health section for a health already computed.
+// SectionOf is the gate pack's health section for a health already
+// computed: the method score, its breakdown and the findings. It keeps
+// message IDs and data rather than sentences, so a frozen pack can be read
+// later in either language. office adds the delivery part and the combined
+// score (office.PackSections).
 func SectionOf(h *Health) milestone.Section {
 	line := &milestone.HealthLine{Score: h.Score, CatalogueVersion: catalogue.Version,
 		Pitfalls: make([]milestone.HealthPitfall, 0, len(h.Pitfalls)), Findings: make([]milestone.HealthFinding, 0, len(h.Findings))}

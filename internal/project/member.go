@@ -33,7 +33,7 @@ type Member struct {
 
 // MemberInput adds a member (Email) or changes one (Version).
 type MemberInput struct {
-	Email      string     `json:"email" form:"email"`
+	Email      string     `json:"email" form:"email" validate:"max=254"`
 	Role       Role       `json:"role" form:"role" validate:"required,oneof=project_manager business_owner steering member viewer"`
 	Department Department `json:"department" form:"department" validate:"required,oneof=sales service marketing operations finance it vendor other"`
 	Version    int        `json:"version" form:"version"`

@@ -44,7 +44,7 @@ const (
 	ManageMilestones Action = "milestones.manage"
 	RecordDecision   Action = "reviews.decide"
 	// Change requests: any member but a viewer drafts one; project managers
-	// (and the request's requester, checked by the handler) submit, edit the
+	// (and the request's requester: change.CanManage) submit, edit the
 	// draft and withdraw it; the steering committee votes; project managers
 	// apply an approved request and set how many approvals one needs.
 	DraftChange   Action = "changes.draft"

@@ -88,10 +88,7 @@ func (in *Input) check() error {
 	if !in.StartOn.IsZero() && !in.TargetOn.IsZero() && in.TargetOn.Before(in.StartOn) {
 		fields["target_on"] = apperr.Msg("project.target_before_start")
 	}
-	if len(fields) > 0 {
-		return apperr.Invalid(fields)
-	}
-	return nil
+	return apperr.InvalidIf(fields)
 }
 
 // Extension adds items to a project inside the transaction that creates it,

@@ -228,16 +228,23 @@ func totalsOf(ls []budget.Line) []BudgetTotal {
 	return out
 }
 
-// HealthFigures are the pitfall health score today, its parts and its trend.
+// HealthFigures are the health score today, its parts and its trend. Score
+// is the combined score office.Dashboard sets (the lower of Method and
+// Delivery); when there is not enough data to judge, Judged is false, Band is
+// NotEnoughData and Score 0.
 type HealthFigures struct {
-	Score    int                     `json:"score"`
-	Max      int                     `json:"max"`
-	Band     Band                    `json:"band"`
-	Pitfalls []pitfall.PitfallHealth `json:"pitfalls"`
-	Findings int                     `json:"findings"`
-	Critical int                     `json:"critical"`
-	Warnings int                     `json:"warnings"`
-	Trend    []pitfall.Point         `json:"trend"` // daily snapshots, ending with today's score
+	Score         int                     `json:"score"`
+	Judged        bool                    `json:"judged"`
+	Method        int                     `json:"method"`
+	Delivery      int                     `json:"delivery"`
+	DeliveryItems int                     `json:"delivery_items"` // the delivery signals that cost points
+	Max           int                     `json:"max"`
+	Band          Band                    `json:"band"`
+	Pitfalls      []pitfall.PitfallHealth `json:"pitfalls"`
+	Findings      int                     `json:"findings"`
+	Critical      int                     `json:"critical"`
+	Warnings      int                     `json:"warnings"`
+	Trend         []pitfall.Point         `json:"trend"` // daily snapshots, ending with today's score
 	// Computed is the health as computed now, for the caller to snapshot.
 	Computed *pitfall.Health `json:"-"`
 }
@@ -252,12 +259,14 @@ const (
 	Fair    Band = "fair"
 	Poor    Band = "poor"
 	Unknown Band = "unknown"
-	GoodMin      = pitfall.HealthyFrom
-	FairMin      = pitfall.SlidingFrom
+	// NotEnoughData: the project holds too little to judge (office.EnoughData).
+	NotEnoughData Band = "not_enough_data"
+	GoodMin            = pitfall.HealthyFrom
+	FairMin            = pitfall.SlidingFrom
 )
 
 // Bands lists the bands, best first.
-var Bands = []Band{Good, Fair, Poor, Unknown}
+var Bands = []Band{Good, Fair, Poor, NotEnoughData, Unknown}
 
 // BandOf returns the band of a score.
 func BandOf(score int) Band {
@@ -355,17 +364,13 @@ func Dashboard(ctx context.Context, db bun.IDB, projectID int64, today date.Date
 	}
 	d.Budget = BudgetFigures{Lines: lines, Totals: totalsOf(lines), Monthly: monthly}
 
-	// Health: pitfall.Compute's steps on the facts already read.
+	// Health: pitfall.Compute's steps on the facts already read (the method
+	// part; office.Dashboard adds delivery and combines them).
 	as, err := pitfall.Assessments(ctx, db, projectID)
 	if err != nil {
 		return nil, err
 	}
-	findings := pitfall.Detect(facts)
-	if findings == nil {
-		findings = []pitfall.Finding{}
-	}
-	score, parts := pitfall.Score(findings, as)
-	h := &pitfall.Health{Score: score, Pitfalls: parts, Findings: findings, Assessments: as, Thresholds: facts.Thresholds}
+	h := pitfall.HealthOf(facts, as)
 	trend, err := pitfall.Trend(ctx, db, projectID, today.AddDays(-HealthDays))
 	if err != nil {
 		return nil, err
@@ -480,8 +485,8 @@ func changeFigures(ctx context.Context, db bun.IDB, projectID int64, today date.
 }
 
 func healthFigures(h *pitfall.Health, trend []pitfall.Point, today date.Date) HealthFigures {
-	f := HealthFigures{Score: h.Score, Max: healthMax, Band: BandOf(h.Score), Pitfalls: h.Pitfalls,
-		Findings: len(h.Findings), Computed: h}
+	f := HealthFigures{Score: h.Score, Judged: true, Method: h.Score, Delivery: healthMax, Max: healthMax, Band: BandOf(h.Score),
+		Pitfalls: h.Pitfalls, Findings: len(h.Findings), Computed: h}
 	for _, fd := range h.Findings {
 		if fd.Severity == pitfall.Critical {
 			f.Critical++
@@ -501,6 +506,28 @@ func healthFigures(h *pitfall.Health, trend []pitfall.Point, today date.Date) He
 	sort.Slice(out, func(i, j int) bool { return out[i].Day.Before(out[j].Day) })
 	f.Trend = out
 	return f
+}
+
+// Combine sets the combined score (nil: not enough data to judge) and the
+// delivery part, and ends the trend with the combined score of today (no
+// point today when not judged).
+func (f *HealthFigures) Combine(score *int, delivery, items int) {
+	f.Delivery, f.DeliveryItems, f.Judged = delivery, items, score != nil
+	out := f.Trend[:0:0]
+	for _, pt := range f.Trend {
+		if pt.Day != f.Trend[len(f.Trend)-1].Day {
+			out = append(out, pt)
+		}
+	}
+	if score == nil {
+		f.Score, f.Band = 0, NotEnoughData
+	} else {
+		f.Score, f.Band = *score, BandOf(*score)
+		if len(f.Trend) > 0 {
+			out = append(out, pitfall.Point{Day: f.Trend[len(f.Trend)-1].Day, Score: *score})
+		}
+	}
+	f.Trend = out
 }
 
 // LatestReview returns the review whose pack the "latest gate pack" export

@@ -34,7 +34,9 @@ type PortfolioRow struct {
 	NextGate *Gate `json:"next_gate"`
 	// Slip is the largest slip in days of a milestone not done yet.
 	Slip int `json:"slip_days"`
-	// Health is the latest kept health score (nil when never scored).
+	// Health is the latest kept combined health score (nil when never
+	// scored, and when the latest snapshot had not enough data to judge:
+	// Band says which).
 	Health   *int      `json:"health"`
 	HealthOn date.Date `json:"health_on"`
 	Band     Band      `json:"health_band"`
@@ -145,11 +147,12 @@ func Portfolio(ctx context.Context, db bun.IDB, userID int64, isAdmin bool, toda
 		}
 	}
 
-	// Health: the latest snapshot of each project.
+	// Health: the latest snapshot of each project (the combined score,
+	// office.SnapshotHealth).
 	var hs []struct {
 		ProjectID int64     `bun:"project_id"`
 		Day       date.Date `bun:"day,type:date"`
-		Score     int       `bun:"score"`
+		Score     *int      `bun:"score"`
 	}
 	if err := db.NewSelect().TableExpr("health_snapshots AS hs").DistinctOn("hs.project_id").
 		ColumnExpr("hs.project_id, hs.day, hs.score").Where("hs.project_id IN (?)", in).
@@ -158,8 +161,10 @@ func Portfolio(ctx context.Context, db bun.IDB, userID int64, isAdmin bool, toda
 	}
 	for _, h := range hs {
 		r := row(h.ProjectID)
-		score := h.Score
-		r.Health, r.HealthOn, r.Band = &score, h.Day, BandOf(score)
+		r.HealthOn, r.Band = h.Day, NotEnoughData
+		if h.Score != nil {
+			r.Health, r.Band = h.Score, BandOf(*h.Score)
+		}
 	}
 
 	// The highest-rated active risk.

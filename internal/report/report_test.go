@@ -18,6 +18,7 @@ import (
 	"rollout/internal/milestone"
 	"rollout/internal/pitfall"
 	"rollout/internal/project"
+	"rollout/internal/project/projecttest"
 	"rollout/internal/report/reporttest"
 	"rollout/internal/requirement"
 	"rollout/internal/risk"
@@ -72,7 +73,7 @@ func (f fixture) known(t *testing.T, p *project.Project) {
 		g := must[*goal.Goal](t)(goal.Create(ctx, db, pm, p.ID, goal.Input{Title: title, Metric: "m", Baseline: &baseline, Target: &target,
 			Direction: goal.Increase, Category: cat, StartOn: today.AddDays(-100), DueOn: today.AddDays(100), OwnerID: pm}))
 		for i, v := range values {
-			must[*goal.Measurement](t)(goal.AddMeasurement(ctx, db, callerIn(t, db, p.ID, pm), p.ID, g.ID,
+			must[*goal.Measurement](t)(goal.AddMeasurement(ctx, db, projecttest.Caller(t, db, p.ID, pm), p.ID, g.ID,
 				goal.MeasurementInput{Value: ptr(v), MeasuredOn: today.AddDays(-len(values) + i)}, goal.Manual, today))
 		}
 		return g
@@ -112,7 +113,7 @@ func (f fixture) known(t *testing.T, p *project.Project) {
 	for _, title := range []string{"Add a field", "Drop a report", "Move go-live"} {
 		must[*change.Request](t)(change.Create(ctx, db, pm, p.ID, change.Input{Title: title, Description: "why"}))
 	}
-	must[*change.Request](t)(change.Submit(ctx, db, pm, p.ID, 3, time.Now()))
+	must[*change.Request](t)(change.Submit(ctx, db, projecttest.Caller(t, db, p.ID, pm), p.ID, 3, time.Now()))
 
 	// Budget: two CNY lines and one USD line; spend in two months.
 	lic := must[*budget.Line](t)(budget.AddLine(ctx, db, pm, p.ID, budget.LineInput{Category: "Licences", Planned: 1000, Currency: "CNY"}))

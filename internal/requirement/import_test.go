@@ -12,6 +12,7 @@ import (
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/project"
+	"rollout/internal/project/projecttest"
 )
 
 // importFixture is project CRM (phases Initiation … Operate & improve) with
@@ -148,7 +149,7 @@ func TestCheckRowsReportsEveryProblem(t *testing.T) {
 	stale := f.add(t, "Scoring") // CRM-2, edited below: version 2
 	in := InputOf(stale)
 	in.Tier = Optional
-	if _, err := Update(ctx, f.db, callerIn(t, f.db, f.project.ID, f.user.ID), f.project.ID, 2, in); err != nil {
+	if _, err := Update(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.user.ID), f.project.ID, 2, in); err != nil {
 		t.Fatal(err)
 	}
 	file := f.read(t, "key|title|tier|phase|kind|approach|owner|goals|status|estimate|version\n"+
@@ -308,7 +309,7 @@ func TestImportUpdatesByKeyAndAppendsNewRows(t *testing.T) {
 	in := InputOf(first)
 	in.UserStory, in.AcceptanceCriteria, in.Status = "As a rep I want web leads in the CRM", []string{"form posts create leads"}, Approved
 	in.GoalIDs = []int64{f.goals[0].ID}
-	if _, err := Update(ctx, f.db, callerIn(t, f.db, f.project.ID, f.user.ID), f.project.ID, 1, in); err != nil {
+	if _, err := Update(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.user.ID), f.project.ID, 1, in); err != nil {
 		t.Fatal(err)
 	}
 	f.add(t, "Lead scoring") // CRM-2, at the bottom before the import

@@ -119,7 +119,7 @@ type Input struct {
 	Approach           Approach `json:"approach" form:"approach" validate:"required,oneof=configuration customization"`
 	OwnerID            *int64   `json:"owner_id" form:"owner_id"`
 	Status             Status   `json:"status" form:"status" validate:"required,oneof=proposed approved in_progress done rejected deferred"`
-	EstimateDays       *float64 `json:"estimate_days" form:"estimate_days"`
+	EstimateDays       *float64 `json:"estimate_days" form:"estimate_days" validate:"omitempty,days,gte=0"`
 	GoalIDs            []int64  `json:"goal_ids" form:"goal_ids"`
 	Version            int      `json:"version" form:"version"`
 }
@@ -164,13 +164,9 @@ func (in *Input) normalize() {
 // the project's own, its owner a member who may act.
 func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64) error {
 	in.normalize()
-	fields := map[string]apperr.Message{}
-	if err := validate.Struct(in); err != nil {
-		ae, ok := err.(*apperr.Error)
-		if !ok {
-			return err
-		}
-		fields = ae.Fields
+	fields, err := validate.Fields(in)
+	if err != nil {
+		return err
 	}
 	if in.EstimateDays != nil && (*in.EstimateDays < 0 || math.IsNaN(*in.EstimateDays) || math.IsInf(*in.EstimateDays, 0)) {
 		fields["estimate_days"] = apperr.Msg("requirement.estimate_invalid")
@@ -181,10 +177,7 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64) error {
 		return err
 	}
 	maps.Copy(fields, problems)
-	if len(fields) > 0 {
-		return apperr.Invalid(fields)
-	}
-	return nil
+	return apperr.InvalidIf(fields)
 }
 
 // pgArray passes ids as one PostgreSQL array parameter.
@@ -291,23 +284,30 @@ func Update(ctx context.Context, db bun.IDB, caller project.Caller, projectID in
 	var r *Requirement
 	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		before, err := Get(ctx, tx, projectID, number)
+		if err == nil && !CanEdit(caller, before) {
+			err = apperr.Forbidden()
+		}
 		if err != nil {
 			return err
 		}
-		if !CanEdit(caller, before) {
-			return apperr.Forbidden()
-		}
-		r, err = update(ctx, tx, caller.UserID, projectID, number, in, "")
+		r, err = updateFrom(ctx, tx, caller.UserID, before, in, "")
 		return err
 	})
 	return r, err
 }
 
+// update writes in over requirement number (changes applied, imports).
 func update(ctx context.Context, tx bun.Tx, actorID, projectID int64, number int, in Input, ref string) (*Requirement, error) {
 	before, err := Get(ctx, tx, projectID, number)
 	if err != nil {
 		return nil, err
 	}
+	return updateFrom(ctx, tx, actorID, before, in, ref)
+}
+
+// updateFrom writes in over before if in names before's version.
+func updateFrom(ctx context.Context, tx bun.Tx, actorID int64, before *Requirement, in Input, ref string) (*Requirement, error) {
+	projectID := before.ProjectID
 	if before.Version != in.Version {
 		return nil, apperr.Conflict("")
 	}

@@ -17,6 +17,7 @@ import (
 	"rollout/internal/database/dbtest"
 	"rollout/internal/date"
 	"rollout/internal/project"
+	"rollout/internal/project/projecttest"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -130,7 +131,7 @@ func TestMovesToTopBottomAndBetween(t *testing.T) {
 		{2, Target{Top: true}, []int{2, 4, 1, 5, 3}},
 	}
 	for i, s := range steps {
-		if err := Move(ctx, f.db, callerIn(t, f.db, f.project.ID, f.user.ID), f.project.ID, s.number, s.to); err != nil {
+		if err := Move(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.user.ID), f.project.ID, s.number, s.to); err != nil {
 			t.Fatal(err)
 		}
 		if got := f.order(t); !slices.Equal(got, s.want) {
@@ -139,7 +140,7 @@ func TestMovesToTopBottomAndBetween(t *testing.T) {
 	}
 	// A move is one small write: only the moved item's rank changed.
 	before, _, _ := List(ctx, f.db, f.project.ID, Filter{})
-	if err := Move(ctx, f.db, callerIn(t, f.db, f.project.ID, f.user.ID), f.project.ID, 3, Target{Before: 1}); err != nil {
+	if err := Move(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.user.ID), f.project.ID, 3, Target{Before: 1}); err != nil {
 		t.Fatal(err)
 	}
 	after, _, _ := List(ctx, f.db, f.project.ID, Filter{})
@@ -154,10 +155,10 @@ func TestMovesToTopBottomAndBetween(t *testing.T) {
 	if changed != 1 {
 		t.Fatalf("%d ranks changed for one move", changed)
 	}
-	if err := Move(ctx, f.db, callerIn(t, f.db, f.project.ID, f.user.ID), f.project.ID, 3, Target{Before: 99}); !apperr.Is(err, apperr.KindInvalid) {
+	if err := Move(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.user.ID), f.project.ID, 3, Target{Before: 99}); !apperr.Is(err, apperr.KindInvalid) {
 		t.Fatalf("anchor that does not exist: %v", err)
 	}
-	if err := Move(ctx, f.db, callerIn(t, f.db, f.project.ID, f.user.ID), f.project.ID, 3, Target{}); !apperr.Is(err, apperr.KindInvalid) {
+	if err := Move(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.user.ID), f.project.ID, 3, Target{}); !apperr.Is(err, apperr.KindInvalid) {
 		t.Fatalf("no target: %v", err)
 	}
 }
@@ -213,7 +214,7 @@ func TestManyMovesWithoutDrift(t *testing.T) {
 				to = Target{After: anchor}
 			}
 		}
-		if err := Move(ctx, f.db, callerIn(t, f.db, f.project.ID, f.user.ID), f.project.ID, n, to); err != nil {
+		if err := Move(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.user.ID), f.project.ID, n, to); err != nil {
 			t.Fatal(err)
 		}
 		model = move(model, n, to)
@@ -237,7 +238,7 @@ func TestTwoPeopleMovingAtOnce(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			// Everyone wants their item on top.
-			errs[i] = Move(ctx, f.db, callerIn(t, f.db, f.project.ID, f.user.ID), f.project.ID, i+1, Target{Top: true})
+			errs[i] = Move(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.user.ID), f.project.ID, i+1, Target{Top: true})
 		}()
 	}
 	wg.Wait()
@@ -265,11 +266,11 @@ func TestUpdateBulkHistoryAndChurn(t *testing.T) {
 	in.Tier = Optional
 	in.PhaseID = &f.phases[2].ID
 	in.AcceptanceCriteria = []string{" scores update nightly ", ""}
-	updated, err := Update(ctx, f.db, callerIn(t, f.db, f.project.ID, f.user.ID), f.project.ID, 1, in)
+	updated, err := Update(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.user.ID), f.project.ID, 1, in)
 	if err != nil || updated.Version != 2 || !slices.Equal(updated.AcceptanceCriteria, []string{"scores update nightly"}) {
 		t.Fatalf("%+v %v", updated, err)
 	}
-	if _, err := Update(ctx, f.db, callerIn(t, f.db, f.project.ID, f.user.ID), f.project.ID, 1, in); !apperr.Is(err, apperr.KindConflict) {
+	if _, err := Update(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.user.ID), f.project.ID, 1, in); !apperr.Is(err, apperr.KindConflict) {
 		t.Fatalf("stale update: %v", err)
 	}
 	n, err := Bulk(ctx, f.db, f.user.ID, f.project.ID, Change{Numbers: []int{1, 2, 3}, Tier: Important, SetPhase: true, PhaseID: &f.phases[1].ID})

@@ -109,10 +109,7 @@ func (f Filter) Check() error {
 	default:
 		fields["sort"] = apperr.Msg("risk.filter_unknown", "Value", f.Sort)
 	}
-	if len(fields) > 0 {
-		return apperr.Invalid(fields)
-	}
-	return nil
+	return apperr.InvalidIf(fields)
 }
 
 // Cell reports whether the filter picks a heat-map cell, row or column.

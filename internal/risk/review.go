@@ -50,13 +50,9 @@ func (in *ReviewInput) check(r *Risk, today date.Date) error {
 	if in.ReviewedOn.IsZero() {
 		in.ReviewedOn = today
 	}
-	fields := map[string]apperr.Message{}
-	if err := validate.Struct(in); err != nil {
-		ae, ok := err.(*apperr.Error)
-		if !ok {
-			return err
-		}
-		fields = ae.Fields
+	fields, err := validate.Fields(in)
+	if err != nil {
+		return err
 	}
 	if !inScale(in.Probability) {
 		fields["probability"] = apperr.Msg("risk.probability_range")
@@ -73,10 +69,7 @@ func (in *ReviewInput) check(r *Risk, today date.Date) error {
 	if !in.NextReviewOn.IsZero() && !in.NextReviewOn.After(in.ReviewedOn) {
 		fields["next_review_on"] = apperr.Msg("risk.next_review_not_after_review")
 	}
-	if len(fields) > 0 {
-		return apperr.Invalid(fields)
-	}
-	return nil
+	return apperr.InvalidIf(fields)
 }
 
 // AddReview records a review of a risk by the actor. The review's rating

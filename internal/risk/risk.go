@@ -168,8 +168,8 @@ type Input struct {
 	Category            Category  `json:"category" form:"category" validate:"required,oneof=data_migration integration adoption vendor scope schedule budget data_quality security other"`
 	Probability         int       `json:"probability" form:"probability"`
 	Impact              int       `json:"impact" form:"impact"`
-	ResidualProbability *int      `json:"residual_probability" form:"residual_probability"`
-	ResidualImpact      *int      `json:"residual_impact" form:"residual_impact"`
+	ResidualProbability *int      `json:"residual_probability" form:"residual_probability" validate:"omitempty,score"`
+	ResidualImpact      *int      `json:"residual_impact" form:"residual_impact" validate:"omitempty,score"`
 	OwnerID             int64     `json:"owner_id" form:"owner_id"`
 	Mitigation          string    `json:"mitigation" form:"mitigation" validate:"max=4000"`
 	Contingency         string    `json:"contingency" form:"contingency" validate:"max=4000"`
@@ -216,10 +216,7 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64, today d
 		return err
 	}
 	maps.Copy(fields, problems)
-	if len(fields) > 0 {
-		return apperr.Invalid(fields)
-	}
-	return nil
+	return apperr.InvalidIf(fields)
 }
 
 // ownerProblem says what is wrong with an owner the import found by email:
@@ -239,13 +236,9 @@ func ownerProblem(member bool, role project.Role) apperr.Message {
 func (in *Input) checkFields(today date.Date) (map[string]apperr.Message, error) {
 	in.Title, in.Description = strings.TrimSpace(in.Title), strings.TrimSpace(in.Description)
 	in.Mitigation, in.Contingency, in.Trigger = strings.TrimSpace(in.Mitigation), strings.TrimSpace(in.Contingency), strings.TrimSpace(in.Trigger)
-	fields := map[string]apperr.Message{}
-	if err := validate.Struct(in); err != nil {
-		ae, ok := err.(*apperr.Error)
-		if !ok {
-			return nil, err
-		}
-		fields = ae.Fields
+	fields, err := validate.Fields(in)
+	if err != nil {
+		return nil, err
 	}
 	if !inScale(in.Probability) {
 		fields["probability"] = apperr.Msg("risk.probability_range")

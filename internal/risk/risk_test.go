@@ -12,6 +12,7 @@ import (
 	"rollout/internal/database/dbtest"
 	"rollout/internal/date"
 	"rollout/internal/project"
+	"rollout/internal/project/projecttest"
 )
 
 type fixture struct {
@@ -195,17 +196,17 @@ func TestUpdateNeedsTheCurrentVersion(t *testing.T) {
 	owned.OwnerID = f.member.ID
 	r := f.create(t, owned)
 	notTheirs := f.create(t, f.input(3, 4))
-	if _, err := Update(ctx, f.db, callerIn(t, f.db, f.project.ID, f.member.ID), f.project.ID, notTheirs.Number, InputOf(notTheirs), f.today); !apperr.Is(err, apperr.KindForbidden) {
+	if _, err := Update(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.member.ID), f.project.ID, notTheirs.Number, InputOf(notTheirs), f.today); !apperr.Is(err, apperr.KindForbidden) {
 		t.Fatalf("a member's edit of a risk they do not own: %v", err)
 	}
 	in := InputOf(r)
 	in.Status, in.ResidualProbability, in.ResidualImpact = Mitigating, ip(2), ip(3)
-	next, err := Update(ctx, f.db, callerIn(t, f.db, f.project.ID, f.member.ID), f.project.ID, r.Number, in, f.today)
+	next, err := Update(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.member.ID), f.project.ID, r.Number, in, f.today)
 	if err != nil || next.Version != 2 || next.Status != Mitigating || *next.ResidualImpact != 3 {
 		t.Fatalf("update %+v %v", next, err)
 	}
 	in.Title = "Stale edit"
-	if _, err := Update(ctx, f.db, callerIn(t, f.db, f.project.ID, f.member.ID), f.project.ID, r.Number, in, f.today); !apperr.Is(err, apperr.KindConflict) {
+	if _, err := Update(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.member.ID), f.project.ID, r.Number, in, f.today); !apperr.Is(err, apperr.KindConflict) {
 		t.Fatalf("stale update: %v", err)
 	}
 	got, _ := Get(ctx, f.db, f.project.ID, r.Number)
@@ -215,7 +216,7 @@ func TestUpdateNeedsTheCurrentVersion(t *testing.T) {
 	// An edit leaves the rating at identification alone.
 	in = InputOf(got)
 	in.Probability = 5
-	got, err = Update(ctx, f.db, callerIn(t, f.db, f.project.ID, f.pm.ID), f.project.ID, r.Number, in, f.today)
+	got, err = Update(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.pm.ID), f.project.ID, r.Number, in, f.today)
 	if err != nil || got.Probability != 5 || got.InitialProbability != 3 {
 		t.Fatalf("after edit %+v %v", got, err)
 	}
@@ -373,7 +374,7 @@ func TestReviewsMoveTheRatingAndDrawTheHistory(t *testing.T) {
 	in.IdentifiedOn, in.OwnerID = f.today.AddDays(-90), f.member.ID // owners review their risks
 	r := f.create(t, in)
 	review := func(on date.Date, p, i int, note string, next date.Date) (*Review, error) {
-		return AddReview(ctx, f.db, callerIn(t, f.db, f.project.ID, f.member.ID), f.project.ID, r.Number, ReviewInput{ReviewedOn: on, Probability: p, Impact: i, Note: note, NextReviewOn: next}, f.today)
+		return AddReview(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.member.ID), f.project.ID, r.Number, ReviewInput{ReviewedOn: on, Probability: p, Impact: i, Note: note, NextReviewOn: next}, f.today)
 	}
 	// Refusals write nothing.
 	for _, c := range []struct {
@@ -387,7 +388,7 @@ func TestReviewsMoveTheRatingAndDrawTheHistory(t *testing.T) {
 		{ReviewInput{Probability: 3, Impact: 3, ReviewedOn: f.today.AddDays(-91)}, "reviewed_on", "risk.reviewed_before_identified"},
 		{ReviewInput{Probability: 3, Impact: 3, NextReviewOn: f.today}, "next_review_on", "risk.next_review_not_after_review"},
 	} {
-		_, err := AddReview(ctx, f.db, callerIn(t, f.db, f.project.ID, f.member.ID), f.project.ID, r.Number, c.in, f.today)
+		_, err := AddReview(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.member.ID), f.project.ID, r.Number, c.in, f.today)
 		if !apperr.Is(err, apperr.KindInvalid) || err.(*apperr.Error).Fields[c.field].ID != c.msg {
 			t.Fatalf("%+v: %v", c.in, err)
 		}
@@ -434,7 +435,7 @@ func TestReviewsMoveTheRatingAndDrawTheHistory(t *testing.T) {
 	// An edit after the last review shows as a last point.
 	edit := InputOf(&got.Risk)
 	edit.Impact = 2
-	if _, err := Update(ctx, f.db, callerIn(t, f.db, f.project.ID, f.pm.ID), f.project.ID, r.Number, edit, f.today); err != nil {
+	if _, err := Update(ctx, f.db, projecttest.Caller(t, f.db, f.project.ID, f.pm.ID), f.project.ID, r.Number, edit, f.today); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := Get(ctx, f.db, f.project.ID, r.Number)

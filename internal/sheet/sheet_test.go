@@ -128,8 +128,9 @@ func TestReadPreferringPicksTheNamedSheet(t *testing.T) {
 }
 
 // Dates typed into Excel are numbers with a display format; whatever the
-// format (American, Chinese, custom), they come out as YYYY-MM-DD. Numbers
-// with other formats keep their formatted text.
+// format (American, Chinese, custom), they come out as YYYY-MM-DD. Other
+// numbers come out as stored (1,234.50 shown is 1234.5), except percentages
+// and times of day, which keep their formatted text.
 func TestXLSXDateCellsComeOutAsDays(t *testing.T) {
 	x := excelize.NewFile()
 	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -156,12 +157,15 @@ func TestXLSXDateCellsComeOutAsDays(t *testing.T) {
 		{at, custom(`m/d/yyyy h:mm`), "2026-03-01 14:30"},                // a date and time
 		{at, style(&excelize.Style{NumFmt: 22}), "2026-03-01 14:30"},     // built-in date and time
 		{0.85, style(&excelize.Style{NumFmt: 9}), "85%"},                 // a percentage stays one
-		{1234.5, style(&excelize.Style{NumFmt: 4}), "1,234.50"},          // a formatted number too
+		{1234.5, style(&excelize.Style{NumFmt: 4}), "1234.5"},            // thousands shown, the number read
+		{1500, custom(`[$¥-804]#,##0.00`), "1500"},                       // a currency too
+		{0.1 + 0.2, style(&excelize.Style{NumFmt: 2}), "0.3"},            // to Excel's 15 digits
 		{0.5, custom(`h:mm`), "12:00"},                                   // a time of day is no date
 		{12.5, 0, "12.5"},                                                // a plain number
 		{"2026/3/1", 0, "2026/3/1"},                                      // text is left alone
-		{46082, custom(`"day "0`), "day 46082"},                          // a d inside quotes is text
-		{7, custom(`0" days"`), "7 days"},                                // so is this one
+		{46082, custom(`"day "0`), "46082"},                              // a d inside quotes is text
+		{7, custom(`0" days"`), "7"},                                     // so is this one
+		{true, 0, "TRUE"},                                                // a truth value is no number
 		{"yyyy-mm-dd", style(&excelize.Style{NumFmt: 14}), "yyyy-mm-dd"}, // text in a date cell
 		{"46082", style(&excelize.Style{NumFmt: 14}), "46082"},           // digits typed as text
 	}
@@ -196,7 +200,7 @@ func TestXLSXDateCellsComeOutAsDays(t *testing.T) {
 func TestCustomDateFormat(t *testing.T) {
 	for code, want := range map[string]dateFormat{
 		"yyyy-mm-dd": dateOnly, "d-mmm": dateOnly, "mmm-yy": dateOnly, `yyyy\-mm`: dateOnly,
-		"hh:mm:ss": notDate, "mm:ss": notDate, "0.00": notDate, `#,##0" d"`: notDate, `_(* #,##0_)`: notDate,
+		"hh:mm:ss": keepShown, "mm:ss": keepShown, "0.0%": keepShown, `0.0"%"`: notDate, "0.00": notDate, `#,##0" d"`: notDate, `_(* #,##0_)`: notDate,
 		"yyyy/m/d h:mm": dateAndTime, "[Red]0;[Blue]yyyy": notDate, `"unterminated`: notDate, "[unterminated": notDate,
 	} {
 		if got := customDateFormat(code); got != want {

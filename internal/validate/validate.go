@@ -25,28 +25,81 @@ var v = func() *validator.Validate {
 		}
 		return name
 	})
+	registerBounds(val)
 	return val
 }()
 
 // Struct validates s and returns nil or an *apperr.Error of kind Invalid.
+// Besides the rules in the tags, every string in s (nested structs and
+// lists included) must be clean text (see CleanText), so no input type can
+// forget the rule.
 func Struct(s any) error {
-	err := v.Struct(s)
-	if err == nil {
+	fields := map[string]apperr.Message{}
+	if err := v.Struct(s); err != nil {
+		var verrs validator.ValidationErrors
+		if !errors.As(err, &verrs) {
+			return apperr.Internal(err)
+		}
+		for _, fe := range verrs {
+			name := fe.Field()
+			if _, seen := fields[name]; seen {
+				continue
+			}
+			fields[name] = message(fe)
+		}
+	}
+	dirtyText(reflect.ValueOf(s), "", fields, 0)
+	if len(fields) == 0 {
 		return nil
 	}
-	var verrs validator.ValidationErrors
-	if !errors.As(err, &verrs) {
-		return apperr.Internal(err)
-	}
-	fields := make(map[string]apperr.Message, len(verrs))
-	for _, fe := range verrs {
-		name := fe.Field()
-		if _, seen := fields[name]; seen {
-			continue
-		}
-		fields[name] = message(fe)
-	}
 	return apperr.Invalid(fields)
+}
+
+// dirtyText reports under their json names the strings in v that are not
+// clean text.
+func dirtyText(v reflect.Value, name string, fields map[string]apperr.Message, depth int) {
+	if depth > 8 {
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			dirtyText(v.Elem(), name, fields, depth+1)
+		}
+	case reflect.String:
+		if _, seen := fields[name]; !seen && !CleanText(v.String()) {
+			fields[name] = apperr.Msg("validation.text")
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
+			return // bytes, not text
+		}
+		for i := range v.Len() {
+			dirtyText(v.Index(i), name, fields, depth+1)
+		}
+	case reflect.Map:
+		iter := v.MapRange()
+		for iter.Next() {
+			dirtyText(iter.Key(), name, fields, depth+1)
+			dirtyText(iter.Value(), name, fields, depth+1)
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			n := strings.SplitN(f.Tag.Get("json"), ",", 2)[0]
+			if n == "" || n == "-" {
+				n = f.Name
+			}
+			if f.Anonymous {
+				n = name
+			}
+			dirtyText(v.Field(i), n, fields, depth+1)
+		}
+	}
 }
 
 // message turns one failed rule into a translatable message.
@@ -71,6 +124,9 @@ func message(fe validator.FieldError) apperr.Message {
 	case "url", "http_url":
 		return apperr.Msg("validation.url")
 	}
+	if id, data := boundMessage(fe.Tag()); id != "" {
+		return apperr.Msg(id, data...)
+	}
 	return apperr.Msg("validation.invalid")
 }
 
@@ -84,4 +140,19 @@ func Var(field string, value any, tag string) error {
 		return apperr.Internal(err)
 	}
 	return nil
+}
+
+// Fields validates s and returns its problems by field, an empty map when
+// there are none, for checks that add problems of their own before answering
+// with apperr.InvalidIf.
+func Fields(s any) (map[string]apperr.Message, error) {
+	err := Struct(s)
+	if err == nil {
+		return map[string]apperr.Message{}, nil
+	}
+	ae, ok := err.(*apperr.Error)
+	if !ok || ae.Kind != apperr.KindInvalid {
+		return nil, err
+	}
+	return ae.Fields, nil
 }

@@ -218,7 +218,7 @@ func TestEveryWriteIsAudited(t *testing.T) {
 	// The activity page shows them, filtered by kind.
 	page := admin.get("/projects/CRM/activity?entity=member")
 	expectStatus(t, page, http.StatusOK)
-	expectContains(t, page, "Wang", "<strong>role</strong>: <del>viewer</del> → member")
+	expectContains(t, page, "Wang", `<strong class="history-field">Role</strong>: <del>Viewer</del> → Team member`)
 }
 
 func TestOutsidersCannotTellAProjectExists(t *testing.T) {

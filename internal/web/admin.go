@@ -118,26 +118,20 @@ func (s *Server) handleAdminSettings(c *fiber.Ctx) error {
 }
 
 // activityEntities are the kinds of item the instance-wide trail can be
-// filtered by (the Entity of audit entries written so far).
-var activityEntities = []string{"user", "api_token", "project", "member", "phase", "setting"}
+// filtered by: accounts and every kind a project's trail holds.
+var activityEntities = append([]string{"user", "api_token"}, projectEntities...)
 
 // activityPageSize is how many entries one page of the trail shows.
 const activityPageSize = 50
 
 type activityView struct {
-	Entries  []activityEntry
+	Entries  []historyEntry
 	Users    []account.User
 	Entities []string
 	ActorID  int64
 	Entity   string
 	Older    string // the query of the next (older) page, "" on the last page
 	Filtered bool
-}
-
-type activityEntry struct {
-	audit.Entry
-	ProjectKey string
-	Changes    []audit.Change
 }
 
 // handleAdminActivity is the trail of every write on the instance, newest
@@ -162,32 +156,12 @@ func (s *Server) handleAdminActivity(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// Entries carry the project's id; show its key. Few projects appear on a
-	// page, so each is read once.
-	keys := map[int64]string{}
-	v := activityView{Users: users, Entities: activityEntities, ActorID: f.ActorID, Entity: f.Entity,
-		Filtered: f.ActorID != 0 || f.Entity != ""}
-	for _, e := range entries {
-		ae := activityEntry{Entry: e}
-		for _, ch := range e.Changes() {
-			if ch.Before != "" || ch.After != "" { // an empty field says nothing
-				ae.Changes = append(ae.Changes, ch)
-			}
-		}
-		if e.ProjectID != nil {
-			key, seen := keys[*e.ProjectID]
-			if !seen {
-				if p, err := project.ByID(ctx, s.db, *e.ProjectID); err == nil {
-					key = p.Key
-				} else if !apperr.Is(err, apperr.KindNotFound) {
-					return err
-				}
-				keys[*e.ProjectID] = key
-			}
-			ae.ProjectKey = key
-		}
-		v.Entries = append(v.Entries, ae)
+	history, err := renderHistory(ctx, s.db, s.translator(c), entries)
+	if err != nil {
+		return err
 	}
+	v := activityView{Entries: history, Users: users, Entities: activityEntities, ActorID: f.ActorID, Entity: f.Entity,
+		Filtered: f.ActorID != 0 || f.Entity != ""}
 	if len(entries) == activityPageSize {
 		q := "?before=" + strconv.FormatInt(entries[len(entries)-1].ID, 10)
 		if f.ActorID != 0 {

@@ -199,12 +199,12 @@ func TestAdminSettingRestrictsProjectCreation(t *testing.T) {
 	if on, _ := project.CreationRestricted(context.Background(), db); on {
 		t.Fatal("the setting stayed on")
 	}
-	expectContains(t, admin.get("/admin/activity?entity=setting"), "Setting", "project_creation_admins_only", "admins_only")
+	expectContains(t, admin.get("/admin/activity?entity=setting"), "Setting", "Who may create projects", "Only administrators create projects")
 }
 
 // activityRows counts the trail's rows of one kind of item on a page.
 func activityRows(r response, entity string) int {
-	return strings.Count(r.body, `<td class="nowrap">`+entity+` <span`)
+	return strings.Count(r.body, `<span class="muted">`+entity+`</span> `)
 }
 
 func TestAdminActivity(t *testing.T) {
@@ -222,7 +222,7 @@ func TestAdminActivity(t *testing.T) {
 	expectStatus(t, r, http.StatusOK)
 	expectContains(t, r, "<h1>Activity</h1>", `aria-current="page">Activity</a>`,
 		"Created", "Changed", "bob@example.com", "nightly export", "System", "Ada Admin",
-		`<span class="mono">disabled</span>: <del>false</del> → true`)
+		`<strong class="history-field">Disabled</strong>: <del>No</del> → Yes`)
 	// The first admin was created by the setup form, by nobody yet.
 	if activityRows(r, "User") != 3 || activityRows(r, "API token") != 1 {
 		t.Fatalf("rows: %d users, %d tokens\n%s", activityRows(r, "User"), activityRows(r, "API token"), r.body)

@@ -78,7 +78,11 @@ func (s *Server) sendChange(c *fiber.Ctx, status, number int) error {
 // ?requester_id=, ?month=YYYY-MM.
 func (s *Server) apiChanges(c *fiber.Ctx) error {
 	p, _ := currentProject(c)
-	vs, err := change.List(c.UserContext(), s.db, p.ID, changeFilter(c, "requester_id"))
+	f, err := changeFilter(c, "requester_id")
+	if err != nil {
+		return err
+	}
+	vs, err := change.List(c.UserContext(), s.db, p.ID, f)
 	if err != nil {
 		return err
 	}
@@ -126,7 +130,7 @@ func (s *Server) apiChangeUpdate(c *fiber.Ctx) error {
 	if err := bindPatch(c, &in); err != nil {
 		return err
 	}
-	if _, err := change.Update(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number, in); err != nil {
+	if _, err := change.Update(c.UserContext(), s.db, callerOf(c), p.ID, r.Number, in); err != nil {
 		return s.changeErr(c, err)
 	}
 	return s.sendChange(c, fiber.StatusOK, r.Number)
@@ -138,7 +142,7 @@ func (s *Server) apiChangeSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := change.Submit(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number, s.now()); err != nil {
+	if _, err := change.Submit(c.UserContext(), s.db, callerOf(c), p.ID, r.Number, s.now()); err != nil {
 		return s.changeErr(c, err)
 	}
 	return s.sendChange(c, fiber.StatusOK, r.Number)
@@ -150,7 +154,7 @@ func (s *Server) apiChangeWithdraw(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := change.Withdraw(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number); err != nil {
+	if _, err := change.Withdraw(c.UserContext(), s.db, callerOf(c), p.ID, r.Number); err != nil {
 		return s.changeErr(c, err)
 	}
 	return s.sendChange(c, fiber.StatusOK, r.Number)

@@ -8,7 +8,6 @@ import (
 
 	"rollout/internal/apperr"
 	"rollout/internal/date"
-	"rollout/internal/office"
 	"rollout/internal/pitfall"
 )
 
@@ -55,7 +54,9 @@ type pitfallOut struct {
 	Findings   []findingOut  `json:"findings"`
 }
 
-// apiPitfalls answers the checklist: the ten pitfalls, then the symptom self-check.
+// apiPitfalls answers the checklist: the ten pitfalls, then the symptom
+// self-check; its score is the method part of the health (the combined
+// score is GET …/health's).
 func (s *Server) apiPitfalls(c *fiber.Ctx) error {
 	p, acc := currentProject(c)
 	h, err := s.projectHealth(c.UserContext(), p.ID)
@@ -110,25 +111,4 @@ func (s *Server) apiPitfallAssess(c *fiber.Ctx) error {
 		Code string `json:"code"`
 		assessmentOut
 	}{code, out})
-}
-
-// apiHealth answers the score, its breakdown, the findings (with their text
-// in the caller's language), the rule, the thresholds and the trend.
-func (s *Server) apiHealth(c *fiber.Ctx) error {
-	p, acc := currentProject(c)
-	ctx := c.UserContext()
-	h, trend, err := office.Health(ctx, s.db, p.ID, s.today(), trendDays)
-	if err != nil {
-		return err
-	}
-	tr := s.translator(c)
-	return c.JSON(struct {
-		Score      int                `json:"score"`
-		Band       string             `json:"band"`
-		Rule       healthRule         `json:"rule"`
-		Pitfalls   []partOut          `json:"pitfalls"`
-		Findings   []findingOut       `json:"findings"`
-		Thresholds pitfall.Thresholds `json:"thresholds"`
-		Trend      []pitfall.Point    `json:"trend"`
-	}{h.Score, healthBand(h.Score), theHealthRule, partsOut(tr.Lang, h), findingsOut(tr, p, acc, h.Findings), h.Thresholds, trend})
 }

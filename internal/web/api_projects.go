@@ -144,13 +144,15 @@ func (s *Server) apiPhases(c *fiber.Ctx) error {
 // pass as ?cursor= for the next, older page.
 func (s *Server) apiActivity(c *fiber.Ctx) error {
 	p, _ := currentProject(c)
-	limit, _ := strconv.Atoi(c.Query("limit"))
-	if limit <= 0 || limit > 200 {
+	q := newQueryReader(c)
+	limit := q.intIn("limit", 1, 200)
+	if limit == 0 {
 		limit = 50
 	}
-	f := audit.Filter{ProjectID: p.ID, Entity: c.Query("entity"), Limit: limit + 1}
-	f.ActorID, _ = strconv.ParseInt(c.Query("actor_id"), 10, 64)
-	f.Before, _ = strconv.ParseInt(c.Query("cursor"), 10, 64)
+	f := audit.Filter{ProjectID: p.ID, Entity: q.text("entity"), Limit: limit + 1, ActorID: q.id("actor_id"), Before: q.id("cursor")}
+	if err := q.err(); err != nil {
+		return err
+	}
 	entries, err := audit.List(c.UserContext(), s.db, f)
 	if err != nil {
 		return err

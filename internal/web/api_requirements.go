@@ -10,24 +10,6 @@ import (
 	"rollout/internal/requirement"
 )
 
-// requirementFilter reads the backlog filters from the query string; the API
-// and the backlog page take the same parameters.
-func requirementFilter(c *fiber.Ctx) requirement.Filter {
-	f := requirement.Filter{
-		Tier:     requirement.Tier(c.Query("tier")),
-		Phase:    c.Query("phase"),
-		Status:   requirement.Status(c.Query("status")),
-		Kind:     requirement.Kind(c.Query("kind")),
-		Approach: requirement.Approach(c.Query("approach")),
-		Text:     c.Query("q"),
-	}
-	f.OwnerID, _ = strconv.ParseInt(c.Query("owner"), 10, 64)
-	f.GoalID, _ = strconv.ParseInt(c.Query("goal"), 10, 64)
-	f.After, _ = strconv.ParseInt(c.Query("cursor"), 10, 64)
-	f.Limit, _ = strconv.Atoi(c.Query("limit"))
-	return f
-}
-
 // requirementParam loads the requirement named by :number in the current project.
 func (s *Server) requirementParam(c *fiber.Ctx) (*requirement.Requirement, error) {
 	p, _ := currentProject(c)
@@ -53,7 +35,10 @@ func (s *Server) requirementJSON(c *fiber.Ctx, number int) (requirement.View, er
 
 func (s *Server) apiRequirements(c *fiber.Ctx) error {
 	p, _ := currentProject(c)
-	f := requirementFilter(c)
+	f, err := requirementFilter(c)
+	if err != nil {
+		return err
+	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}

@@ -11,7 +11,11 @@ import (
 // map=inherent|residual, and sort=score|key|review.
 func (s *Server) apiRisks(c *fiber.Ctx) error {
 	p, _ := currentProject(c)
-	vs, err := risk.List(c.UserContext(), s.db, p.ID, riskFilter(c), s.today())
+	f, err := riskFilter(c)
+	if err != nil {
+		return err
+	}
+	vs, err := risk.List(c.UserContext(), s.db, p.ID, f, s.today())
 	if err != nil {
 		return err
 	}
@@ -23,7 +27,11 @@ func (s *Server) apiRisks(c *fiber.Ctx) error {
 // inherent[p-1][i-1] counts the risks rated probability p and impact i.
 func (s *Server) apiRiskHeatmap(c *fiber.Ctx) error {
 	p, _ := currentProject(c)
-	h, err := risk.Heat(c.UserContext(), s.db, p.ID, riskFilter(c), s.today())
+	f, err := riskFilter(c)
+	if err != nil {
+		return err
+	}
+	h, err := risk.Heat(c.UserContext(), s.db, p.ID, f, s.today())
 	if err != nil {
 		return err
 	}

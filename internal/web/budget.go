@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
@@ -299,8 +298,8 @@ func (s *Server) apiBudget(c *fiber.Ctx) error {
 func (s *Server) apiBudgetPost(c *fiber.Ctx) error {
 	p, _ := currentProject(c)
 	var b budget.Batch
-	if err := json.Unmarshal(c.Body(), &b); err != nil {
-		return &apperr.Error{Kind: apperr.KindInvalid, Message: apperr.Msg("error.bad_input"), Err: err}
+	if err := bindJSON(c, &b); err != nil {
+		return err
 	}
 	res, err := budget.Apply(c.UserContext(), s.db, mustUser(c).ID, p.ID, b)
 	if err != nil {

@@ -109,7 +109,7 @@ func (s *Server) handleChangeUpdate(c *fiber.Ctx) error {
 		return err
 	}
 	in := fi.input(r.Operations)
-	if _, err := change.Update(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number, in); err != nil {
+	if _, err := change.Update(c.UserContext(), s.db, callerOf(c), p.ID, r.Number, in); err != nil {
 		f, ferr := s.formErrors(c, s.changeErr(c, err))
 		if ferr != nil {
 			return ferr
@@ -132,7 +132,7 @@ func (s *Server) handleChangeOperationAdd(c *fiber.Ctx) error {
 		return err
 	}
 	version, _ := strconv.Atoi(c.FormValue("version"))
-	if _, err := change.AddOperation(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number, version, op.Operation()); err != nil {
+	if _, err := change.AddOperation(c.UserContext(), s.db, callerOf(c), p.ID, r.Number, version, op.Operation()); err != nil {
 		f, ferr := s.formErrors(c, s.changeErr(c, err))
 		if ferr != nil {
 			return ferr
@@ -153,7 +153,7 @@ func (s *Server) handleChangeOperationDelete(c *fiber.Ctx) error {
 		return apperr.NotFound()
 	}
 	version, _ := strconv.Atoi(c.FormValue("version"))
-	if _, err := change.RemoveOperation(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number, version, i); err != nil {
+	if _, err := change.RemoveOperation(c.UserContext(), s.db, callerOf(c), p.ID, r.Number, version, i); err != nil {
 		if apperr.Is(err, apperr.KindNotFound) {
 			return err
 		}

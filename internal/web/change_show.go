@@ -62,6 +62,7 @@ type changeView struct {
 	Comments    *commentsView
 	Request     *change.View
 	Votes       []change.Vote
+	Trail       []historyEntry
 	Settings    change.Settings
 	Committee   int
 	Goals       []goal.View
@@ -161,7 +162,7 @@ func (s *Server) renderChange(c *fiber.Ctx, status, number int, x changeExtras) 
 	}
 	v.IsRequester = r.RequestedBy != nil && *r.RequestedBy == u.ID
 	writable := !p.Archived
-	v.CanManage = writable && canManageChange(c, &r.Request)
+	v.CanManage = writable && change.CanManage(callerOf(c), &r.Request)
 	v.CanVote = writable && pp.Access.Can(project.VoteChange) && r.Status == change.Submitted
 	v.CanApply = writable && pp.Access.Can(project.ApplyChange) && r.Status == change.Approved
 	if r.AppliedBy != nil {
@@ -201,6 +202,9 @@ func (s *Server) renderChange(c *fiber.Ctx, status, number int, x changeExtras) 
 			}
 		}
 		v.Conflicts = append(v.Conflicts, line)
+	}
+	if v.Trail, err = s.itemHistory(c, p.ID, "change_request", itoa64(r.ID)); err != nil {
+		return err
 	}
 	if v.Comments, err = s.loadComments(c, &comment.Target{Kind: comment.Change, ID: r.ID, Ref: int64(r.Number)}); err != nil {
 		return err

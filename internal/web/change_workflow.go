@@ -41,7 +41,7 @@ func (s *Server) handleChangeSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	return s.transitionChange(c, r.Number, "flash.change_submitted", func() error {
-		_, err := change.Submit(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number, s.now())
+		_, err := change.Submit(c.UserContext(), s.db, callerOf(c), p.ID, r.Number, s.now())
 		return err
 	})
 }
@@ -53,7 +53,7 @@ func (s *Server) handleChangeWithdraw(c *fiber.Ctx) error {
 		return err
 	}
 	return s.transitionChange(c, r.Number, "flash.change_withdrawn", func() error {
-		_, err := change.Withdraw(c.UserContext(), s.db, mustUser(c).ID, p.ID, r.Number)
+		_, err := change.Withdraw(c.UserContext(), s.db, callerOf(c), p.ID, r.Number)
 		return err
 	})
 }

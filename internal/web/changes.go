@@ -5,8 +5,6 @@ import (
 	"html/template"
 	"slices"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -40,42 +38,16 @@ func (s *Server) changeParam(c *fiber.Ctx) (*change.Request, error) {
 	return change.Get(c.UserContext(), s.db, p.ID, n)
 }
 
-// canManageChange: project managers, or the member who requested it (a
-// viewer never writes, even one who once drafted it).
-func canManageChange(c *fiber.Ctx, r *change.Request) bool {
-	_, acc := currentProject(c)
-	if acc.Can(project.ManageChanges) {
-		return true
-	}
-	return acc.Can(project.DraftChange) && r.RequestedBy != nil && *r.RequestedBy == mustUser(c).ID
-}
-
 // managedChange loads :number for a caller who submits, edits or withdraws it.
 func (s *Server) managedChange(c *fiber.Ctx) (*change.Request, error) {
 	r, err := s.changeParam(c)
 	if err != nil {
 		return nil, err
 	}
-	if !canManageChange(c, r) {
+	if !change.CanManage(callerOf(c), r) {
 		return nil, apperr.Forbidden()
 	}
 	return r, nil
-}
-
-// changeFilter reads the list's filters; requesterParam is "requester" on
-// the page and "requester_id" in the API.
-func changeFilter(c *fiber.Ctx, requesterParam string) change.Filter {
-	var f change.Filter
-	if st := change.Status(c.Query("status")); slices.Contains(change.Statuses, st) {
-		f.Status = change.Status(strings.Clone(string(st)))
-	}
-	f.RequesterID, _ = strconv.ParseInt(c.Query(requesterParam), 10, 64)
-	if m := c.Query("month"); m != "" {
-		if _, err := time.Parse("2006-01", m); err == nil {
-			f.Month = strings.Clone(m)
-		}
-	}
-	return f
 }
 
 // changeErr puts words into the codes a change request's error carries (a
@@ -152,7 +124,10 @@ func (s *Server) renderChanges(c *fiber.Ctx, status int, settings change.Setting
 	pp.Form = f
 	p := pp.Project
 	tr := s.translator(c)
-	filter := changeFilter(c, "requester")
+	filter, err := changeFilter(c, "requester")
+	if err != nil {
+		return err
+	}
 	vs, err := change.List(ctx, s.db, p.ID, filter)
 	if err != nil {
 		return err

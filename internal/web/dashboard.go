@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"html/template"
+	"net/url"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -9,6 +11,7 @@ import (
 	"rollout/internal/budget"
 	"rollout/internal/change"
 	"rollout/internal/milestone"
+	"rollout/internal/office"
 	"rollout/internal/pitfall"
 	"rollout/internal/project"
 	"rollout/internal/report"
@@ -27,7 +30,19 @@ import (
 // in memory at the end of the stored trend (a GET never writes: snapshots
 // are kept by office.KeepHealthSnapshots and at gate decisions).
 func (s *Server) dashboard(ctx context.Context, projectID int64) (*report.DashboardData, error) {
-	return report.Dashboard(ctx, s.db, projectID, s.today())
+	today := s.today()
+	d, err := report.Dashboard(ctx, s.db, projectID, today)
+	if err != nil {
+		return nil, err
+	}
+	// The health the dashboard shows is the combined one: report holds the
+	// method part, office adds delivery.
+	h, err := office.HealthWith(ctx, s.db, projectID, today, d.Health.Computed, d.Backlog.Total)
+	if err != nil {
+		return nil, err
+	}
+	d.Health.Combine(h.Score, h.Delivery.Score, len(h.Delivery.Items))
+	return d, nil
 }
 
 type dashboardView struct {
@@ -44,6 +59,7 @@ type dashboardView struct {
 	Slips          []report.MilestoneSlip // the milestones the slip chart shows
 	GoalGroups     []goalGroup
 	HeatRows       []heatRow
+	Heat           template.HTML // the heat map of the active risks, as the register draws it
 	BudgetLines    []budgetLineRow
 	BudgetUsed     []budgetUse
 	HealthTone     string
@@ -126,6 +142,8 @@ func (s *Server) handleDashboard(c *fiber.Ctx) error {
 		projectPage: pp, D: d, Charts: chart.Dashboard(tr, d, slips), HasReview: review != nil,
 		GoalGroups: []goalGroup{{"goals", tr.T("dashboard.chart.goals"), d.Goals.Outcomes}, {"adoption", tr.T("dashboard.chart.adoption"), d.Goals.Adoption}},
 		HeatRows:   heatRows(d.Risks.Heat), BudgetLines: budgetLineRows(d.Budget.Lines),
+		Heat: chart.RiskHeatMap(tr, d.Risks.Heat.Inherent, risk.Inherent, projectPath(pp.Project, "/risks"),
+			url.Values{"status": {risk.ActiveStatuses}}, chart.HeatCell{}),
 		Tiers: requirement.Tiers, ChangeStatuses: change.Statuses, Levels: risk.Levels,
 		Probabilities: []int{5, 4, 3, 2, 1}, Impacts: []int{1, 2, 3, 4, 5}, PitfallTitles: titles, Slips: slips,
 		BudgetUsed: budgetUses(d.Budget.Totals), HealthTone: bandTone(d.Health.Band), CanBudget: pp.Access.Can(project.ManageBudget) && !pp.Project.Archived,

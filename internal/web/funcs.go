@@ -87,13 +87,7 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 		},
 		// refPath links an audit entry's ref to the change request it names
 		// (CRM-CR-7 → /projects/CRM/changes/7); "" for any other ref.
-		"refPath": func(ref string) string {
-			key, n, ok := strings.Cut(ref, "-CR-")
-			if !ok || key == "" || strings.Trim(n, "0123456789") != "" || n == "" {
-				return ""
-			}
-			return "/projects/" + key + "/changes/" + n
-		},
+		"refPath": refPathOf,
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -106,6 +100,16 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 		// pitfallTitle names a pitfall of the catalogue in this language.
 		"pitfallTitle": func(code string) string { return pitfallTitle(code, tr.Lang) },
 	}
+}
+
+// refPathOf links a change request's key (CRM-CR-7 → /projects/CRM/changes/7);
+// "" for anything else.
+func refPathOf(ref string) string {
+	key, n, ok := strings.Cut(ref, "-CR-")
+	if !ok || key == "" || strings.Trim(n, "0123456789") != "" || n == "" {
+		return ""
+	}
+	return "/projects/" + key + "/changes/" + n
 }
 
 // codeOf prints a stored code, following pointers (an optional decision):

@@ -20,6 +20,7 @@ import (
 	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/goal"
+	"rollout/internal/project/projecttest"
 	"rollout/internal/sheet"
 )
 
@@ -219,7 +220,7 @@ func TestGoalImportRefusesBadFiles(t *testing.T) {
 		{"columns.csv", "goal,date\nLead conversion,2025-03-01\n", "missing: value."},
 		{"titles.csv", "title,when,amount\nLead conversion,2025-03-01,3\n", "missing: goal, date, value."},
 		{"header.csv", "goal,date,value\n", "no measurements below them"},
-		{"big.csv", "goal,date,value\n" + strings.Repeat("Lead conversion,2025-03-01,1\n", sheet.MaxRows+1), "more than 10000 rows"},
+		{"nul.csv", "goal,date,value\nLead\x00conversion,2025-03-01,1\n", "line 2 holds an invisible control character"},
 	} {
 		r := p.admin.uploadFile(importPath, c.name, []byte(c.content), nil)
 		expectStatus(t, r, http.StatusUnprocessableEntity)
@@ -323,7 +324,7 @@ func TestGoalExportRoundTrip(t *testing.T) {
 		{2, date.New(2025, 3, 15), 85, `quoted "note"`},
 	} {
 		v := m.value
-		if _, err := goal.AddMeasurement(ctx, src.db, callerIn(t, src.db, src.id, owner), src.id, src.goals[m.goal].ID,
+		if _, err := goal.AddMeasurement(ctx, src.db, projecttest.Caller(t, src.db, src.id, owner), src.id, src.goals[m.goal].ID,
 			goal.MeasurementInput{Value: &v, MeasuredOn: m.on, Note: m.note}, goal.Manual, today); err != nil {
 			t.Fatal(err)
 		}

@@ -100,6 +100,7 @@ type goalView struct {
 	projectPage
 	Goal         *goal.View
 	Measurements []goal.Measurement
+	Trail        []historyEntry
 	Chart        any
 	Today        date.Date
 	CanManage    bool
@@ -128,8 +129,12 @@ func (s *Server) renderGoal(c *fiber.Ctx, status int, goalID int64, in goal.Meas
 		return err
 	}
 	tr := s.translator(c)
+	trail, err := s.itemHistory(c, pp.Project.ID, "goal", itoa64(goalID))
+	if err != nil {
+		return err
+	}
 	writable := !pp.Project.Archived
-	return s.render(c, status, "goals/show", v.Title, goalView{projectPage: pp, Goal: v, Measurements: ms, Comments: comments,
+	return s.render(c, status, "goals/show", v.Title, goalView{projectPage: pp, Goal: v, Measurements: ms, Trail: trail, Comments: comments,
 		Chart:      chart.GoalTrend(v, ms, tr.T("goal.chart_title", "Title", v.Title), tr.T("goal.baseline"), tr.T("goal.target")),
 		Today:      s.today(),
 		CanManage:  writable && pp.Access.Can(project.ManageGoals),

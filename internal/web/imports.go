@@ -189,7 +189,7 @@ func (s *Server) handleImport(c *fiber.Ctx, fl *importFlow) error {
 		return err
 	}
 	if problem != nil {
-		return s.importProblem(c, fl, *problem)
+		return s.importProblemStatus(c, fl, problem.status, problem.msg)
 	}
 	v, err := fl.check(c, rows)
 	if err != nil {
@@ -233,8 +233,12 @@ func (s *Server) renderImportPreview(c *fiber.Ctx, fl *importFlow, v *importPrev
 
 // importProblem shows the upload page again with what is wrong with the file.
 func (s *Server) importProblem(c *fiber.Ctx, fl *importFlow, m apperr.Message) error {
-	return fl.upload(c, fiber.StatusUnprocessableEntity,
-		form{Errors: map[string]string{"file": s.translator(c).TData(m.ID, m.Data)}})
+	return s.importProblemStatus(c, fl, fiber.StatusUnprocessableEntity, m)
+}
+
+// importProblemStatus is importProblem with another status (413).
+func (s *Server) importProblemStatus(c *fiber.Ctx, fl *importFlow, status int, m apperr.Message) error {
+	return fl.upload(c, status, form{Errors: map[string]string{"file": s.translator(c).TData(m.ID, m.Data)}})
 }
 
 // importError shows an Invalid error of the file on the upload page; any
@@ -286,27 +290,60 @@ func (s *Server) readSheet(fh *multipart.FileHeader, sheetMsgID string) ([][]str
 // the sheet named by sheetMsgID. A file that cannot be read comes back as a
 // problem to show at the file field (emptyMsgID says what an empty one
 // should hold); err is for anything else.
-func (s *Server) uploadedRows(c *fiber.Ctx, sheetMsgID, emptyMsgID string) ([][]string, string, *apperr.Message, error) {
+func (s *Server) uploadedRows(c *fiber.Ctx, sheetMsgID, emptyMsgID string) ([][]string, string, *fileProblem, error) {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		m := apperr.Msg("import.no_file")
-		return nil, "", &m, nil
+		return nil, "", &fileProblem{fiber.StatusUnprocessableEntity, apperr.Msg("import.no_file")}, nil
 	}
 	rows, err := s.readSheet(fh, sheetMsgID)
-	var m apperr.Message
-	switch {
-	case err == nil:
+	if err == nil {
 		return rows, filepath.Base(fh.Filename), nil, nil
-	case errors.Is(err, sheet.ErrFormat):
-		m = apperr.Msg("import.bad_format")
-	case errors.Is(err, sheet.ErrEmpty):
-		m = apperr.Msg(emptyMsgID)
-	case errors.Is(err, sheet.ErrTooLarge):
-		m = apperr.Msg("import.too_many_rows", "Max", sheet.MaxRows)
-	default:
+	}
+	p := sheetProblem(err, emptyMsgID)
+	if p == nil {
 		return nil, "", nil, err
 	}
-	return nil, "", &m, nil
+	return nil, "", p, nil
+}
+
+// fileProblem is what is wrong with an uploaded file, and the status of the
+// upload page that says it: 413 for a file past a size limit, else 422.
+type fileProblem struct {
+	status int
+	msg    apperr.Message
+}
+
+// sheetProblem says what is wrong with a file the sheet reader refused;
+// nil for an error that is not the file's.
+func sheetProblem(err error, emptyMsgID string) *fileProblem {
+	tooLarge := func(m apperr.Message) *fileProblem { return &fileProblem{fiber.StatusRequestEntityTooLarge, m} }
+	invalid := func(m apperr.Message) *fileProblem { return &fileProblem{fiber.StatusUnprocessableEntity, m} }
+	line := 0
+	var le *sheet.LineError
+	if errors.As(err, &le) {
+		line = le.Line
+	}
+	switch {
+	case errors.Is(err, sheet.ErrFormat):
+		return invalid(apperr.Msg("import.bad_format"))
+	case errors.Is(err, sheet.ErrEmpty):
+		return invalid(apperr.Msg(emptyMsgID))
+	case errors.Is(err, sheet.ErrTooLarge):
+		return tooLarge(apperr.Msg("import.too_many_rows", "Max", sheet.MaxRows))
+	case errors.Is(err, sheet.ErrFileTooLarge):
+		return tooLarge(apperr.Msg("import.file_too_large", "Max", sheet.MaxFileBytes>>20))
+	case errors.Is(err, sheet.ErrUnpacked):
+		return tooLarge(apperr.Msg("import.unpacked_too_large", "Max", sheet.MaxUnpackedBytes>>20, "Rows", sheet.MaxRows))
+	case errors.Is(err, sheet.ErrTooWide):
+		return invalid(apperr.Msg("import.too_many_columns", "Line", line, "Max", sheet.MaxColumns))
+	case errors.Is(err, sheet.ErrCellTooLong):
+		return invalid(apperr.Msg("import.cell_too_long", "Line", line, "Max", sheet.MaxCellChars))
+	case errors.Is(err, sheet.ErrLineTooLong):
+		return invalid(apperr.Msg("import.line_too_long", "Line", line))
+	case errors.Is(err, sheet.ErrControl):
+		return invalid(apperr.Msg("import.control_char", "Line", line))
+	}
+	return nil
 }
 
 // columnNames translates the headers of an export.

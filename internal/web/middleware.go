@@ -16,10 +16,12 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/valyala/fasthttp"
 
 	"rollout/frontend"
 	"rollout/internal/apperr"
 	"rollout/internal/i18n"
+	"rollout/internal/validate"
 )
 
 // contentSecurityPolicy allows our own scripts and styles only: no inline script.
@@ -49,7 +51,61 @@ func (s *Server) useMiddleware(app *fiber.App) {
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(frontend.Files()), MaxAge: 365 * 24 * 3600}))
 	app.Use(s.deadline)
 	app.Use(s.language)
+	app.Use(cleanRequest)
 	app.Use(s.csrf)
+}
+
+// cleanRequest refuses a request whose address, query parameters or form
+// fields hold invalid UTF-8 or control characters other than tab and line
+// breaks (validate.CleanText): PostgreSQL refuses a NUL in text, so such a
+// value would otherwise end in a 500 wherever it reached a query. A query
+// parameter or form field is a 422 naming it; a path is a 404. JSON bodies
+// are checked by their decoder (validate.JSON), and uploaded files by the
+// import that reads them.
+func cleanRequest(c *fiber.Ctx) error {
+	if !validate.CleanText(c.Path()) {
+		return apperr.NotFound()
+	}
+	bad := dirtyArg(c.Context().QueryArgs(), "query")
+	ct := string(c.Request().Header.ContentType())
+	switch {
+	case bad != "":
+	case strings.HasPrefix(ct, fiber.MIMEApplicationForm):
+		bad = dirtyArg(c.Context().PostArgs(), "form")
+	case strings.HasPrefix(ct, fiber.MIMEMultipartForm):
+		if form, err := c.MultipartForm(); err == nil {
+			for k, vs := range form.Value {
+				for _, v := range vs {
+					if bad == "" && !(validate.CleanText(k) && validate.CleanText(v)) {
+						bad = k
+						if !validate.CleanText(k) {
+							bad = "form"
+						}
+					}
+				}
+			}
+		}
+	}
+	if bad != "" {
+		return apperr.InvalidField(bad, "validation.text")
+	}
+	return c.Next()
+}
+
+// dirtyArg names the first argument whose name or value is not clean text
+// (fallback when the name itself is the problem); "" when all are clean.
+func dirtyArg(args *fasthttp.Args, fallback string) string {
+	bad := ""
+	args.VisitAll(func(k, v []byte) {
+		switch {
+		case bad != "":
+		case !validate.CleanText(string(k)):
+			bad = fallback
+		case !validate.CleanText(string(v)):
+			bad = string(k) // string() copies
+		}
+	})
+	return bad
 }
 
 // accessLog writes one structured line per request. It runs the error handler
@@ -69,7 +125,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	s.log.Log(c.UserContext(), level, "request",
 		"method", c.Method(), "path", c.Path(), "status", status,
 		"duration_ms", float64(time.Since(start).Microseconds())/1000,
-		"bytes", len(c.Response().Body()), "request_id", requestID(c), "ip", c.IP())
+		"bytes", len(c.Response().Body()), "request_id", requestID(c), "ip", s.clientIP(c))
 	return nil
 }
 

@@ -174,6 +174,7 @@ type milestoneView struct {
 	Comments       *commentsView
 	M              *milestone.View
 	Deliverables   []milestone.Deliverable
+	Trail          []historyEntry
 	Threats        []milestone.Threat
 	Reviews        []milestone.Review
 	Members        []project.Member
@@ -221,12 +222,16 @@ func (s *Server) renderMilestone(c *fiber.Ctx, status int, id int64, sched *mile
 			}
 		}
 	}
+	trail, err := s.itemHistory(c, pp.Project.ID, "milestone", itoa64(id))
+	if err != nil {
+		return err
+	}
 	comments, err := s.loadComments(c, &comment.Target{Kind: comment.Milestone, ID: v.ID, Ref: v.ID})
 	if err != nil {
 		return err
 	}
 	writable := !pp.Project.Archived
-	return s.render(c, status, "milestones/show", v.Name, milestoneView{projectPage: pp, M: v, Deliverables: ds, Comments: comments,
+	return s.render(c, status, "milestones/show", v.Name, milestoneView{projectPage: pp, M: v, Deliverables: ds, Trail: trail, Comments: comments,
 		Threats: threats, Reviews: rs, Members: ms, Schedule: *sched, NewDeliverable: newDeliverable,
 		CanManage: writable && pp.Access.Can(project.ManageMilestones),
 		CanTick:   writable && milestone.CanTick(callerOf(c), &v.Milestone)})

@@ -21,6 +21,7 @@ import (
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/milestone"
+	"rollout/internal/project/projecttest"
 	"rollout/internal/risk"
 )
 
@@ -232,10 +233,10 @@ func TestFrozenPackAndConditionsAsActionItems(t *testing.T) {
 
 	// Change what the pack showed.
 	v := 29.0
-	if _, err := goal.AddMeasurement(ctx, db, callerIn(t, db, pid, me), pid, g.ID, goal.MeasurementInput{Value: &v, MeasuredOn: today}, goal.Manual, today); err != nil {
+	if _, err := goal.AddMeasurement(ctx, db, projecttest.Caller(t, db, pid, me), pid, g.ID, goal.MeasurementInput{Value: &v, MeasuredOn: today}, goal.Manual, today); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := risk.AddReview(ctx, db, callerIn(t, db, pid, me), pid, rk.Number, risk.ReviewInput{ReviewedOn: today, Probability: 5, Impact: 5}, today); err != nil {
+	if _, err := risk.AddReview(ctx, db, projecttest.Caller(t, db, pid, me), pid, rk.Number, risk.ReviewInput{ReviewedOn: today, Probability: 5, Impact: 5}, today); err != nil {
 		t.Fatal(err)
 	}
 	again := admin.get(review)

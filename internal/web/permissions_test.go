@@ -21,6 +21,7 @@ import (
 	"rollout/internal/milestone"
 	"rollout/internal/office"
 	"rollout/internal/project"
+	"rollout/internal/project/projecttest"
 	"rollout/internal/requirement"
 	"rollout/internal/risk"
 )
@@ -356,7 +357,7 @@ func (m *matrix) newProject() string {
 		m.t.Fatal(err)
 	}
 	v := 22.0
-	if _, err := goal.AddMeasurement(ctx, m.db, callerIn(m.t, m.db, p.ID, m.users[projectManager].ID), p.ID, g.ID, goal.MeasurementInput{Value: &v, MeasuredOn: date.New(2026, 2, 1)}, goal.Manual, date.New(2026, 3, 1)); err != nil {
+	if _, err := goal.AddMeasurement(ctx, m.db, projecttest.Caller(m.t, m.db, p.ID, m.users[projectManager].ID), p.ID, g.ID, goal.MeasurementInput{Value: &v, MeasuredOn: date.New(2026, 2, 1)}, goal.Manual, date.New(2026, 3, 1)); err != nil {
 		m.t.Fatal(err)
 	}
 	if _, err := risk.Create(ctx, m.db, 0, p.ID, risk.Input{Title: "Mock migration fails", Category: risk.DataMigration,
@@ -376,7 +377,7 @@ func (m *matrix) newProject() string {
 	if err != nil {
 		m.t.Fatal(err)
 	}
-	if _, err := comment.Create(ctx, m.db, callerIn(m.t, m.db, p.ID, m.users[projectManager].ID), p.ID, t, comment.Input{Body: "Seeded comment"}); err != nil {
+	if _, err := comment.Create(ctx, m.db, projecttest.Caller(m.t, m.db, p.ID, m.users[projectManager].ID), p.ID, t, comment.Input{Body: "Seeded comment"}); err != nil {
 		m.t.Fatal(err)
 	}
 	return key

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"html/template"
 	"strconv"
 	"strings"
 
@@ -10,40 +9,17 @@ import (
 
 	"rollout/internal/apperr"
 	"rollout/internal/i18n"
-	"rollout/internal/office"
 	"rollout/internal/pitfall"
 	"rollout/internal/project"
-	"rollout/internal/web/chart"
 )
 
-// The health page and the pitfall checklist: the project's data checked
-// against the ten classic ways CRM rollouts fail. The thresholds form is in
+// The pitfall checklist: the project's data checked against the ten classic
+// ways CRM rollouts fail (the method part of the health). The health page
+// and the project home's health card are in health.go, the thresholds form in
 // health_thresholds.go.
 
-// trendDays is how far back the health page draws the daily scores.
-const trendDays = 90
-
-// healthBand names the colour of a score: ok, warn or bad.
-func healthBand(score int) string { return chart.Band(score) }
-
-// healthRule is the score rule's numbers, written out on the page and in the API.
-type healthRule struct {
-	PointsPerPitfall int `json:"points_per_pitfall"`
-	CriticalCost     int `json:"critical_cost"`
-	WarningCost      int `json:"warning_cost"`
-	AtRiskCap        int `json:"at_risk_cap"`
-	Max              int `json:"max"`
-	HealthyFrom      int `json:"healthy_from"`
-	SlidingFrom      int `json:"sliding_from"`
-}
-
-var theHealthRule = healthRule{PointsPerPitfall: pitfall.PointsPerPitfall, CriticalCost: pitfall.CriticalCost,
-	WarningCost: pitfall.WarningCost, AtRiskCap: pitfall.AtRiskCap, Max: pitfall.PointsPerPitfall * len(pitfall.Codes()),
-	HealthyFrom: pitfall.HealthyFrom, SlidingFrom: pitfall.SlidingFrom}
-
-// projectHealth works the project's health out from its data as it stands.
-// It only reads: the daily snapshots are kept by office.KeepHealthSnapshots
-// and at gate decisions, never by a page being looked at.
+// projectHealth works the project's method health (the pitfall findings)
+// out from its data as it stands, for the checklist. It only reads.
 func (s *Server) projectHealth(ctx context.Context, projectID int64) (*pitfall.Health, error) {
 	return pitfall.Compute(ctx, s.db, projectID, s.today())
 }
@@ -126,51 +102,6 @@ func partsOut(lang string, h *pitfall.Health) []partOut {
 	return out
 }
 
-// The health page.
-
-type healthView struct {
-	projectPage
-	Sub            string // which of health and checklist this is
-	ThresholdError string // the thresholds out of range, as a whole
-	Score          int
-	Band           string
-	Gauge          template.HTML
-	Rule           healthRule
-	Parts          []partOut
-	Findings       []findingOut
-	Trend          []pitfall.Point
-	TrendDays      int
-	Chart          template.HTML
-	Thresholds     []thresholdRow
-	CanAssess      bool
-}
-
-func (s *Server) renderHealth(c *fiber.Ctx, status int, entered map[string]string, f form) error {
-	pp := newProjectPage(c, "health")
-	pp.Form = form{Summary: f.Summary}
-	ctx := c.UserContext()
-	today := s.today()
-	from := today.AddDays(-(trendDays - 1))
-	h, trend, err := office.Health(ctx, s.db, pp.Project.ID, today, trendDays)
-	if err != nil {
-		return err
-	}
-	tr := s.translator(c)
-	return s.render(c, status, "pitfalls/health", tr.T("health.title"), healthView{
-		projectPage: pp, Sub: "health", ThresholdError: f.Error("thresholds"), Score: h.Score, Band: healthBand(h.Score),
-		Gauge: chart.ScoreGauge(h.Score, 132, tr.T("health.gauge_label", "Score", h.Score)),
-		Rule:  theHealthRule, Parts: partsOut(tr.Lang, h), Findings: findingsOut(tr, pp.Project, pp.Access, h.Findings),
-		Trend: trend, TrendDays: trendDays,
-		Chart:      chart.HealthTrend(trend, from, today, tr.T("health.trend_chart", "From", from, "To", today)),
-		Thresholds: thresholdRows(h.Thresholds, entered, f),
-		CanAssess:  pp.Access.Can(project.AssessPitfalls) && !pp.Project.Archived,
-	})
-}
-
-func (s *Server) handleHealth(c *fiber.Ctx) error {
-	return s.renderHealth(c, fiber.StatusOK, nil, form{})
-}
-
 // The checklist.
 
 // answerChoices are the answers a question takes.
@@ -203,8 +134,7 @@ type checklistView struct {
 	Members   []project.Member
 	Statuses  []pitfall.Status
 	Answers   []string
-	Score     int
-	Band      string
+	Score     int // the method score
 	Rule      healthRule
 	CanAssess bool
 }
@@ -274,7 +204,7 @@ func (s *Server) renderChecklist(c *fiber.Ctx, status int, failed string, in pit
 	}
 	cat := pitfall.Get()
 	v := checklistView{projectPage: pp, Sub: "pitfalls", Version: cat.Version, Members: ms, Statuses: pitfall.Statuses, Answers: answerChoices,
-		Score: h.Score, Band: healthBand(h.Score), Rule: theHealthRule,
+		Score: h.Score, Rule: theHealthRule,
 		CanAssess: pp.Access.Can(project.AssessPitfalls) && !pp.Project.Archived}
 	for _, p := range cat.Pitfalls {
 		v.Items = append(v.Items, item(p.Code, p.Title.In(tr.Lang), p.LooksLike.In(tr.Lang), p.Instead.In(tr.Lang), p.Questions.In(tr.Lang)))
@@ -311,32 +241,4 @@ func (s *Server) handlePitfallAssess(c *fiber.Ctx) error {
 		return s.renderChecklist(c, formStatus(err), code, in, f)
 	}
 	return s.redirectWith(c, projectPath(p, "/pitfalls#"+code), "success", "flash.assessment_saved")
-}
-
-// The project home's health card.
-
-type healthCard struct {
-	Score    int
-	Band     string
-	Gauge    template.HTML
-	Top      []findingOut
-	More     int
-	Findings int
-}
-
-// topFindings is how many findings the project home shows.
-const topFindings = 3
-
-func (s *Server) healthCard(c *fiber.Ctx, p *project.Project, acc project.Access) (*healthCard, error) {
-	h, err := s.projectHealth(c.UserContext(), p.ID)
-	if err != nil {
-		return nil, err
-	}
-	tr := s.translator(c)
-	fs := findingsOut(tr, p, acc, h.Findings)
-	card := &healthCard{Score: h.Score, Band: healthBand(h.Score), Findings: len(fs),
-		Gauge: chart.ScoreGauge(h.Score, 96, tr.T("health.gauge_label", "Score", h.Score))}
-	card.Top = fs[:min(len(fs), topFindings)]
-	card.More = len(fs) - len(card.Top)
-	return card, nil
 }

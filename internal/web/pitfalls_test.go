@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -289,7 +290,8 @@ func TestAssessingChangesTheScoreAndIsForManagersAndSteering(t *testing.T) {
 		t.Fatalf("symptoms changed the score to %d", h.Score)
 	}
 	// Every assessment is in the project's activity.
-	expectContains(t, ht.admin.get("/projects/CRM/activity?entity=pitfall"), "Pitfall assessment", "P06", "SYM")
+	expectContains(t, ht.admin.get("/projects/CRM/activity?entity=pitfall"), "Pitfall assessment",
+		html.EscapeString(pitfallTitle("P06", "en")), html.EscapeString(pitfallTitle("SYM", "en")))
 }
 
 func TestThresholdsChangeWhichFindingsAppear(t *testing.T) {

@@ -1,10 +1,7 @@
 package web
 
 import (
-	"encoding/json"
-	"reflect"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -15,42 +12,6 @@ import (
 	"rollout/internal/project"
 	"rollout/internal/risk"
 )
-
-// bindForm reads a submitted form (or JSON body) into v. A value of the wrong
-// type (letters in a date, say) is a 422, never a 500. In a form, an empty
-// field of pointer type stays nil: "no baseline" must not read as zero.
-func bindForm(c *fiber.Ctx, v any) error {
-	if err := c.BodyParser(v); err != nil {
-		return &apperr.Error{Kind: apperr.KindInvalid, Message: apperr.Msg("error.bad_input"), Err: err}
-	}
-	if !strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEApplicationJSON) {
-		rv := reflect.ValueOf(v).Elem()
-		for i := range rv.NumField() {
-			f := rv.Type().Field(i)
-			name := f.Tag.Get("form")
-			if f.Type.Kind() == reflect.Pointer && name != "" && strings.TrimSpace(c.FormValue(name)) == "" {
-				rv.Field(i).SetZero()
-			}
-		}
-	}
-	return nil
-}
-
-// bindPatch applies a JSON body onto v, which holds the current values, so a
-// PATCH changes only the fields it names. The body must name the version it read.
-func bindPatch(c *fiber.Ctx, v any) error {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(c.Body(), &fields); err != nil {
-		return &apperr.Error{Kind: apperr.KindInvalid, Message: apperr.Msg("error.bad_input"), Err: err}
-	}
-	if _, ok := fields["version"]; !ok {
-		return apperr.InvalidField("version", "validation.version_required")
-	}
-	if err := json.Unmarshal(c.Body(), v); err != nil {
-		return &apperr.Error{Kind: apperr.KindInvalid, Message: apperr.Msg("error.bad_input"), Err: err}
-	}
-	return nil
-}
 
 // paramID reads a numeric path parameter; anything else is a 404.
 func paramID(c *fiber.Ctx, name string) (int64, error) {
@@ -261,7 +222,7 @@ func (s *Server) handleProjectDelete(c *fiber.Ctx) error {
 
 type projectActivityView struct {
 	projectPage
-	Entries  []audit.Entry
+	Entries  []historyEntry
 	Members  []project.Member
 	Entity   string
 	ActorID  int64
@@ -279,9 +240,11 @@ var projectEntities = []string{"project", "phase", "member", "goal", "measuremen
 func (s *Server) handleActivity(c *fiber.Ctx) error {
 	p, _ := currentProject(c)
 	ctx := c.UserContext()
-	f := audit.Filter{ProjectID: p.ID, Entity: c.Query("entity"), Limit: activityPage + 1}
-	f.ActorID, _ = strconv.ParseInt(c.Query("actor"), 10, 64)
-	f.Before, _ = strconv.ParseInt(c.Query("before"), 10, 64)
+	q := newQueryReader(c)
+	f := audit.Filter{ProjectID: p.ID, Entity: q.text("entity"), Limit: activityPage + 1, ActorID: q.id("actor"), Before: q.id("before")}
+	if err := q.err(); err != nil {
+		return err
+	}
 	entries, err := audit.List(ctx, s.db, f)
 	if err != nil {
 		return err
@@ -295,7 +258,11 @@ func (s *Server) handleActivity(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	history, err := renderHistory(ctx, s.db, s.translator(c), entries)
+	if err != nil {
+		return err
+	}
 	return s.render(c, fiber.StatusOK, "projects/activity", s.translator(c).T("activity.title"), projectActivityView{
-		projectPage: newProjectPage(c, "activity"), Entries: entries, Members: ms, Entity: f.Entity, ActorID: f.ActorID,
+		projectPage: newProjectPage(c, "activity"), Entries: history, Members: ms, Entity: f.Entity, ActorID: f.ActorID,
 		Entities: projectEntities, Older: older})
 }

@@ -39,6 +39,8 @@ func TestReadingPagesWritesNothing(t *testing.T) {
 		"starter_risks": {"dirty_data"}}), http.StatusSeeOther)
 	today := date.Of(time.Now())
 	gate := newMilestone(t, admin, "name", "Solution design approved", "planned_on", today.AddDays(7).String(), "is_gate", "true")
+	// A milestone due today: the project has enough data for a health score.
+	newMilestone(t, admin, "name", "Kick-off", "planned_on", today.String())
 	r := admin.post(gate+"/reviews", url.Values{"scheduled_on": {today.AddDays(7).String()}})
 	expectStatus(t, r, http.StatusSeeOther)
 	review := r.location()

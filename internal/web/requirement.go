@@ -1,12 +1,9 @@
 package web
 
 import (
-	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -14,7 +11,6 @@ import (
 	"rollout/internal/audit"
 	"rollout/internal/comment"
 	"rollout/internal/goal"
-	"rollout/internal/i18n"
 	"rollout/internal/project"
 	"rollout/internal/requirement"
 )
@@ -217,20 +213,6 @@ func (s *Server) handleRequirementDelete(c *fiber.Ctx) error {
 	return s.redirectWith(c, projectPath(p, "/requirements"), "success", "flash.requirement_deleted")
 }
 
-// historyEntry is one change of a requirement as its page tells it.
-type historyEntry struct {
-	At      time.Time
-	Actor   string
-	Action  string
-	Ref     string
-	Changes []historyChange
-}
-
-// historyChange is one field's value before and after, in words.
-type historyChange struct {
-	Field, Before, After string
-}
-
 type requirementView struct {
 	projectPage
 	Req       requirement.View
@@ -257,33 +239,15 @@ func (s *Server) handleRequirement(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	phases, err := project.Phases(ctx, s.db, p.ID)
-	if err != nil {
-		return err
-	}
-	members, err := project.Members(ctx, s.db, p.ID)
-	if err != nil {
-		return err
-	}
 	entries, err := audit.List(ctx, s.db, audit.Filter{ProjectID: p.ID, Entity: "requirement", EntityID: itoa64(r.ID), Limit: 500})
 	if err != nil {
 		return err
 	}
+	history, err := renderHistory(ctx, s.db, s.translator(c), entries)
+	if err != nil {
+		return err
+	}
 	served := slices.DeleteFunc(slices.Clone(gs), func(g goal.View) bool { return !slices.Contains(r.GoalIDs, g.ID) })
-	names := historyNames{tr: s.translator(c), phases: map[int64]string{}, people: map[int64]string{}, goals: map[int64]string{}}
-	for _, ph := range phases {
-		names.phases[ph.ID] = ph.Name
-	}
-	for _, m := range members {
-		names.people[m.UserID] = m.Name
-	}
-	for _, g := range gs {
-		names.goals[g.ID] = g.Title
-	}
-	history := make([]historyEntry, len(entries))
-	for i, e := range entries {
-		history[i] = names.entry(e)
-	}
 	comments, err := s.loadComments(c, &comment.Target{Kind: comment.Requirement, ID: r.ID, Ref: int64(r.Number)})
 	if err != nil {
 		return err
@@ -292,94 +256,4 @@ func (s *Server) handleRequirement(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "requirements/show", v.Key+" "+v.Title, requirementView{projectPage: pp, Req: v,
 		Goals: served, History: history, Comments: comments, CanEdit: writable && requirement.CanEdit(callerOf(c), r),
 		CanManage: writable && pp.Access.Can(project.ManageRequirements)})
-}
-
-// historyFields are the fields a requirement's history shows, in this order.
-var historyFields = []string{"title", "user_story", "acceptance_criteria", "tier", "phase_id", "kind", "approach",
-	"owner_id", "status", "estimate_days", "goal_ids"}
-
-// historyNames turns the stored values of the audit trail into words: codes
-// into the reader's language, ids into names.
-type historyNames struct {
-	tr                    *i18n.Translator
-	phases, people, goals map[int64]string
-}
-
-func (h historyNames) entry(e audit.Entry) historyEntry {
-	out := historyEntry{At: e.At, Actor: e.ActorName, Action: e.Action, Ref: e.Ref}
-	if out.Actor == "" {
-		out.Actor = h.tr.T("activity.system")
-	}
-	if e.Action == "move" {
-		return out // a rank is a number only the order means anything by
-	}
-	before, after := map[string]any{}, map[string]any{}
-	_ = json.Unmarshal(e.Before, &before)
-	_ = json.Unmarshal(e.After, &after)
-	for _, field := range historyFields {
-		b, inB := before[field]
-		a, inA := after[field]
-		if !inB && !inA {
-			continue
-		}
-		if e.Action != audit.Update && isEmpty(b) && isEmpty(a) {
-			continue // creation and deletion list only what the item had
-		}
-		out.Changes = append(out.Changes, historyChange{Field: h.tr.T("requirement.field." + field),
-			Before: h.value(field, b), After: h.value(field, a)})
-	}
-	return out
-}
-
-func isEmpty(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return true
-	case string:
-		return x == ""
-	case []any:
-		return len(x) == 0
-	}
-	return false
-}
-
-func (h historyNames) value(field string, v any) string {
-	if isEmpty(v) {
-		return ""
-	}
-	name := func(m map[int64]string, x any) string {
-		f, ok := x.(float64)
-		if !ok {
-			return fmt.Sprint(x)
-		}
-		if n, ok := m[int64(f)]; ok {
-			return n
-		}
-		return "#" + fmtNum(f)
-	}
-	switch field {
-	case "tier", "kind", "approach", "status":
-		kind := map[string]string{"tier": "tier", "kind": "requirement_kind", "approach": "approach", "status": "requirement_status"}[field]
-		return h.tr.T("enum." + kind + "." + fmt.Sprint(v))
-	case "phase_id":
-		return name(h.phases, v)
-	case "owner_id":
-		return name(h.people, v)
-	case "estimate_days":
-		if f, ok := v.(float64); ok {
-			return fmtNum(f)
-		}
-	case "goal_ids", "acceptance_criteria":
-		list, _ := v.([]any)
-		parts := make([]string, len(list))
-		for i, x := range list {
-			if field == "goal_ids" {
-				parts[i] = name(h.goals, x)
-			} else {
-				parts[i] = fmt.Sprint(x)
-			}
-		}
-		return strings.Join(parts, "; ")
-	}
-	return fmt.Sprint(v)
 }

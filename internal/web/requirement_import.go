@@ -162,7 +162,11 @@ func (s *Server) requirementPreview(c *fiber.Ctx, file *requirement.ImportFile, 
 // paging) as a header and rows in the reader's language.
 func (s *Server) requirementExport(c *fiber.Ctx) ([]string, [][]any, string, error) {
 	p, _ := currentProject(c)
-	header, rows, err := requirement.Export(c.UserContext(), s.db, p.ID, requirementFilter(c), s.translator(c).IsChinese())
+	f, err := requirementFilter(c)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	header, rows, err := requirement.Export(c.UserContext(), s.db, p.ID, f, s.translator(c).IsChinese())
 	return header, rows, p.Key + "-requirements-" + s.today().String(), err
 }
 

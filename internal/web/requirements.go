@@ -80,7 +80,10 @@ type backlogView struct {
 }
 
 func (s *Server) handleRequirements(c *fiber.Ctx) error {
-	f := requirementFilter(c)
+	f, err := requirementFilter(c)
+	if err != nil {
+		return err
+	}
 	v := backlogView{Group: c.Query("group")}
 	if n, err := strconv.Atoi(c.Query("changed")); err == nil && n >= 0 {
 		v.Notice = s.translator(c).T("requirements.bulk_done", "Count", n)

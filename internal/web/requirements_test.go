@@ -23,6 +23,7 @@ import (
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/project"
+	"rollout/internal/project/projecttest"
 	"rollout/internal/requirement"
 )
 
@@ -340,14 +341,19 @@ func TestBacklogFilters(t *testing.T) {
 		{url.Values{"kind": {"report"}, "status": {"approved"}}, []int{3}},
 		{url.Values{"approach": {"customization"}}, []int{4}},
 		{url.Values{"owner": {itoa64(b.adminID)}}, nil},
-		{url.Values{"tier": {"urgent"}}, nil},                              // no such tier: nothing, not an error
-		{url.Values{"phase": {"abc"}, "cursor": {"x"}}, []int{1, 4, 2, 3}}, // unreadable: ignored
 	} {
 		r := b.admin.get("/projects/CRM/requirements?" + c.query.Encode())
 		expectStatus(t, r, http.StatusOK)
 		if got := rowsShown(r); !slices.Equal(got, c.want) {
 			t.Errorf("%s: rows %v, want %v", c.query.Encode(), got, c.want)
 		}
+	}
+	// A filter that names nothing or does not parse is refused, not ignored:
+	// the unfiltered backlog would look like an answer.
+	for _, q := range []string{"tier=urgent", "phase=abc", "cursor=x", "owner=zzz"} {
+		r := b.admin.get("/projects/CRM/requirements?" + q)
+		expectStatus(t, r, http.StatusUnprocessableEntity)
+		expectContains(t, r, "is not a value this filter accepts")
 	}
 	// The form keeps what was asked for.
 	r := b.admin.get("/projects/CRM/requirements?" + url.Values{"q": {"线索"}, "tier": {"must"}, "phase": {"none"}, "group": {"phase"}}.Encode())
@@ -510,14 +516,15 @@ func TestRequirementHistory(t *testing.T) {
 	expectStatus(t, page, http.StatusOK)
 	history := section(t, page.body, `id="history"`, "</section>")
 	expectContains(t, response{body: history}, "Ada Admin", "Created", "Changed", "Moved",
-		"Moved to a new place in the backlog.", "bulk change",
-		"<strong>Tier</strong>: <del>Must</del> → Important",
-		"<strong>Title</strong>: <del>Lead capture</del> → Lead capture from the website",
-		"<strong>Phase</strong>: Implementation", "<strong>Owner</strong>: mei",
-		"<strong>Status</strong>: <del>Proposed</del> → Approved",
-		"<strong>Estimate (days)</strong>: 2.5")
+		"Moved to the bottom of the backlog", "bulk change",
+		"<strong class=\"history-field\">Tier</strong>: <del>Must</del> → Important",
+		"<strong class=\"history-field\">Title</strong>: <del>Lead capture</del> → Lead capture from the website",
+		"<strong class=\"history-field\">Phase</strong>: <span class=\"muted\">—</span> → Implementation",
+		"<strong class=\"history-field\">Owner</strong>: <span class=\"muted\">—</span> → mei",
+		"<strong class=\"history-field\">Status</strong>: <del>Proposed</del> → Approved",
+		"<strong class=\"history-field\">Estimate (days)</strong>: <span class=\"muted\">—</span> → 2.5")
 	// Newest first: the bulk change above the move above the edit above the creation.
-	order := []string{"bulk change", "Moved to a new place", "<del>Must</del> → Important", "Created"}
+	order := []string{"bulk change", "Moved to the bottom", "<del>Must</del> → Important", "Created"}
 	for i := 1; i < len(order); i++ {
 		if strings.Index(history, order[i-1]) > strings.Index(history, order[i]) {
 			t.Fatalf("%q listed after %q:\n%s", order[i-1], order[i], history)
@@ -552,12 +559,12 @@ func TestBacklogChurnAndPhaseSummary(t *testing.T) {
 	// One tier move (must → important), two phase moves, one removal.
 	in := requirement.InputOf(b.get(t, 1))
 	in.Tier = requirement.Important
-	if _, err := requirement.Update(context.Background(), b.db, callerIn(t, b.db, b.project, b.adminID), b.project, 1, in); err != nil {
+	if _, err := requirement.Update(context.Background(), b.db, projecttest.Caller(t, b.db, b.project, b.adminID), b.project, 1, in); err != nil {
 		t.Fatal(err)
 	}
 	in = requirement.InputOf(b.get(t, 1))
 	in.Tier = requirement.Must
-	if _, err := requirement.Update(context.Background(), b.db, callerIn(t, b.db, b.project, b.adminID), b.project, 1, in); err != nil {
+	if _, err := requirement.Update(context.Background(), b.db, projecttest.Caller(t, b.db, b.project, b.adminID), b.project, 1, in); err != nil {
 		t.Fatal(err)
 	}
 	r := b.admin.post("/projects/CRM/requirements/bulk", url.Values{"numbers": {"4", "5"}, "phase": {itoa64(b.phases[1].ID)}})

@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"html/template"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -11,10 +13,13 @@ import (
 	"rollout/internal/apperr"
 	"rollout/internal/comment"
 	"rollout/internal/date"
+	"rollout/internal/i18n"
 	"rollout/internal/milestone"
 	"rollout/internal/office"
 	"rollout/internal/project"
 	"rollout/internal/requirement"
+	"rollout/internal/risk"
+	"rollout/internal/web/chart"
 )
 
 // Gate reviews: scheduling one from the milestone page, the review page with
@@ -77,6 +82,26 @@ type reviewView struct {
 	CanManage bool
 	Writable  bool
 	UserID    int64
+	// The heat map of the pack's risks, as every heat map is drawn; empty
+	// for a pack kept before packs held each risk's probability and impact.
+	Heat   template.HTML
+	Levels []risk.Severity
+}
+
+// packHeat draws the heat map of a pack's risks with the register's own
+// heat map: a cell links to the register filtered to it (the active risks).
+func packHeat(tr *i18n.Translator, p *project.Project, pack *milestone.Pack) template.HTML {
+	var ratings [][2]int
+	for _, s := range pack.Sections {
+		for _, l := range s.Risks {
+			if l.Probability == 0 || l.Impact == 0 {
+				return ""
+			}
+			ratings = append(ratings, [2]int{l.Probability, l.Impact})
+		}
+	}
+	return chart.RiskHeatMap(tr, chart.RiskGrid(ratings), risk.Inherent, projectPath(p, "/risks"),
+		url.Values{"status": {risk.ActiveStatuses}}, chart.HeatCell{})
 }
 
 // reviewParam reads :id and loads the review of the current project.
@@ -156,7 +181,8 @@ func (s *Server) renderReview(c *fiber.Ctx, status int, r *milestone.Review, in 
 		In: in, Decisions: milestone.Decisions, Tiers: requirement.Tiers, Statuses: requirement.Statuses,
 		CanDecide: writable && !r.Decided() && pp.Access.Can(project.RecordDecision),
 		CanManage: writable && pp.Access.Can(project.ManageMilestones),
-		Writable:  writable, UserID: mustUser(c).ID})
+		Writable:  writable, UserID: mustUser(c).ID,
+		Heat: packHeat(tr, pp.Project, pack), Levels: risk.Levels})
 }
 
 func (s *Server) handleReview(c *fiber.Ctx) error {

@@ -29,18 +29,6 @@ var ratingScale = func() []int {
 	return s
 }()
 
-// riskFilter reads the register's filters from the query string (the same
-// names for the page and the API). Numbers that do not parse filter nothing;
-// unknown words are refused by risk.List.
-func riskFilter(c *fiber.Ctx) risk.Filter {
-	f := risk.Filter{Category: risk.Category(c.Query("category")), Level: risk.Severity(c.Query("level")),
-		Status: c.Query("status"), Map: risk.Map(c.Query("map")), Sort: c.Query("sort"),
-		Probability: c.QueryInt("p"), Impact: c.QueryInt("i")}
-	f.OwnerID, _ = strconv.ParseInt(c.Query("owner_id"), 10, 64)
-	f.Overdue = c.Query("overdue") == "1" || c.Query("overdue") == "true"
-	return f
-}
-
 // filterQuery is a filter as query parameters, without its heat-map cell.
 func filterQuery(f risk.Filter) url.Values {
 	q := url.Values{}
@@ -88,7 +76,10 @@ type risksView struct {
 func (s *Server) handleRisks(c *fiber.Ctx) error {
 	pp := newProjectPage(c, "risks")
 	ctx, today, tr := c.UserContext(), s.today(), s.translator(c)
-	f := riskFilter(c)
+	f, err := riskFilter(c)
+	if err != nil {
+		return err
+	}
 	vs, err := risk.List(ctx, s.db, pp.Project.ID, f, today)
 	if err != nil {
 		return err
@@ -269,6 +260,7 @@ type riskView struct {
 	projectPage
 	Risk      *risk.View
 	History   []risk.Point
+	Trail     []historyEntry
 	Chart     template.HTML
 	CanEdit   bool
 	CanDelete bool
@@ -297,12 +289,16 @@ func (s *Server) renderRisk(c *fiber.Ctx, status int, number int, in risk.Review
 	if in.ReviewedOn.IsZero() {
 		in.ReviewedOn = today
 	}
+	trail, err := s.itemHistory(c, pp.Project.ID, "risk", v.Key)
+	if err != nil {
+		return err
+	}
 	comments, err := s.loadComments(c, &comment.Target{Kind: comment.Risk, ID: v.ID, Ref: int64(v.Number)})
 	if err != nil {
 		return err
 	}
 	writable := !pp.Project.Archived
-	return s.render(c, status, "risks/show", v.Key+" "+v.Title, riskView{projectPage: pp, Risk: v, History: history, Comments: comments,
+	return s.render(c, status, "risks/show", v.Key+" "+v.Title, riskView{projectPage: pp, Risk: v, History: history, Trail: trail, Comments: comments,
 		Chart:     chart.RiskHistory(history, today, tr.T("risk.chart_title", "Key", v.Key)),
 		CanEdit:   writable && risk.CanEdit(callerOf(c), &v.Risk),
 		CanDelete: writable && pp.Access.Can(project.ManageRisks),

@@ -7,6 +7,8 @@ package web
 import (
 	"context"
 	"log/slog"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -69,19 +71,74 @@ func New(d Deps) (*fiber.App, error) {
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
 		BodyLimit:             20 << 20, // spreadsheets up to 20 MiB
-		// Behind a reverse proxy the client address comes from X-Forwarded-For.
-		ProxyHeader: proxyHeader(d.Config),
+		// No ProxyHeader: c.IP() is the peer; clientIP reads X-Forwarded-For
+		// from trusted proxies only.
 	})
 	s.useMiddleware(app)
 	s.register(app)
 	return app, nil
 }
 
-func proxyHeader(c config.Config) string {
-	if c.BaseURL != "" {
-		return fiber.HeaderXForwardedFor
+// clientIP is the address of whoever sent the request, for the sign-in
+// throttle and the access log: the peer's, unless the peer is one of the
+// trusted proxies (ROLLOUT_TRUSTED_PROXIES); then the right-most address
+// of X-Forwarded-For that is not itself a trusted proxy. Each proxy appends
+// the address it got the request from, so whatever lies left of that one
+// may have been written by the client and is not believed.
+func (s *Server) clientIP(c *fiber.Ctx) string {
+	peer, _ := netip.AddrFromSlice(c.Context().RemoteIP())
+	return clientAddr(peer.Unmap(), c.Request().Header.PeekAll(fiber.HeaderXForwardedFor), s.cfg.TrustedProxies).String()
+}
+
+// clientAddr is clientIP on its parts: forwarded are the X-Forwarded-For
+// headers in the order received. An entry that is not an address ends the
+// walk at the last address seen, which a trusted proxy vouched for.
+func clientAddr(peer netip.Addr, forwarded [][]byte, trusted []netip.Prefix) netip.Addr {
+	if !trustedProxy(peer, trusted) {
+		return peer
 	}
-	return ""
+	client := peer
+	for i := len(forwarded) - 1; i >= 0; i-- {
+		hops := strings.Split(string(forwarded[i]), ",")
+		for j := len(hops) - 1; j >= 0; j-- {
+			hop := strings.TrimSpace(hops[j])
+			if hop == "" {
+				continue
+			}
+			a, ok := hopAddr(hop)
+			if !ok {
+				return client
+			}
+			client = a
+			if !trustedProxy(a, trusted) {
+				return a
+			}
+		}
+	}
+	return client
+}
+
+// hopAddr reads one entry of X-Forwarded-For: an address, with a port or
+// not.
+func hopAddr(s string) (netip.Addr, bool) {
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		ap, perr := netip.ParseAddrPort(s)
+		if perr != nil {
+			return netip.Addr{}, false
+		}
+		a = ap.Addr()
+	}
+	return a.WithZone("").Unmap(), true
+}
+
+func trustedProxy(a netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // ping checks that the database answers, for /readyz.

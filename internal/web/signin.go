@@ -78,7 +78,7 @@ func (s *Server) handleSignIn(c *fiber.Ctx) error {
 // if any, is dropped: no session fixation) and goes on to next.
 func (s *Server) signIn(c *fiber.Ctx, email, password, next string) error {
 	old := c.Cookies(s.sessionCookieName())
-	_, token, err := account.SignIn(c.UserContext(), s.db, email, password, c.IP(), old, s.now())
+	_, token, err := account.SignIn(c.UserContext(), s.db, email, password, s.clientIP(c), old, s.now())
 	if err != nil {
 		kind := apperr.KindOf(err)
 		if kind != apperr.KindUnauthenticated && kind != apperr.KindTooManyRequests {

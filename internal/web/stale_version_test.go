@@ -13,14 +13,15 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 
 	"rollout/internal/account"
 	"rollout/internal/budget"
+	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/milestone"
 	"rollout/internal/project"
+	"rollout/internal/project/projecttest"
 	"rollout/internal/requirement"
 	"rollout/internal/risk"
 )
@@ -30,7 +31,7 @@ import (
 // is stale.
 type staleTeam struct {
 	admin     *browser
-	db        *bun.DB
+	db        *database.DB
 	projectID int64
 	adminID   int64
 	memberID  int64
@@ -63,7 +64,7 @@ func newStaleTeam(t *testing.T) *staleTeam {
 	r, err := requirement.Create(ctx, db, st.adminID, st.projectID, rq)
 	must(err)
 	rq.Title, rq.Version = "Lead capture v2", r.Version
-	_, err = requirement.Update(ctx, db, callerIn(t, db, st.projectID, st.adminID), st.projectID, r.Number, rq)
+	_, err = requirement.Update(ctx, db, projecttest.Caller(t, db, st.projectID, st.adminID), st.projectID, r.Number, rq)
 	must(err)
 
 	rk, err := risk.Create(ctx, db, st.adminID, st.projectID, risk.Input{Title: "Dirty data", Category: risk.Category("data_quality"),
@@ -71,7 +72,7 @@ func newStaleTeam(t *testing.T) *staleTeam {
 	must(err)
 	in := risk.InputOf(rk)
 	in.Title = "Dirty data v2"
-	_, err = risk.Update(ctx, db, callerIn(t, db, st.projectID, st.adminID), st.projectID, rk.Number, in, today)
+	_, err = risk.Update(ctx, db, projecttest.Caller(t, db, st.projectID, st.adminID), st.projectID, rk.Number, in, today)
 	must(err)
 
 	b, tg := 20.0, 30.0

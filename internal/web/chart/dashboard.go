@@ -1,7 +1,6 @@
 package chart
 
 import (
-	"fmt"
 	"math"
 
 	"rollout/internal/budget"
@@ -9,7 +8,6 @@ import (
 	"rollout/internal/i18n"
 	"rollout/internal/report"
 	"rollout/internal/requirement"
-	"rollout/internal/risk"
 )
 
 // The dashboard's and the budget page's charts, drawn in the browser from
@@ -79,22 +77,9 @@ func Dashboard(tr *i18n.Translator, d *report.DashboardData, slips []report.Mile
 	}
 	charts["churn"] = ch.JSON()
 
-	// The heat map of the active risks, as they stand.
-	hm := Spec{Type: "heatmap", Title: tr.T("dashboard.chart.heat"), XName: tr.T("dashboard.impact"), YName: tr.T("dashboard.probability")}
-	peak := 1
-	for i := 1; i <= risk.Scale; i++ {
-		hm.Labels = append(hm.Labels, fmt.Sprint(i))
-		hm.YLabels = append(hm.YLabels, fmt.Sprint(i))
-	}
-	for p := 0; p < risk.Scale; p++ {
-		for i := 0; i < risk.Scale; i++ {
-			n := d.Risks.Heat.Inherent[p][i]
-			hm.Cells = append(hm.Cells, [3]int{i, p, n})
-			peak = max(peak, n)
-		}
-	}
-	hm.Max = Ptr(float64(peak))
-	charts["heat"] = hm.JSON()
+	// The heat map of the active risks is not drawn here: it is the risk
+	// register's own (RiskHeatMap, drawn on the server), so that every heat
+	// map colours a cell by its level and links it to the register.
 
 	// Change requests by state.
 	cs := Spec{Type: "bar", Title: tr.T("dashboard.chart.changes"), Series: []Series{{Name: tr.T("dashboard.requests"), Color: Blue}}}

@@ -30,10 +30,72 @@ type HeatCell struct {
 	Map  risk.Map
 }
 
-// RiskHeatMap draws one 5 × 5 grid: probability up the side (5 at the top),
-// impact along the bottom, each cell coloured by the level of its score and
-// showing its count. A cell with risks is a link to the register filtered to
-// it: base (the page's other filters) plus p, i and map.
+// RiskCell is one cell of a risk heat map as every heat map of Rollout shows
+// it (the register's two, the dashboard's and the gate pack's): coloured by
+// the level of its score (risk.Level, never by how many risks sit in it),
+// labelled with its count, and a link to the register filtered to it.
+type RiskCell struct {
+	P, I  int // probability and impact
+	Score int
+	Level risk.Severity
+	Count int
+	Fill  string // the level's colours: the cell, and its label
+	Ink   string
+	Href  string // the register filtered to the cell; "" for an empty cell
+	Label string // what the cell says to a screen reader
+}
+
+// LevelColors returns a level's cell fill and text colour.
+func LevelColors(l risk.Severity) (fill, ink string) {
+	c := levelColors[l]
+	return c[0], c[1]
+}
+
+// RiskHeatCells lays out one heat map: its rows from probability 5 down to
+// 1, each with impact 1 to 5. A cell with risks links to path with base (the
+// other filters of the list it narrows) plus its p, i and map.
+func RiskHeatCells(tr *i18n.Translator, grid [risk.Scale][risk.Scale]int, m risk.Map, path string, base url.Values) [][]RiskCell {
+	rows := make([][]RiskCell, 0, risk.Scale)
+	for p := risk.Scale; p >= 1; p-- {
+		row := make([]RiskCell, 0, risk.Scale)
+		for i := 1; i <= risk.Scale; i++ {
+			score := risk.Score(p, i)
+			c := RiskCell{P: p, I: i, Score: score, Level: risk.Level(score), Count: grid[p-1][i-1]}
+			c.Fill, c.Ink = LevelColors(c.Level)
+			if c.Count > 0 {
+				q := url.Values{}
+				for k, v := range base {
+					q[k] = v
+				}
+				q.Set("p", fmt.Sprint(p))
+				q.Set("i", fmt.Sprint(i))
+				q.Set("map", string(m))
+				c.Href = path + "?" + q.Encode() + "#risk-list"
+				c.Label = tr.T("risks.cell_label", "P", p, "PName", tr.T(fmt.Sprintf("enum.risk_probability.%d", p)),
+					"I", i, "IName", tr.T(fmt.Sprintf("enum.risk_impact.%d", i)), "Score", score, "Count", c.Count)
+			}
+			row = append(row, c)
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// RiskGrid counts risks per cell from their ratings (probability, impact);
+// a rating off the scale is left out.
+func RiskGrid(ratings [][2]int) [risk.Scale][risk.Scale]int {
+	var g [risk.Scale][risk.Scale]int
+	for _, r := range ratings {
+		if r[0] >= 1 && r[0] <= risk.Scale && r[1] >= 1 && r[1] <= risk.Scale {
+			g[r[0]-1][r[1]-1]++
+		}
+	}
+	return g
+}
+
+// RiskHeatMap draws one 5 × 5 grid of RiskHeatCells: probability up the side
+// (5 at the top), impact along the bottom, each cell coloured by the level of
+// its score and showing its count; sel is drawn selected.
 func RiskHeatMap(tr *i18n.Translator, grid [risk.Scale][risk.Scale]int, m risk.Map, path string, base url.Values, sel HeatCell) template.HTML {
 	const cell, left, top, bottom = 48.0, 58.0, 8.0, 44.0
 	const w, h = left + cell*risk.Scale + 8, top + cell*risk.Scale + bottom
@@ -41,40 +103,28 @@ func RiskHeatMap(tr *i18n.Translator, grid [risk.Scale][risk.Scale]int, m risk.M
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="heatmap" viewBox="0 0 %g %g" width="%g" height="%g" role="img" aria-label="%s" data-map="%s"><title>%s</title>`,
 		w, h, w, h, html.EscapeString(title), m, html.EscapeString(title))
-	for p := risk.Scale; p >= 1; p-- {
-		y := top + cell*float64(risk.Scale-p)
-		fmt.Fprintf(&b, `<text x="%g" y="%g" font-size="12" text-anchor="end" fill="#475569">%d</text>`, left-8, y+cell/2+4, p)
-		for i := 1; i <= risk.Scale; i++ {
-			x := left + cell*float64(i-1)
-			score := risk.Score(p, i)
-			colors := levelColors[risk.Level(score)]
-			n := grid[p-1][i-1]
+	for r, row := range RiskHeatCells(tr, grid, m, path, base) {
+		y := top + cell*float64(r)
+		fmt.Fprintf(&b, `<text x="%g" y="%g" font-size="12" text-anchor="end" fill="#475569">%d</text>`, left-8, y+cell/2+4, row[0].P)
+		for _, c := range row {
+			x := left + cell*float64(c.I-1)
 			opacity := "1"
-			if n == 0 {
+			if c.Count == 0 {
 				opacity = "0.45"
 			}
 			stroke, width := "#ffffff", 2
-			if sel.Map == m && sel.P == p && sel.I == i {
+			if sel.Map == m && sel.P == c.P && sel.I == c.I {
 				stroke, width = "#1f2933", 3
 			}
-			rect := fmt.Sprintf(`<rect x="%g" y="%g" width="%g" height="%g" rx="3" fill="%s" fill-opacity="%s" stroke="%s" stroke-width="%d"/>`,
-				x, y, cell, cell, colors[0], opacity, stroke, width)
-			if n == 0 {
+			rect := fmt.Sprintf(`<rect x="%g" y="%g" width="%g" height="%g" rx="3" fill="%s" fill-opacity="%s" stroke="%s" stroke-width="%d" data-level="%s"/>`,
+				x, y, cell, cell, c.Fill, opacity, stroke, width, c.Level)
+			if c.Count == 0 {
 				b.WriteString(rect)
 				continue
 			}
-			q := url.Values{}
-			for k, v := range base {
-				q[k] = v
-			}
-			q.Set("p", fmt.Sprint(p))
-			q.Set("i", fmt.Sprint(i))
-			q.Set("map", string(m))
-			label := tr.T("risks.cell_label", "P", p, "PName", tr.T(fmt.Sprintf("enum.risk_probability.%d", p)),
-				"I", i, "IName", tr.T(fmt.Sprintf("enum.risk_impact.%d", i)), "Score", score, "Count", n)
-			fmt.Fprintf(&b, `<a href="%s" aria-label="%s" data-p="%d" data-i="%d"><title>%s</title>%s<text x="%g" y="%g" font-size="16" font-weight="600" text-anchor="middle" fill="%s">%d</text></a>`,
-				html.EscapeString(path+"?"+q.Encode()+"#risk-list"), html.EscapeString(label), p, i, html.EscapeString(label),
-				rect, x+cell/2, y+cell/2+6, colors[1], n)
+			fmt.Fprintf(&b, `<a href="%s" aria-label="%s" data-p="%d" data-i="%d" data-level="%s"><title>%s</title>%s<text x="%g" y="%g" font-size="16" font-weight="600" text-anchor="middle" fill="%s">%d</text></a>`,
+				html.EscapeString(c.Href), html.EscapeString(c.Label), c.P, c.I, c.Level, html.EscapeString(c.Label),
+				rect, x+cell/2, y+cell/2+6, c.Ink, c.Count)
 		}
 	}
 	for i := 1; i <= risk.Scale; i++ {

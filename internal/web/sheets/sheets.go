@@ -86,18 +86,7 @@ func Dashboard(tr *i18n.Translator, d *report.DashboardData, pitfallTitle Pitfal
 		return nil, err
 	}
 
-	rows = nil
-	for p := risk.Scale; p >= 1; p-- { // highest probability first, as on the page
-		row := []any{p}
-		for _, n := range d.Risks.Heat.Inherent[p-1] {
-			row = append(row, n)
-		}
-		rows = append(rows, row)
-	}
-	heatHeader := []string{tr.T("dashboard.col.probability_impact")}
-	for i := 1; i <= risk.Scale; i++ {
-		heatHeader = append(heatHeader, fmt.Sprint(i))
-	}
+	heatHeader, rows := heatSheet(tr, d.Risks.Heat.Inherent)
 	if err := add("dashboard.sheet.heat", heatHeader, rows); err != nil {
 		return nil, err
 	}
@@ -138,7 +127,12 @@ func Dashboard(tr *i18n.Translator, d *report.DashboardData, pitfallTitle Pitfal
 		return nil, err
 	}
 
-	rows = [][]any{{tr.T("dashboard.score"), d.Health.Score, tr.T("dashboard.band." + string(d.Health.Band))}}
+	var score any = d.Health.Score
+	if !d.Health.Judged {
+		score = ""
+	}
+	rows = [][]any{{tr.T("dashboard.score"), score, tr.T("dashboard.band." + string(d.Health.Band))},
+		{tr.T("dashboard.method"), d.Health.Method, ""}, {tr.T("dashboard.delivery"), d.Health.Delivery, ""}}
 	for _, ph := range d.Health.Pitfalls {
 		rows = append(rows, []any{ph.Code + " " + pitfallTitle(ph.Code), ph.Points, tr.T("enum.pitfall_status." + string(ph.Status))})
 	}
@@ -149,6 +143,27 @@ func Dashboard(tr *i18n.Translator, d *report.DashboardData, pitfallTitle Pitfal
 		return nil, err
 	}
 	return w, nil
+}
+
+// heatSheet is a heat map as a sheet, the same in every workbook: the count
+// of risks per cell, highest probability first as on the pages, then the
+// level of each cell (the colour the pages give it, chart.RiskHeatCells).
+func heatSheet(tr *i18n.Translator, grid [risk.Scale][risk.Scale]int) ([]string, [][]any) {
+	header := []string{tr.T("dashboard.col.probability_impact")}
+	for i := 1; i <= risk.Scale; i++ {
+		header = append(header, fmt.Sprint(i))
+	}
+	var counts, levels [][]any
+	for p := risk.Scale; p >= 1; p-- {
+		count, level := []any{p}, []any{p}
+		for i := 1; i <= risk.Scale; i++ {
+			count = append(count, grid[p-1][i-1])
+			level = append(level, tr.T("enum.risk_level."+string(risk.Level(risk.Score(p, i)))))
+		}
+		counts, levels = append(counts, count), append(levels, level)
+	}
+	rows := append(counts, []any{}, []any{tr.T("dashboard.col.level")})
+	return header, append(rows, levels...)
 }
 
 // ReviewPack is a gate review's pack as a workbook, one sheet per section
@@ -199,6 +214,14 @@ func ReviewPack(tr *i18n.Translator, r *milestone.Review, pack *milestone.Pack, 
 			}
 			err = w.AddSheet(tr.T("pack.sheet.risks"), names(tr, "dashboard.col.key", "dashboard.col.risk", "dashboard.col.category",
 				"dashboard.col.score", "dashboard.col.level", "dashboard.col.status", "dashboard.col.owner", "pack.col.change", "pack.col.overdue"), rows)
+			var ratings [][2]int
+			for _, k := range sec.Risks {
+				ratings = append(ratings, [2]int{k.Probability, k.Impact})
+			}
+			if err == nil && len(sec.Risks) > 0 && sec.Risks[0].Probability > 0 { // older packs hold no ratings
+				header, heat := heatSheet(tr, chart.RiskGrid(ratings))
+				err = w.AddSheet(tr.T("dashboard.sheet.heat"), header, heat)
+			}
 		case sec.Kind == milestone.SectionRequirements && sec.Requirements != nil:
 			t := sec.Requirements
 			header := []string{tr.T("pack.col.tier")}
@@ -233,6 +256,18 @@ func ReviewPack(tr *i18n.Translator, r *milestone.Review, pack *milestone.Pack, 
 		case sec.Health != nil:
 			h := sec.Health
 			rows := [][]any{{tr.T("dashboard.score"), h.Score, ""}}
+			if c := h.Combined; c != nil {
+				// Since delivery counts: the combined score, then its two parts.
+				var score any = tr.T("dashboard.band.not_enough_data")
+				if c.Score != nil {
+					score = *c.Score
+				}
+				rows = [][]any{{tr.T("dashboard.score"), score, ""}, {tr.T("dashboard.method"), c.Method, ""},
+					{tr.T("dashboard.delivery"), c.Delivery, ""}}
+				for _, it := range c.Items {
+					rows = append(rows, []any{tr.T("dashboard.delivery"), -it.Cost, tr.TData("delivery."+it.Kind, it.Data)})
+				}
+			}
 			for _, ph := range h.Pitfalls {
 				rows = append(rows, []any{ph.Code + " " + pitfallTitle(ph.Code), ph.Points, tr.T("enum.pitfall_status." + ph.Status)})
 			}
