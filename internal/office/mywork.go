@@ -9,7 +9,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"rollout/internal/apperr"
-	"rollout/internal/audit"
 	"rollout/internal/database"
 	"rollout/internal/date"
 )
@@ -226,10 +225,8 @@ func MarkDone(ctx context.Context, db bun.IDB, userID int64, kind WorkKind, item
 		_, err = tx.NewRaw(`INSERT INTO work_reads (user_id, kind, item_id, due_on) VALUES (?, ?, ?, ?)
 			ON CONFLICT (user_id, kind, item_id) DO UPDATE SET due_on = excluded.due_on, marked_at = now()`,
 			userID, string(kind), itemID, due[0].DueOn).Exec(ctx)
-		if err != nil {
-			return database.MapError(err)
-		}
-		return audit.Record(ctx, tx, audit.Write{ActorID: userID, Entity: "work_item", EntityID: fmt.Sprintf("%s:%d", kind, itemID),
-			Action: "mark_done", After: map[string]any{"kind": kind, "item_id": itemID, "due_on": due[0].DueOn}})
+		// A person's own read marks are not a change to any item (like a
+		// session, they stay out of the audit trail).
+		return database.MapError(err)
 	})
 }
