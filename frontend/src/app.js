@@ -2,6 +2,8 @@
 // Every page works without it; with it, a few things get nicer. It is loaded
 // as an external file (our CSP allows no inline script), with `defer`, and
 // listens on the document so it also covers content added later.
+import "./mentions.js";
+
 (function () {
   "use strict";
 

@@ -60,6 +60,7 @@ type Archive struct {
 	PitfallAssessments []PitfallAssessment `json:"pitfall_assessments"`
 	HealthSnapshots    []HealthSnapshot    `json:"health_snapshots"`
 	BudgetLines        []BudgetLine        `json:"budget_lines"`
+	Comments           []Comment           `json:"comments"`
 	Audit              []AuditEntry        `json:"audit"`
 }
 
@@ -131,6 +132,7 @@ type Goal struct {
 	DueOn        date.Date     `json:"due_on"`
 	Owner        string        `json:"owner"`
 	Notes        string        `json:"notes"`
+	Cadence      string        `json:"cadence,omitempty"`
 	Version      int           `json:"version"`
 	CreatedAt    time.Time     `json:"created_at"`
 	UpdatedAt    time.Time     `json:"updated_at"`
@@ -360,6 +362,25 @@ type SpendEntry struct {
 	EnteredBy string    `json:"entered_by,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
+
+// Comment is a comment on one of the project's items: Kind is requirement,
+// risk, goal, milestone, review or change, ItemID the item's archive id in
+// that kind; people are emails.
+type Comment struct {
+	ID        int64     `json:"id"`
+	Kind      string    `json:"kind"`
+	ItemID    int64     `json:"item_id"`
+	Author    string    `json:"author"`
+	Body      string    `json:"body"`
+	Mentions  []string  `json:"mentions"`
+	Version   int       `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// commentItemKinds maps a comment's kind to the archive kind of its item.
+var commentItemKinds = map[string]kind{"requirement": kindRequirement, "risk": kindRisk, "goal": kindGoal,
+	"milestone": kindMilestone, "review": kindGateReview, "change": kindChange}
 
 // AuditEntry is one write of the project's trail. EntityID is the archive id
 // of the item for items with one (goals, requirements, milestones …), the

@@ -14,6 +14,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"rollout/internal/change"
+	"rollout/internal/comment"
 	"rollout/internal/database/dbtest"
 	"rollout/internal/date"
 	"rollout/internal/milestone"
@@ -49,6 +50,8 @@ var archivedTables = map[string]any{
 	"health_snapshots":    snapshotRow{},
 	"budget_lines":        budgetLineRow{},
 	"spend_entries":       spendRow{},
+	"comments":            commentRow{},
+	"comment_mentions":    commentMentionRow{},
 	"audit_entries":       auditRow{},
 }
 
@@ -78,6 +81,7 @@ var tablesNotArchived = map[string]string{
 	"signin_failures":     "sign-in throttling belongs to the installation",
 	"bun_migrations":      "schema bookkeeping",
 	"bun_migration_locks": "schema bookkeeping",
+	"work_reads":          "what each person marked done on My work belongs to their account, not to the project",
 }
 
 // TestArchiveCarriesEveryColumn compares the archive with the database's
@@ -252,8 +256,35 @@ func fillTheRest(t *testing.T, db *bun.DB, pid int64, users map[string]int64) {
 	_, err = change.Create(ctx, db, dev, pid, change.Input{Title: "With an effect", Reason: "because",
 		ExpectedEffect: "fewer double entries"})
 	must(t, err)
+	for _, k := range comment.Kinds {
+		ref := map[comment.Kind]int64{comment.Goal: goalID(t, db, pid), comment.Milestone: milestoneID(t, db, pid),
+			comment.Review: reviewID(t, db, pid)}[k]
+		if ref == 0 {
+			ref = 1 // requirements, risks and change requests by number
+		}
+		target, err := comment.FindTarget(ctx, db, pid, "CRM", k, ref)
+		must(t, err)
+		c, err := comment.Create(ctx, db, projecttest.Caller(t, db, pid, pm), pid, target, comment.Input{Body: "Ask @Dev on " + string(k), Mentions: []int64{dev}})
+		must(t, err)
+		_, err = comment.Update(ctx, db, projecttest.Caller(t, db, pid, pm), pid, c.ID, comment.Input{Body: "Ask @Dev again", Mentions: []int64{dev}, Version: 1})
+		must(t, err)
+	}
 	_, err = project.SetArchived(ctx, db, pm, pid, true)
 	must(t, err)
+}
+
+// goalID, milestoneID and reviewID are the project's first of each.
+func goalID(t *testing.T, db *bun.DB, pid int64) int64 { return firstID(t, db, "goals", pid) }
+
+func milestoneID(t *testing.T, db *bun.DB, pid int64) int64 { return firstID(t, db, "milestones", pid) }
+
+func reviewID(t *testing.T, db *bun.DB, pid int64) int64 { return firstID(t, db, "gate_reviews", pid) }
+
+func firstID(t *testing.T, db *bun.DB, table string, pid int64) int64 {
+	t.Helper()
+	var id int64
+	must(t, db.NewSelect().Table(table).Column("id").Where("project_id = ?", pid).OrderExpr("id").Limit(1).Scan(context.Background(), &id))
+	return id
 }
 
 // columnValues is a column's values across rows, sorted (the two databases

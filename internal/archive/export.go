@@ -63,6 +63,8 @@ type tables struct {
 	snapshots    []snapshotRow
 	lines        []budgetLineRow
 	spend        []spendRow
+	comments     []commentRow
+	mentions     []commentMentionRow
 	audit        []auditRow
 }
 
@@ -102,6 +104,9 @@ func (t *tables) read(ctx context.Context, db bun.IDB, projectID int64) error {
 		own(&t.snapshots).OrderExpr("day"),
 		own(&t.lines).OrderExpr("id"),
 		own(&t.spend).OrderExpr("id"),
+		own(&t.comments).OrderExpr("id"),
+		db.NewSelect().Model(&t.mentions).Join("JOIN comments AS p ON p.id = x.comment_id").
+			Where("p.project_id = ?", projectID).OrderExpr("x.comment_id, x.user_id"),
 		own(&t.audit).OrderExpr("id"),
 	}
 	for _, q := range queries {
@@ -259,6 +264,15 @@ func (e *exporter) export(ctx context.Context, db bun.IDB) (*Archive, error) {
 	for _, r := range t.spend {
 		e.assign(kindSpend, r.ID)
 	}
+	// A comment on an item deleted since stays behind in the database (no
+	// foreign key can point at six tables); it has nowhere to go.
+	t.comments = slices.DeleteFunc(t.comments, func(r commentRow) bool {
+		_, ok := e.ids[commentItemKinds[r.Entity]][r.EntityID]
+		return !ok
+	})
+	for _, r := range t.comments {
+		e.assign(kindComment, r.ID)
+	}
 	if err := e.readUsers(ctx, db, &t); err != nil {
 		return nil, err
 	}
@@ -318,6 +332,12 @@ func (e *exporter) readUsers(ctx context.Context, db bun.IDB, t *tables) error {
 	}
 	for _, r := range t.spend {
 		c.add(r.EnteredBy)
+	}
+	for _, r := range t.comments {
+		c[r.AuthorID] = true
+	}
+	for _, r := range t.mentions {
+		c[r.UserID] = true
 	}
 	for _, r := range t.audit {
 		c.add(r.ActorID)
@@ -381,7 +401,7 @@ func (e *exporter) build(t *tables) (*Archive, error) {
 		People: []Person{}, Phases: []Phase{}, Members: []Member{}, Goals: []Goal{}, Requirements: []Requirement{},
 		Milestones: []Milestone{}, Baselines: []Baseline{}, Risks: []Risk{}, ChangeRequests: []ChangeRequest{},
 		PitfallAssessments: []PitfallAssessment{}, HealthSnapshots: []HealthSnapshot{}, BudgetLines: []BudgetLine{},
-		Audit: []AuditEntry{}}
+		Comments: []Comment{}, Audit: []AuditEntry{}}
 	for _, u := range e.users {
 		a.People = append(a.People, Person{Email: u.Email, Name: u.Name, Language: u.Language})
 	}
@@ -415,7 +435,7 @@ func (e *exporter) build(t *tables) (*Archive, error) {
 	for _, r := range t.goals {
 		a.Goals = append(a.Goals, Goal{ID: e.ids[kindGoal][r.ID], Title: r.Title, Metric: r.Metric, Unit: r.Unit,
 			Baseline: r.Baseline, Target: r.Target, Direction: r.Direction, Category: r.Category, StartOn: r.StartOn,
-			DueOn: r.DueOn, Owner: e.email(&r.OwnerID), Notes: r.Notes, Version: r.Version,
+			DueOn: r.DueOn, Owner: e.email(&r.OwnerID), Notes: r.Notes, Cadence: r.Cadence, Version: r.Version,
 			CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt), Measurements: nonNil(measurements[r.ID])})
 	}
 
@@ -538,6 +558,19 @@ func (e *exporter) build(t *tables) (*Archive, error) {
 		a.BudgetLines = append(a.BudgetLines, BudgetLine{ID: e.ids[kindBudgetLine][r.ID], Category: r.Category,
 			Planned: r.Planned, Currency: r.Currency, Version: r.Version, CreatedAt: utc(r.CreatedAt),
 			Spend: nonNil(spend[r.ID])})
+	}
+
+	mentioned := map[int64][]string{}
+	for _, r := range t.mentions {
+		if m := e.email(&r.UserID); m != "" {
+			mentioned[r.CommentID] = append(mentioned[r.CommentID], m)
+		}
+	}
+	for _, r := range t.comments {
+		a.Comments = append(a.Comments, Comment{ID: e.ids[kindComment][r.ID], Kind: r.Entity,
+			ItemID: e.ids[commentItemKinds[r.Entity]][r.EntityID],
+			Author: e.email(&r.AuthorID), Body: r.Body, Mentions: nonNil(mentioned[r.ID]), Version: r.Version,
+			CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt)})
 	}
 
 	for _, r := range t.audit {

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -181,6 +182,9 @@ func (im *importer) checkIDs() error {
 		for _, s := range l.Spend {
 			add(kindSpend, s.ID)
 		}
+	}
+	for _, c := range a.Comments {
+		add(kindComment, c.ID)
 	}
 	for k, list := range ids {
 		slices.Sort(list)
@@ -420,6 +424,8 @@ type rowSet struct {
 	snapshots    []snapshotRow
 	lines        []budgetLineRow
 	spend        []spendRow
+	comments     []commentRow
+	mentions     []commentMentionRow
 	audit        []auditRow
 }
 
@@ -470,7 +476,7 @@ func (im *importer) convert() (*rowSet, error) {
 		}
 		rs.goals = append(rs.goals, goalRow{ID: id, ProjectID: pid, Title: g.Title, Metric: g.Metric, Unit: g.Unit,
 			Baseline: g.Baseline, Target: g.Target, Direction: g.Direction, Category: g.Category, StartOn: g.StartOn,
-			DueOn: g.DueOn, OwnerID: im.mustPerson(g.Owner), Notes: g.Notes, Version: g.Version,
+			DueOn: g.DueOn, OwnerID: im.mustPerson(g.Owner), Notes: g.Notes, Cadence: cmp.Or(g.Cadence, "monthly"), Version: g.Version,
 			CreatedAt: im.at(g.CreatedAt), UpdatedAt: im.at(g.UpdatedAt)})
 		for _, m := range g.Measurements {
 			mid, err := im.id(kindMeasurement, m.ID)
@@ -649,6 +655,29 @@ func (im *importer) convert() (*rowSet, error) {
 				Note: s.Note, EnteredBy: im.person(s.EnteredBy), CreatedAt: im.at(s.CreatedAt)})
 		}
 	}
+	for _, c := range a.Comments {
+		id, err := im.id(kindComment, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		k, ok := commentItemKinds[c.Kind]
+		if !ok {
+			return nil, apperr.InvalidField("archive", "archive.bad_reference", "Kind", c.Kind, "ID", c.ItemID)
+		}
+		item, err := im.ref(k, c.ItemID)
+		if err != nil {
+			return nil, err
+		}
+		author := im.mustPerson(c.Author)
+		if !im.collect && author == 0 {
+			return nil, apperr.InvalidField("archive", "archive.bad_person", "Email", c.Author)
+		}
+		rs.comments = append(rs.comments, commentRow{ID: id, ProjectID: pid, Entity: c.Kind, EntityID: item,
+			AuthorID: author, Body: c.Body, Version: max(c.Version, 1), CreatedAt: im.at(c.CreatedAt), UpdatedAt: im.at(c.UpdatedAt)})
+		for _, uid := range im.people(c.Mentions) {
+			rs.mentions = append(rs.mentions, commentMentionRow{CommentID: id, UserID: uid})
+		}
+	}
 	for _, e := range a.Audit {
 		row := auditRow{ProjectID: &pid, ActorID: im.person(e.Actor), At: im.at(e.At), Entity: e.Entity,
 			EntityID: e.EntityID, Action: e.Action, Ref: im.rekey(e.Ref)}
@@ -717,6 +746,8 @@ func (rs *rowSet) insert(ctx context.Context, tx bun.Tx) error {
 		func() error { return insertAll(ctx, tx, rs.snapshots) },
 		func() error { return insertAll(ctx, tx, rs.lines) },
 		func() error { return insertAll(ctx, tx, rs.spend) },
+		func() error { return insertAll(ctx, tx, rs.comments) },
+		func() error { return insertAll(ctx, tx, rs.mentions) },
 		func() error { return insertAll(ctx, tx, rs.audit) },
 	}
 	for _, step := range steps {

@@ -28,6 +28,7 @@ const (
 	kindChange       kind = "change_request"
 	kindBudgetLine   kind = "budget_line"
 	kindSpend        kind = "spend"
+	kindComment      kind = "comment"
 	kindUser         kind = "user" // people: emails in the archive, never numbers
 )
 
@@ -40,7 +41,7 @@ var kinds = []struct {
 	{kindRequirement, "requirements"}, {kindRisk, "risks"}, {kindRiskReview, "risk_reviews"},
 	{kindMilestone, "milestones"}, {kindDeliverable, "deliverables"}, {kindGateReview, "gate_reviews"},
 	{kindReviewAction, "review_actions"}, {kindChange, "change_requests"}, {kindBudgetLine, "budget_lines"},
-	{kindSpend, "spend_entries"}, {kindBaseline, "plan_baselines"},
+	{kindSpend, "spend_entries"}, {kindBaseline, "plan_baselines"}, {kindComment, "comments"},
 }
 
 // entityKinds says what an audit entry's entity_id is, by entity: the id of
@@ -51,7 +52,7 @@ var entityKinds = map[string]kind{
 	"requirement": kindRequirement, "risk": kindRisk, "risk_review": kindRiskReview, "milestone": kindMilestone,
 	"deliverable": kindDeliverable, "gate_review": kindGateReview, "review_action": kindReviewAction,
 	"change_request": kindChange, "change_vote": kindChange, "budget_line": kindBudgetLine, "spend": kindSpend,
-	"baseline": kindBaseline, "member": kindUser,
+	"baseline": kindBaseline, "member": kindUser, "comment": kindComment,
 }
 
 // entityIDIsID reports whether an entity's entity_id column holds a database
@@ -73,6 +74,7 @@ var fieldKinds = map[string]kind{
 	"milestone_id": kindMilestone, "risk_id": kindRisk, "review_id": kindGateReview,
 	"line_id": kindBudgetLine, "requirement_id": kindRequirement, "change_id": kindChange,
 	"project_id": kindProject, "baseline_id": kindBaseline,
+	"author_id": kindUser, "mentions": kindUser,
 }
 
 // mapper translates references one way: database ids to archive ids and

@@ -89,6 +89,7 @@ type goalRow struct {
 	DueOn     date.Date `bun:"due_on,type:date"`
 	OwnerID   int64     `bun:"owner_id"`
 	Notes     string    `bun:"notes"`
+	Cadence   string    `bun:"cadence"`
 	Version   int       `bun:"version"`
 	CreatedAt time.Time `bun:"created_at"`
 	UpdatedAt time.Time `bun:"updated_at"`
@@ -343,6 +344,27 @@ type spendRow struct {
 	Note      string    `bun:"note"`
 	EnteredBy *int64    `bun:"entered_by"`
 	CreatedAt time.Time `bun:"created_at"`
+}
+
+type commentRow struct {
+	bun.BaseModel `bun:"table:comments,alias:x"`
+
+	ID        int64     `bun:",pk"`
+	ProjectID int64     `bun:"project_id"`
+	Entity    string    `bun:"entity"`
+	EntityID  int64     `bun:"entity_id"`
+	AuthorID  int64     `bun:"author_id"`
+	Body      string    `bun:"body"`
+	Version   int       `bun:"version"`
+	CreatedAt time.Time `bun:"created_at"`
+	UpdatedAt time.Time `bun:"updated_at"`
+}
+
+type commentMentionRow struct {
+	bun.BaseModel `bun:"table:comment_mentions,alias:x"`
+
+	CommentID int64 `bun:"comment_id,pk"`
+	UserID    int64 `bun:"user_id,pk"`
 }
 
 type auditRow struct {

@@ -44,6 +44,20 @@ const (
 // Categories lists every category in form order.
 var Categories = []Category{Business, Adoption, DataQuality, Efficiency}
 
+// Cadence is how often a goal is measured; My work reminds its owner when
+// the next measurement is due (the last one plus the cadence).
+type Cadence string
+
+// Cadences.
+const (
+	Weekly    Cadence = "weekly"
+	Monthly   Cadence = "monthly"
+	Quarterly Cadence = "quarterly"
+)
+
+// Cadences lists every cadence in form order; monthly is the default.
+var Cadences = []Cadence{Weekly, Monthly, Quarterly}
+
 // Goal is one measurable business goal.
 type Goal struct {
 	bun.BaseModel `bun:"table:goals,alias:g"`
@@ -61,6 +75,7 @@ type Goal struct {
 	DueOn     date.Date `bun:"type:date" json:"due_on"`
 	OwnerID   int64     `json:"owner_id"`
 	Notes     string    `json:"notes"`
+	Cadence   Cadence   `json:"cadence"`
 	Version   int       `json:"version"`
 	CreatedAt time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"created_at"`
 	UpdatedAt time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"updated_at"`
@@ -80,6 +95,7 @@ type Input struct {
 	DueOn     date.Date `json:"due_on" form:"due_on"`
 	OwnerID   int64     `json:"owner_id" form:"owner_id"`
 	Notes     string    `json:"notes" form:"notes" validate:"max=4000"`
+	Cadence   Cadence   `json:"cadence" form:"cadence" validate:"omitempty,oneof=weekly monthly quarterly"`
 	Version   int       `json:"version" form:"version"`
 }
 
@@ -87,12 +103,15 @@ type Input struct {
 func InputOf(g *Goal) Input {
 	b, t := g.Baseline, g.Target
 	return Input{Title: g.Title, Metric: g.Metric, Unit: g.Unit, Baseline: &b, Target: &t, Direction: g.Direction,
-		Category: g.Category, StartOn: g.StartOn, DueOn: g.DueOn, OwnerID: g.OwnerID, Notes: g.Notes, Version: g.Version}
+		Category: g.Category, StartOn: g.StartOn, DueOn: g.DueOn, OwnerID: g.OwnerID, Notes: g.Notes, Cadence: g.Cadence, Version: g.Version}
 }
 
 // check validates the input; every missing or wrong field gets its message.
 func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64) error {
 	in.Title, in.Metric, in.Unit = strings.TrimSpace(in.Title), strings.TrimSpace(in.Metric), strings.TrimSpace(in.Unit)
+	if in.Cadence == "" {
+		in.Cadence = Monthly
+	}
 	fields, err := validate.Fields(in)
 	if err != nil {
 		return err
@@ -152,6 +171,7 @@ func Create(ctx context.Context, db bun.IDB, actorID, projectID int64, in Input)
 func apply(g *Goal, in Input) {
 	g.Title, g.Metric, g.Unit, g.Baseline, g.Target = in.Title, in.Metric, in.Unit, *in.Baseline, *in.Target
 	g.Direction, g.Category, g.StartOn, g.DueOn, g.OwnerID, g.Notes = in.Direction, in.Category, in.StartOn, in.DueOn, in.OwnerID, in.Notes
+	g.Cadence = in.Cadence
 }
 
 // Get returns one goal of the project.

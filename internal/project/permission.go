@@ -61,6 +61,10 @@ const (
 	// so do instance admins, member or not (it is a read of everything,
 	// which they have anyway).
 	ExportProject Action = "project.export"
+	// Comments: every member but a viewer comments on the project's items
+	// and mentions other members; authors edit and delete their own
+	// (comment.CanChange).
+	Comment Action = "comments.write"
 )
 
 // permissions is the one table of who may do what: action × roles allowed.
@@ -94,6 +98,8 @@ var permissions = map[Action][]Role{
 	ManageBudget: {RoleProjectManager},
 
 	ExportProject: {RoleProjectManager},
+
+	Comment: {RoleProjectManager, RoleBusinessOwner, RoleSteering, RoleMember},
 }
 
 // Access is what a caller is in a project: a member with a role, or an

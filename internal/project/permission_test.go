@@ -39,6 +39,8 @@ var documented = map[Action][]Role{
 	ManageBudget: {RoleProjectManager},
 	// export the whole project (admins too, see TestAdmins)
 	ExportProject: {RoleProjectManager},
+	// comment on items and mention members
+	Comment: {RoleProjectManager, RoleBusinessOwner, RoleSteering, RoleMember},
 }
 
 func actions() []Action {

@@ -9,6 +9,7 @@ import (
 	"rollout/internal/account"
 	"rollout/internal/apperr"
 	"rollout/internal/change"
+	"rollout/internal/comment"
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/milestone"
@@ -58,6 +59,7 @@ type changeExtras struct {
 
 type changeView struct {
 	projectPage
+	Comments    *commentsView
 	Request     *change.View
 	Votes       []change.Vote
 	Trail       []historyEntry
@@ -202,6 +204,9 @@ func (s *Server) renderChange(c *fiber.Ctx, status, number int, x changeExtras) 
 		v.Conflicts = append(v.Conflicts, line)
 	}
 	if v.Trail, err = s.itemHistory(c, p.ID, "change_request", itoa64(r.ID)); err != nil {
+		return err
+	}
+	if v.Comments, err = s.loadComments(c, &comment.Target{Kind: comment.Change, ID: r.ID, Ref: int64(r.Number)}); err != nil {
 		return err
 	}
 	return s.render(c, status, "changes/show", r.Key+" "+r.Title, v)

@@ -3,6 +3,7 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"rollout/internal/comment"
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/project"
@@ -41,6 +42,7 @@ type goalFormView struct {
 	Goal       *goal.Goal // nil when creating
 	Members    []project.Member
 	Categories []goal.Category
+	Cadences   []goal.Cadence
 }
 
 func (s *Server) renderGoalForm(c *fiber.Ctx, status int, in goal.Input, g *goal.Goal, f form) error {
@@ -54,7 +56,7 @@ func (s *Server) renderGoalForm(c *fiber.Ctx, status int, in goal.Input, g *goal
 	if g != nil {
 		title = s.translator(c).T("goal.edit")
 	}
-	return s.render(c, status, "goals/form", title, goalFormView{projectPage: pp, In: in, Goal: g, Members: ms, Categories: goal.Categories})
+	return s.render(c, status, "goals/form", title, goalFormView{projectPage: pp, In: in, Goal: g, Members: ms, Categories: goal.Categories, Cadences: goal.Cadences})
 }
 
 func (s *Server) handleGoalNew(c *fiber.Ctx) error {
@@ -104,6 +106,7 @@ type goalView struct {
 	CanManage    bool
 	CanMeasure   bool
 	New          goal.MeasurementInput
+	Comments     *commentsView
 }
 
 func (s *Server) renderGoal(c *fiber.Ctx, status int, goalID int64, in goal.MeasurementInput, f form) error {
@@ -121,13 +124,17 @@ func (s *Server) renderGoal(c *fiber.Ctx, status int, goalID int64, in goal.Meas
 	if in.MeasuredOn.IsZero() {
 		in.MeasuredOn = s.today()
 	}
+	comments, err := s.loadComments(c, &comment.Target{Kind: comment.Goal, ID: v.ID, Ref: v.ID})
+	if err != nil {
+		return err
+	}
 	tr := s.translator(c)
 	trail, err := s.itemHistory(c, pp.Project.ID, "goal", itoa64(goalID))
 	if err != nil {
 		return err
 	}
 	writable := !pp.Project.Archived
-	return s.render(c, status, "goals/show", v.Title, goalView{projectPage: pp, Goal: v, Measurements: ms, Trail: trail,
+	return s.render(c, status, "goals/show", v.Title, goalView{projectPage: pp, Goal: v, Measurements: ms, Trail: trail, Comments: comments,
 		Chart:      chart.GoalTrend(v, ms, tr.T("goal.chart_title", "Title", v.Title), tr.T("goal.baseline"), tr.T("goal.target")),
 		Today:      s.today(),
 		CanManage:  writable && pp.Access.Can(project.ManageGoals),

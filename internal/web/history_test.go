@@ -16,6 +16,7 @@ import (
 	"rollout/internal/archive"
 	"rollout/internal/audit"
 	"rollout/internal/budget"
+	"rollout/internal/comment"
 	"rollout/internal/database"
 	"rollout/internal/database/dbtest"
 	"rollout/internal/date"
@@ -111,6 +112,16 @@ func historyWrites(t *testing.T, db *database.DB) (pm *account.User, p *project.
 	_, err = milestone.AddDeliverable(ctx, db, pm.ID, pid, mi.ID, "Lessons learned written up")
 	ok(err)
 	ok(milestone.Delete(ctx, db, pm.ID, pid, mi.ID))
+	// Comments: written with a mention, edited, and one deleted.
+	ct, err := comment.FindTarget(ctx, db, pid, p.Key, comment.Requirement, 1)
+	ok(err)
+	cm, err := comment.Create(ctx, db, caller, pid, ct, comment.Input{Body: "@Chen Jing please check", Mentions: []int64{pm.ID}})
+	ok(err)
+	_, err = comment.Update(ctx, db, caller, pid, cm.ID, comment.Input{Body: "Please check the criteria", Version: cm.Version})
+	ok(err)
+	cm, err = comment.Create(ctx, db, caller, pid, ct, comment.Input{Body: "A second thought"})
+	ok(err)
+	ok(comment.Delete(ctx, db, caller, pid, cm.ID, cm.Version))
 	// Pitfalls and settings.
 	_, err = pitfall.Assess(ctx, db, pm.ID, pid, "P01", pitfall.Input{Status: "at_risk", Answers: []string{"yes", "no", "unsure"},
 		Notes: "Two goals still lack a baseline.", OwnerID: &pm.ID, NextReviewOn: today.AddDays(14)})

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"rollout/internal/comment"
 	"rollout/internal/milestone"
 	"rollout/internal/project"
 )
@@ -137,6 +138,7 @@ func (s *Server) handleMilestoneDelete(c *fiber.Ctx) error {
 
 type milestoneView struct {
 	projectPage
+	Comments       *commentsView
 	M              *milestone.View
 	Deliverables   []milestone.Deliverable
 	Trail          []historyEntry
@@ -196,8 +198,12 @@ func (s *Server) renderMilestone(c *fiber.Ctx, status int, id int64, sched *mile
 	if err != nil {
 		return err
 	}
+	comments, err := s.loadComments(c, &comment.Target{Kind: comment.Milestone, ID: v.ID, Ref: v.ID})
+	if err != nil {
+		return err
+	}
 	writable := !pp.Project.Archived
-	return s.render(c, status, "milestones/show", v.Name, milestoneView{projectPage: pp, M: v, Deliverables: ds, Trail: trail,
+	return s.render(c, status, "milestones/show", v.Name, milestoneView{projectPage: pp, M: v, Deliverables: ds, Trail: trail, Comments: comments,
 		Threats: threats, Reviews: rs, Members: ms, Schedule: *sched, NewDeliverable: newDeliverable,
 		SlipText:  slipText(s.translator(c), v, baseline),
 		CanManage: writable && pp.Access.Can(project.ManageMilestones),

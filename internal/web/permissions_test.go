@@ -14,6 +14,7 @@ import (
 	"rollout/internal/account"
 	"rollout/internal/budget"
 	"rollout/internal/change"
+	"rollout/internal/comment"
 	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/goal"
@@ -74,6 +75,8 @@ var (
 	changeManagers     = allow(projectManager) // and the request's requester, tested apart
 	changeVoters       = allow(steering)
 	assessors          = allow(projectManager, steering)
+	commenters         = allow(projectManager, businessOwner, steering, teamMember)
+	commentAuthor      = allow(projectManager) // the seeded comment's author; other members get 403
 )
 
 // routeAccess is who may call each route: the test's own statement of the rules,
@@ -269,6 +272,33 @@ var routeAccess = map[string]callers{
 	"POST /api/v1/projects/:key/changes/:number/withdraw":          changeManagers,
 	"POST /api/v1/projects/:key/changes/:number/vote":              changeVoters,
 	"POST /api/v1/projects/:key/changes/:number/apply":             managers,
+
+	// Comments, My work.
+	"POST /projects/:key/requirements/:number/comments":        commenters,
+	"POST /projects/:key/risks/:number/comments":               commenters,
+	"POST /projects/:key/goals/:id/comments":                   commenters,
+	"POST /projects/:key/milestones/:id/comments":              commenters,
+	"POST /projects/:key/reviews/:id/comments":                 commenters,
+	"POST /projects/:key/changes/:number/comments":             commenters,
+	"POST /projects/:key/comments/:id/edit":                    commentAuthor,
+	"POST /projects/:key/comments/:id/delete":                  commentAuthor,
+	"GET /api/v1/projects/:key/requirements/:number/comments":  projectReader,
+	"POST /api/v1/projects/:key/requirements/:number/comments": commenters,
+	"GET /api/v1/projects/:key/risks/:number/comments":         projectReader,
+	"POST /api/v1/projects/:key/risks/:number/comments":        commenters,
+	"GET /api/v1/projects/:key/goals/:id/comments":             projectReader,
+	"POST /api/v1/projects/:key/goals/:id/comments":            commenters,
+	"GET /api/v1/projects/:key/milestones/:id/comments":        projectReader,
+	"POST /api/v1/projects/:key/milestones/:id/comments":       commenters,
+	"GET /api/v1/projects/:key/reviews/:id/comments":           projectReader,
+	"POST /api/v1/projects/:key/reviews/:id/comments":          commenters,
+	"GET /api/v1/projects/:key/changes/:number/comments":       projectReader,
+	"POST /api/v1/projects/:key/changes/:number/comments":      commenters,
+	"PATCH /api/v1/projects/:key/comments/:id":                 commentAuthor,
+	"DELETE /api/v1/projects/:key/comments/:id":                commentAuthor,
+	"POST /work/read":           anySignedIn,
+	"GET /api/v1/me/work":       anySignedIn,
+	"POST /api/v1/me/work/read": anySignedIn,
 }
 
 // matrix is the shared fixture: one browser per caller, and per route a
@@ -347,6 +377,13 @@ func (m *matrix) newProject() string {
 		m.t.Fatal(err)
 	}
 	m.seedChange(p.ID)
+	t, err := comment.FindTarget(ctx, m.db, p.ID, key, comment.Requirement, 1)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	if _, err := comment.Create(ctx, m.db, projecttest.Caller(m.t, m.db, p.ID, m.users[projectManager].ID), p.ID, t, comment.Input{Body: "Seeded comment"}); err != nil {
+		m.t.Fatal(err)
+	}
 	return key
 }
 
@@ -450,6 +487,8 @@ func (m *matrix) fill(path, key string) string {
 			parts[i] = fmt.Sprint(id)
 		case ":id":
 			switch {
+			case strings.Contains(path, "/comments/:id"):
+				parts[i] = fmt.Sprint(m.itemID("comments", key))
 			case strings.Contains(path, "/phases/"):
 				var id int64
 				err := m.db.NewSelect().Table("phases").Column("phases.id").Join("JOIN projects p ON p.id = phases.project_id").

@@ -44,6 +44,8 @@ func TestReadingPagesWritesNothing(t *testing.T) {
 	r := admin.post(gate+"/reviews", url.Values{"scheduled_on": {today.AddDays(7).String()}})
 	expectStatus(t, r, http.StatusSeeOther)
 	review := r.location()
+	// A comment that mentions the admin: My work and the item pages list it.
+	expectStatus(t, admin.post(review+"/comments", url.Values{"body": {"@Ada Admin read the pack"}}), http.StatusSeeOther)
 
 	u, err := url.Parse(dsn)
 	if err != nil {
@@ -68,7 +70,8 @@ func TestReadingPagesWritesNothing(t *testing.T) {
 	reader := &browser{t: t, app: roApp, cookies: admin.cookies}
 	for _, path := range []string{"/projects/CRM", "/projects/CRM/dashboard", "/projects/CRM/health", "/projects/CRM/plan",
 		review, "/portfolio", "/api/v1/projects/CRM/dashboard", "/api/v1/projects/CRM/health", "/api/v1/portfolio",
-		"/api/v1" + review, "/projects/CRM/plan?against=current", gate, "/api/v1/projects/CRM/baselines"} {
+		"/api/v1" + review, "/projects/CRM/plan?against=current", gate, "/api/v1/projects/CRM/baselines",
+		"/", "/api/v1/me/work", "/api/v1" + review + "/comments"} {
 		expectStatus(t, reader.get(path), http.StatusOK)
 	}
 	// And what a user sees: the health trend has today's score, no snapshot was kept.

@@ -51,6 +51,7 @@ type page struct {
 	User    *account.User
 	Flashes []flash
 	Scripts []string // extra bundles this page needs (charts, drag and drop)
+	Work    int      // how many items wait on the signed-in user's My work (the top bar)
 	Data    any
 	Content template.HTML // the rendered page, for the layout
 }
@@ -75,6 +76,11 @@ func (s *Server) render(c *fiber.Ctx, status int, name, title string, data any, 
 	}
 	if c.Method() != fiber.MethodGet {
 		p.Back = c.Path()
+	}
+	if v, ok := data.(myWorkView); ok {
+		p.Work = v.Total // My work itself has just counted
+	} else if p.User != nil {
+		p.Work = s.workCount(c, p.User.ID)
 	}
 	set := s.renderer.engines[p.Lang].Templates
 	var body bytes.Buffer

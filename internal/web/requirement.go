@@ -9,6 +9,7 @@ import (
 
 	"rollout/internal/apperr"
 	"rollout/internal/audit"
+	"rollout/internal/comment"
 	"rollout/internal/goal"
 	"rollout/internal/project"
 	"rollout/internal/requirement"
@@ -219,6 +220,7 @@ type requirementView struct {
 	History   []historyEntry
 	CanEdit   bool
 	CanManage bool
+	Comments  *commentsView
 }
 
 func (s *Server) handleRequirement(c *fiber.Ctx) error {
@@ -246,8 +248,12 @@ func (s *Server) handleRequirement(c *fiber.Ctx) error {
 		return err
 	}
 	served := slices.DeleteFunc(slices.Clone(gs), func(g goal.View) bool { return !slices.Contains(r.GoalIDs, g.ID) })
+	comments, err := s.loadComments(c, &comment.Target{Kind: comment.Requirement, ID: r.ID, Ref: int64(r.Number)})
+	if err != nil {
+		return err
+	}
 	writable := !p.Archived
 	return s.render(c, fiber.StatusOK, "requirements/show", v.Key+" "+v.Title, requirementView{projectPage: pp, Req: v,
-		Goals: served, History: history, CanEdit: writable && requirement.CanEdit(callerOf(c), r),
+		Goals: served, History: history, Comments: comments, CanEdit: writable && requirement.CanEdit(callerOf(c), r),
 		CanManage: writable && pp.Access.Can(project.ManageRequirements)})
 }

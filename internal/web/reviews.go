@@ -11,6 +11,7 @@ import (
 
 	"rollout/internal/account"
 	"rollout/internal/apperr"
+	"rollout/internal/comment"
 	"rollout/internal/date"
 	"rollout/internal/i18n"
 	"rollout/internal/milestone"
@@ -65,6 +66,7 @@ type decisionForm struct {
 
 type reviewView struct {
 	projectPage
+	Comments  *commentsView
 	Review    *milestone.Review
 	Milestone *milestone.Milestone
 	Pack      *milestone.Pack
@@ -168,10 +170,14 @@ func (s *Server) renderReview(c *fiber.Ctx, status int, r *milestone.Review, in 
 	for len(in.Conditions) < conditionRows {
 		in.Conditions = append(in.Conditions, conditionRow{})
 	}
+	comments, err := s.loadComments(c, &comment.Target{Kind: comment.Review, ID: r.ID, Ref: r.ID})
+	if err != nil {
+		return err
+	}
 	writable := !pp.Project.Archived
 	tr := s.translator(c)
 	return s.render(c, status, "milestones/review", tr.T("review.title", "Name", r.MilestoneName), reviewView{
-		projectPage: pp, Review: r, Milestone: m, Pack: pack, Frozen: frozen, Actions: actions, Members: ms, Names: names,
+		projectPage: pp, Comments: comments, Review: r, Milestone: m, Pack: pack, Frozen: frozen, Actions: actions, Members: ms, Names: names,
 		In: in, Decisions: milestone.Decisions, Tiers: requirement.Tiers, Statuses: requirement.Statuses,
 		CanDecide: writable && !r.Decided() && pp.Access.Can(project.RecordDecision),
 		CanManage: writable && pp.Access.Can(project.ManageMilestones),

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"rollout/internal/apperr"
+	"rollout/internal/comment"
 	"rollout/internal/date"
 	"rollout/internal/milestone"
 	"rollout/internal/project"
@@ -266,6 +267,7 @@ type riskView struct {
 	New       risk.ReviewInput
 	Scale     []int
 	Today     date.Date
+	Comments  *commentsView
 }
 
 func (s *Server) renderRisk(c *fiber.Ctx, status int, number int, in risk.ReviewInput, f form) error {
@@ -291,8 +293,12 @@ func (s *Server) renderRisk(c *fiber.Ctx, status int, number int, in risk.Review
 	if err != nil {
 		return err
 	}
+	comments, err := s.loadComments(c, &comment.Target{Kind: comment.Risk, ID: v.ID, Ref: int64(v.Number)})
+	if err != nil {
+		return err
+	}
 	writable := !pp.Project.Archived
-	return s.render(c, status, "risks/show", v.Key+" "+v.Title, riskView{projectPage: pp, Risk: v, History: history, Trail: trail,
+	return s.render(c, status, "risks/show", v.Key+" "+v.Title, riskView{projectPage: pp, Risk: v, History: history, Trail: trail, Comments: comments,
 		Chart:     chart.RiskHistory(history, today, tr.T("risk.chart_title", "Key", v.Key)),
 		CanEdit:   writable && risk.CanEdit(callerOf(c), &v.Risk),
 		CanDelete: writable && pp.Access.Can(project.ManageRisks),

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"rollout/internal/apperr"
+	"rollout/internal/comment"
 	"rollout/internal/project"
 )
 
@@ -196,6 +197,21 @@ func (s *Server) routes() []route {
 		{post, "/projects/:key/changes/:number/vote", in(project.VoteChange), s.handleChangeVote},
 		{post, "/projects/:key/changes/:number/apply", in(project.ApplyChange), s.handleChangeApply},
 
+		// Comments on items: every member but a viewer writes them; the
+		// domain lets only a comment's author edit or delete it.
+		{post, "/projects/:key/requirements/:number/comments", in(project.Comment), s.handleCommentCreate(comment.Requirement)},
+		{post, "/projects/:key/risks/:number/comments", in(project.Comment), s.handleCommentCreate(comment.Risk)},
+		{post, "/projects/:key/goals/:id/comments", in(project.Comment), s.handleCommentCreate(comment.Goal)},
+		{post, "/projects/:key/milestones/:id/comments", in(project.Comment), s.handleCommentCreate(comment.Milestone)},
+		{post, "/projects/:key/reviews/:id/comments", in(project.Comment), s.handleCommentCreate(comment.Review)},
+		{post, "/projects/:key/changes/:number/comments", in(project.Comment), s.handleCommentCreate(comment.Change)},
+		{post, "/projects/:key/comments/:id/edit", in(project.Comment), s.handleCommentUpdate},
+		{post, "/projects/:key/comments/:id/delete", in(project.Comment), s.handleCommentDelete},
+
+		// My work: what waits for the signed-in user across their projects
+		// (the home page shows it); marking an item done or read.
+		{post, "/work/read", signedIn, s.handleWorkRead},
+
 		// Pitfalls and health: everyone reads; project managers and the
 		// steering committee assess and set the thresholds.
 		{get, "/projects/:key/health", in(project.ViewProject), s.handleHealth},
@@ -266,6 +282,22 @@ func (s *Server) routes() []route {
 		{get, "/api/v1/projects/:key/pitfalls", in(project.ViewProject), s.apiPitfalls},
 		{put, "/api/v1/projects/:key/pitfalls/:code", in(project.AssessPitfalls), s.apiPitfallAssess},
 		{get, "/api/v1/projects/:key/health", in(project.ViewProject), s.apiHealth},
+		{get, "/api/v1/projects/:key/requirements/:number/comments", in(project.ViewProject), s.apiComments(comment.Requirement)},
+		{post, "/api/v1/projects/:key/requirements/:number/comments", in(project.Comment), s.apiCommentCreate(comment.Requirement)},
+		{get, "/api/v1/projects/:key/risks/:number/comments", in(project.ViewProject), s.apiComments(comment.Risk)},
+		{post, "/api/v1/projects/:key/risks/:number/comments", in(project.Comment), s.apiCommentCreate(comment.Risk)},
+		{get, "/api/v1/projects/:key/goals/:id/comments", in(project.ViewProject), s.apiComments(comment.Goal)},
+		{post, "/api/v1/projects/:key/goals/:id/comments", in(project.Comment), s.apiCommentCreate(comment.Goal)},
+		{get, "/api/v1/projects/:key/milestones/:id/comments", in(project.ViewProject), s.apiComments(comment.Milestone)},
+		{post, "/api/v1/projects/:key/milestones/:id/comments", in(project.Comment), s.apiCommentCreate(comment.Milestone)},
+		{get, "/api/v1/projects/:key/reviews/:id/comments", in(project.ViewProject), s.apiComments(comment.Review)},
+		{post, "/api/v1/projects/:key/reviews/:id/comments", in(project.Comment), s.apiCommentCreate(comment.Review)},
+		{get, "/api/v1/projects/:key/changes/:number/comments", in(project.ViewProject), s.apiComments(comment.Change)},
+		{post, "/api/v1/projects/:key/changes/:number/comments", in(project.Comment), s.apiCommentCreate(comment.Change)},
+		{patch, "/api/v1/projects/:key/comments/:id", in(project.Comment), s.apiCommentUpdate},
+		{del, "/api/v1/projects/:key/comments/:id", in(project.Comment), s.apiCommentDelete},
+		{get, "/api/v1/me/work", signedIn, s.apiMyWork},
+		{post, "/api/v1/me/work/read", signedIn, s.apiWorkRead},
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 // to visitors, and sends signed-in users to their projects.
 func (s *Server) handleHome(c *fiber.Ctx) error {
 	if currentUser(c) != nil {
-		return c.Redirect("/projects", fiber.StatusSeeOther)
+		return s.handleMyWork(c)
 	}
 	hasUsers, err := account.HasUsers(c.UserContext(), s.db)
 	if err != nil {
@@ -68,8 +68,8 @@ func (s *Server) handleSignInPage(c *fiber.Ctx) error {
 
 func (s *Server) handleSignIn(c *fiber.Ctx) error {
 	next := c.FormValue("next")
-	if next == "" || next == "/" {
-		next = "/projects"
+	if next == "" {
+		next = "/"
 	}
 	return s.signIn(c, c.FormValue("email"), c.FormValue("password"), localPath(next))
 }
