@@ -112,7 +112,7 @@ func TestReportJudgesIssueTargets(t *testing.T) {
 func TestParseTPS(t *testing.T) {
 	for out, want := range map[string]float64{
 		"number of failed transactions: 0 (0.000%)\nlatency average = 1.9 ms\ninitial connection time = 3.1 ms\ntps = 4219.123456 (without initial connection time)\n": 4219.123456,
-		"tps = 812.5 (including connections establishing)\ntps = 815.25 (excluding connections establishing)\n":                                             815.25,
+		"tps = 812.5 (including connections establishing)\ntps = 815.25 (excluding connections establishing)\n":                                                        815.25,
 	} {
 		got, err := parseTPS(out)
 		if err != nil || math.Abs(got-want) > 1e-9 {
