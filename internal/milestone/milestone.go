@@ -138,8 +138,8 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64, today d
 			fields["readiness"] = apperr.Msg("milestone.readiness_unknown")
 		}
 	}
-	if len(in.Readiness) > 0 && in.Type != ReadinessReview {
-		fields["readiness"] = apperr.Msg("milestone.readiness_not_review")
+	if in.Type != ReadinessReview {
+		in.Readiness = nil // only a readiness review has a checklist
 	}
 	if in.PlannedOn.IsZero() {
 		fields["planned_on"] = apperr.Msg("milestone.planned_required")
