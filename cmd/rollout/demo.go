@@ -11,6 +11,7 @@ import (
 	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/demo"
+	"rollout/internal/i18n"
 )
 
 // cmdDemo loads the demo project into the database and says how to sign in;
@@ -19,10 +20,14 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	c := cli{getenv: getenv, stdout: stdout, stderr: stderr}
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	lang := fs.String("lang", i18n.English, "`language` of the demo project: en or zh-CN (its names, texts and phases; its accounts read Rollout in it)")
 	size := fs.String("size", "small", "`size` of the demo: small (the project DEMO) or large (the project LARGE: 5,000 requirements, 500 risks, a year of history)")
 	cfg, err := parseWithConfig(fs, "demo", args, c)
 	if err != nil {
 		return err
+	}
+	if *lang != i18n.English && *lang != i18n.Chinese {
+		return fmt.Errorf("--lang %q is not a language of the demo: use en or zh-CN", *lang)
 	}
 	if *size != "small" && *size != "large" {
 		return fmt.Errorf("--size %q is not a demo size: use small or large", *size)
@@ -39,11 +44,11 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if *size == "large" {
 		return loadLargeDemo(ctx, db, log, stdout)
 	}
-	return loadDemo(ctx, db, log, stdout)
+	return loadDemo(ctx, db, log, stdout, *lang)
 }
 
-func loadDemo(ctx context.Context, db *database.DB, log *slog.Logger, stdout io.Writer) error {
-	res, err := demo.Load(ctx, db, date.Today())
+func loadDemo(ctx context.Context, db *database.DB, log *slog.Logger, stdout io.Writer, lang string) error {
+	res, err := demo.LoadIn(ctx, db, date.Today(), lang)
 	if err != nil {
 		return fmt.Errorf("loading the demo: %w", err)
 	}

@@ -74,3 +74,31 @@ func TestDemoLoadsOnceWithRealisticData(t *testing.T) {
 		t.Fatalf("churn over %d active weeks: %+v", active, total)
 	}
 }
+
+// rollout demo --lang zh-CN writes the demo project in Chinese: its team's
+// names and its phases; another language is refused before anything is written.
+func TestDemoInChinese(t *testing.T) {
+	dsn := dbtest.DSN(t)
+	code, out, errOut := runOnce(t, map[string]string{"DATABASE_URL": dsn}, "demo", "--lang", "fr")
+	if code == 0 || !strings.Contains(errOut, `--lang "fr" is not a language of the demo`) {
+		t.Fatalf("--lang fr: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = runOnce(t, map[string]string{"DATABASE_URL": dsn}, "demo", "--lang", "zh-CN")
+	if code != 0 || !strings.Contains(out, "Created the demo project DEMO") || !strings.Contains(out, "张敏") {
+		t.Fatalf("%d %q %q", code, out, errOut)
+	}
+	ctx := context.Background()
+	db, err := database.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var p project.Project
+	if err := db.NewSelect().Model(&p).Where("key = 'DEMO'").Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	phases, err := project.Phases(ctx, db, p.ID)
+	if err != nil || len(phases) != 5 || phases[0].Name != "立项" || !strings.Contains(p.Name, "客户") {
+		t.Fatalf("project %q, phases %+v (%v)", p.Name, phases, err)
+	}
+}

@@ -25,7 +25,7 @@ Usage: rollout [command] [flags]
 Commands:
   serve     run the web server (the default when no command is given)
   migrate   apply database migrations and exit
-  demo      create the demo project (a CRM rollout with its team and data); demo --size large adds LARGE
+  demo      create the demo project (a CRM rollout with its team and data); demo --lang zh-CN writes it in Chinese; demo --size large adds LARGE
   export    write a project with its history to a JSON archive: export --key KEY FILE
   import    restore a project archive: import [--key NEWKEY] FILE
   user      create an account: user create --email E --name N [--admin] [--language en|zh-CN] --password-stdin

@@ -52,7 +52,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 
 	if cfg.Demo {
-		if err := loadDemo(ctx, db, log, stdout); err != nil {
+		if err := loadDemo(ctx, db, log, stdout, cfg.DemoLang); err != nil {
 			return err
 		}
 	}

@@ -28,7 +28,8 @@ type Config struct {
 	BaseURL        string     // public URL, e.g. https://rollout.example.com
 	SecureCookies  bool       // cookies only over HTTPS; on by default when BaseURL is https
 	RequestTimeout time.Duration
-	Demo           bool // load the demo project at start
+	Demo           bool   // load the demo project at start
+	DemoLang       string // the demo project's language: en or zh-CN
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed; a single address is a range of one.
 	TrustedProxies []netip.Prefix
@@ -67,6 +68,7 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	fs.StringVar(&proxies, "trusted-proxies", env("ROLLOUT_TRUSTED_PROXIES", ""), "comma-separated `addresses or CIDR ranges` of the reverse proxies whose X-Forwarded-For names the client, e.g. 10.0.0.0/8,192.168.1.10; empty: none (ROLLOUT_TRUSTED_PROXIES)")
 	if name == "serve" {
 		fs.BoolVar(&c.Demo, "demo", false, "create the demo project at start if it does not exist yet")
+		fs.StringVar(&c.DemoLang, "lang", "en", "`language` of the demo project --demo creates: en or zh-CN")
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: rollout %s [flags]\n\nFlags:\n", name)
@@ -77,6 +79,9 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q: see rollout %s --help", fs.Arg(0), name)
+	}
+	if name == "serve" && c.DemoLang != "en" && c.DemoLang != "zh-CN" {
+		return c, fmt.Errorf("--lang %q is not a language of the demo: use en or zh-CN", c.DemoLang)
 	}
 	var err error
 	if c.LogLevel, err = parseLevel(level); err != nil {

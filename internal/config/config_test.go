@@ -39,6 +39,12 @@ func TestEnvironmentAndFlags(t *testing.T) {
 	if c.LogLevel != slog.LevelDebug || !c.SecureCookies || c.BaseURL != "https://rollout.example.com" {
 		t.Errorf("config %+v", c)
 	}
+	if c.Demo || c.DemoLang != "en" {
+		t.Errorf("the demo is off, in English, unless asked: %+v", c)
+	}
+	if c, err = Load("serve", []string{"--demo", "--lang", "zh-CN"}, env(nil), io.Discard); err != nil || !c.Demo || c.DemoLang != "zh-CN" {
+		t.Errorf("serve --demo --lang zh-CN: %+v %v", c, err)
+	}
 	c, err = Load("serve", nil, env(map[string]string{"ROLLOUT_BASE_URL": "https://x.example", "ROLLOUT_SECURE_COOKIES": "false"}), io.Discard)
 	if err != nil || c.SecureCookies {
 		t.Errorf("secure cookies switch off: %+v %v", c, err)
@@ -93,6 +99,7 @@ func TestBadValuesSayWhatToDo(t *testing.T) {
 		{"proxy zone", map[string]string{"ROLLOUT_TRUSTED_PROXIES": "fe80::1%eth0"}, nil, "is not an IP address"},
 		{"stray argument", nil, []string{"extra"}, "unexpected argument"},
 		{"unknown flag", nil, []string{"--colour"}, "flag provided but not defined"},
+		{"demo language", nil, []string{"--demo", "--lang", "fr"}, `--lang "fr" is not a language of the demo`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Load("serve", c.args, env(c.env), io.Discard)

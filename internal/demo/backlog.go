@@ -219,7 +219,7 @@ type demoEvent struct {
 	run func(ctx context.Context, tx bun.Tx) (requirementID int64, err error)
 }
 
-func addBacklog(ctx context.Context, tx bun.Tx, proj *project.Project, users map[string]*account.User, today date.Date) error {
+func addBacklog(ctx context.Context, tx bun.Tx, w *words, proj *project.Project, users map[string]*account.User, today date.Date) error {
 	phases, err := project.Phases(ctx, tx, proj.ID)
 	if err != nil {
 		return err
@@ -251,13 +251,13 @@ func addBacklog(ctx context.Context, tx bun.Tx, proj *project.Project, users map
 	numbers := map[string]int{} // title → number, once created
 	var events []demoEvent
 	for _, d := range demoBacklog {
-		in := requirement.Input{Title: d.title, UserStory: d.story, AcceptanceCriteria: d.criteria, Tier: d.tier,
+		in := requirement.Input{Title: w.t(d.title), UserStory: w.t(d.story), AcceptanceCriteria: w.all(d.criteria), Tier: d.tier,
 			PhaseID: phaseID(d.phase), Kind: d.kind, Approach: d.approach, OwnerID: &users[d.owner].ID, Status: requirement.Proposed}
 		if d.estimate > 0 {
 			in.EstimateDays = &d.estimate
 		}
 		for _, g := range d.goals {
-			in.GoalIDs = append(in.GoalIDs, goalIDs[goals[g].title])
+			in.GoalIDs = append(in.GoalIDs, goalIDs[w.t(goals[g].title)])
 		}
 		if d.status != requirement.Proposed {
 			in.Status = requirement.Approved // agreed when it was written down; progress comes later

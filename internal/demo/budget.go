@@ -57,12 +57,12 @@ var budgetLines = []demoLine{
 
 // addBudget plans the demo's budget lines and records three to four months
 // of spend, as the project manager would.
-func addBudget(ctx context.Context, tx bun.Tx, proj *project.Project, users map[string]*account.User, today date.Date) error {
+func addBudget(ctx context.Context, tx bun.Tx, w *words, proj *project.Project, users map[string]*account.User, today date.Date) error {
 	pm := users[People[0].Email].ID
 	t := today.Time()
 	var entries []budget.EntryInput
 	for _, l := range budgetLines {
-		line, err := budget.AddLine(ctx, tx, pm, proj.ID, budget.LineInput{Category: l.category, Planned: l.planned, Currency: "CNY"})
+		line, err := budget.AddLine(ctx, tx, pm, proj.ID, budget.LineInput{Category: w.t(l.category), Planned: l.planned, Currency: "CNY"})
 		if err != nil {
 			return err
 		}
@@ -72,7 +72,7 @@ func addBudget(ctx context.Context, tx bun.Tx, proj *project.Project, users map[
 				on = today // early in the month: the invoice came in today
 			}
 			amount := s.amount
-			entries = append(entries, budget.EntryInput{LineID: line.ID, SpentOn: on, Amount: &amount, Note: s.note})
+			entries = append(entries, budget.EntryInput{LineID: line.ID, SpentOn: on, Amount: &amount, Note: w.t(s.note)})
 		}
 	}
 	_, err := budget.AddEntries(ctx, tx, pm, proj.ID, entries, "")

@@ -121,7 +121,7 @@ var demoRequests = []demoRequest{
 
 // addChanges raises the demo's change requests and takes each through its
 // workflow, dating every step (and its audit entries) to when it happened.
-func addChanges(ctx context.Context, tx bun.Tx, proj *project.Project, users map[string]*account.User, today date.Date) error {
+func addChanges(ctx context.Context, tx bun.Tx, w *words, proj *project.Project, users map[string]*account.User, today date.Date) error {
 	pm := users[People[0].Email]
 	if err := change.SetProjectSettings(ctx, tx, pm.ID, proj.ID, change.Settings{ApprovalsNeeded: 2, RejectionRule: change.AnyRejects}); err != nil {
 		return err
@@ -158,9 +158,9 @@ func addChanges(ctx context.Context, tx bun.Tx, proj *project.Project, users map
 	}
 
 	for _, d := range demoRequests {
-		in := change.Input{Title: d.title, Reason: d.reason, Description: d.description, ExpectedEffect: d.effect,
+		in := change.Input{Title: w.t(d.title), Reason: w.t(d.reason), Description: w.t(d.description), ExpectedEffect: w.t(d.effect),
 			Impact: change.Impact{ScheduleDays: d.schedule, Cost: d.cost, EffortDays: d.effort,
-				Affected: change.Affected{Note: d.note}}}
+				Affected: change.Affected{Note: w.t(d.note)}}}
 		for _, g := range d.goals {
 			in.GoalIDs = append(in.GoalIDs, goalIDs[g])
 		}
@@ -175,16 +175,16 @@ func addChanges(ctx context.Context, tx bun.Tx, proj *project.Project, users map
 			switch o.op {
 			case change.OpAddRequirement:
 				op.Tier = ""
-				op.Requirement = &requirement.Input{Title: o.title, UserStory: o.story, Tier: o.tier, Kind: o.kind,
+				op.Requirement = &requirement.Input{Title: w.t(o.title), UserStory: w.t(o.story), Tier: o.tier, Kind: o.kind,
 					Approach: requirement.Configuration, PhaseID: &phases[o.phase].ID, OwnerID: &users[d.by].ID, Status: requirement.Approved}
 			case change.OpShiftMilestone:
-				id, ok := milestones[o.milestone]
+				id, ok := milestones[w.t(o.milestone)]
 				if !ok {
 					return fmt.Errorf("demo change request %q: no milestone %q", d.title, o.milestone)
 				}
 				op.MilestoneID = id
 			default:
-				n, ok := numbers[o.title]
+				n, ok := numbers[w.t(o.title)]
 				if !ok {
 					return fmt.Errorf("demo change request %q: no requirement %q", d.title, o.title)
 				}
@@ -214,7 +214,7 @@ func addChanges(ctx context.Context, tx bun.Tx, proj *project.Project, users map
 		for _, v := range d.votes {
 			steps = append(steps, func(now time.Time) error {
 				approve := v.approve
-				_, err := change.Cast(ctx, tx, users[v.by].ID, proj.ID, number, change.VoteInput{Approve: &approve, Comment: v.comment}, now)
+				_, err := change.Cast(ctx, tx, users[v.by].ID, proj.ID, number, change.VoteInput{Approve: &approve, Comment: w.t(v.comment)}, now)
 				return err
 			})
 		}

@@ -18,6 +18,7 @@ import (
 	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/goal"
+	"rollout/internal/i18n"
 	"rollout/internal/office"
 	"rollout/internal/project"
 )
@@ -54,10 +55,22 @@ type Result struct {
 	People  []Person
 }
 
-// Load creates the demo project unless it exists. today anchors the dates:
-// the project started about five months ago.
+// Load creates the demo project in English unless it exists. today anchors
+// the dates: the project started about five months ago.
 func Load(ctx context.Context, db *bun.DB, today date.Date) (Result, error) {
-	res := Result{People: People}
+	return LoadIn(ctx, db, today, i18n.English)
+}
+
+// LoadIn creates the demo project in lang (en or zh-CN) unless it exists:
+// the same project, the same counts, states and dates in either language;
+// its texts, its people's names, its phases and its accounts' language
+// follow lang.
+func LoadIn(ctx context.Context, db *bun.DB, today date.Date, lang string) (Result, error) {
+	w, err := wordsFor(lang)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{People: w.people()}
 	exists, err := db.NewSelect().Table("projects").Where("key = ?", Key).Exists(ctx)
 	if err != nil {
 		return res, database.MapError(err)
@@ -67,10 +80,10 @@ func Load(ctx context.Context, db *bun.DB, today date.Date) (Result, error) {
 	}
 	err = database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		users := map[string]*account.User{}
-		for _, p := range People {
+		for _, p := range res.People {
 			u, err := account.ByEmail(ctx, tx, p.Email)
 			if apperr.Is(err, apperr.KindNotFound) {
-				u, err = account.Create(ctx, tx, 0, account.NewUser{Email: p.Email, Name: p.Name, Password: Password, IsAdmin: p.Admin})
+				u, err = account.Create(ctx, tx, 0, account.NewUser{Email: p.Email, Name: p.Name, Password: Password, IsAdmin: p.Admin, Language: lang})
 			}
 			if err != nil {
 				return fmt.Errorf("demo account %s: %w", p.Email, err)
@@ -84,13 +97,13 @@ func Load(ctx context.Context, db *bun.DB, today date.Date) (Result, error) {
 		// them in); the demo's risks come with their history instead of the
 		// starter risks.
 		proj, err := office.CreateProject(ctx, tx, pm.ID, project.Input{
-			Key: Key, Name: "Customer 360 — CRM rollout", Template: "crm", Department: project.DeptOperations,
-			Description: "Replace spreadsheets and three legacy tools with one CRM for sales and service, in two phases.",
-			Sponsor:     "Chen Jing (VP Sales)", SponsorDepartment: project.DeptSales,
+			Key: Key, Name: w.t("Customer 360 — CRM rollout"), Template: "crm", Department: project.DeptOperations,
+			Description: w.t("Replace spreadsheets and three legacy tools with one CRM for sales and service, in two phases."),
+			Sponsor:     w.t("Chen Jing (VP Sales)"), SponsorDepartment: project.DeptSales,
 			StartOn: start, TargetOn: today.AddDays(240),
-			ScopeIn:  "Leads, accounts and contacts, opportunities and quotes, service tickets, sales and service dashboards.",
-			ScopeOut: "Orders, invoicing and stock stay in the ERP; approvals and HR stay in the OA system; finance reporting stays in the finance system.",
-		}, "en", today)
+			ScopeIn:  w.t("Leads, accounts and contacts, opportunities and quotes, service tickets, sales and service dashboards."),
+			ScopeOut: w.t("Orders, invoicing and stock stay in the ERP; approvals and HR stay in the OA system; finance reporting stays in the finance system."),
+		}, lang, today)
 		if err != nil {
 			return err
 		}
@@ -109,22 +122,25 @@ func Load(ctx context.Context, db *bun.DB, today date.Date) (Result, error) {
 		if proj, err = project.Update(ctx, tx, pm.ID, proj.ID, in); err != nil {
 			return err
 		}
-		if err := addGoals(ctx, tx, proj, users, start, today); err != nil {
+		if err := addGoals(ctx, tx, w, proj, users, start, today); err != nil {
 			return err
 		}
-		if err := addBacklog(ctx, tx, proj, users, today); err != nil {
+		if err := addBacklog(ctx, tx, w, proj, users, today); err != nil {
 			return err
 		}
-		if err := addRisks(ctx, tx, proj, users, start, today); err != nil {
+		if err := addRisks(ctx, tx, w, proj, users, start, today); err != nil {
 			return err
 		}
-		if err := addPlan(ctx, tx, proj, users, today); err != nil {
+		if err := addPlan(ctx, tx, w, proj, users, today); err != nil {
 			return err
 		}
-		if err := addBudget(ctx, tx, proj, users, today); err != nil {
+		if err := addBudget(ctx, tx, w, proj, users, today); err != nil {
 			return err
 		}
-		return addChanges(ctx, tx, proj, users, today)
+		if err := addChanges(ctx, tx, w, proj, users, today); err != nil {
+			return err
+		}
+		return w.complete()
 	})
 	res.Created = err == nil
 	return res, err
@@ -149,12 +165,12 @@ var goals = []demoGoal{
 	{"Duplicate customer records below 3 %", "customer records with a duplicate ÷ records", "%", 12, 3, 6.5, goal.Decrease, goal.DataQuality, "it.lead@demo.example", 9, 0.4},
 }
 
-func addGoals(ctx context.Context, tx bun.Tx, proj *project.Project, users map[string]*account.User, start, today date.Date) error {
+func addGoals(ctx context.Context, tx bun.Tx, w *words, proj *project.Project, users map[string]*account.User, start, today date.Date) error {
 	rng := rand.New(rand.NewPCG(2026, 11)) // the same demo every time
 	pm := users[People[0].Email]
 	for _, d := range goals {
 		b, t := d.baseline, d.target
-		g, err := goal.Create(ctx, tx, pm.ID, proj.ID, goal.Input{Title: d.title, Metric: d.metric, Unit: d.unit,
+		g, err := goal.Create(ctx, tx, pm.ID, proj.ID, goal.Input{Title: w.t(d.title), Metric: w.t(d.metric), Unit: w.t(d.unit),
 			Baseline: &b, Target: &t, Direction: d.direction, Category: d.category, StartOn: start,
 			DueOn: start.AddDays(d.months * 30), OwnerID: users[d.owner].ID})
 		if err != nil {

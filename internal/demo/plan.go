@@ -78,7 +78,7 @@ func at(d date.Date) time.Time { return d.Time().Add(10 * time.Hour) }
 // addPlan adds the milestones, ticks what is done, lets the steering committee
 // decide the passed gates on real packs, and links risks to the milestones
 // they threaten.
-func addPlan(ctx context.Context, tx bun.Tx, proj *project.Project, users map[string]*account.User, today date.Date) error {
+func addPlan(ctx context.Context, tx bun.Tx, w *words, proj *project.Project, users map[string]*account.User, today date.Date) error {
 	phases, err := project.Phases(ctx, tx, proj.ID)
 	if err != nil {
 		return err
@@ -97,18 +97,19 @@ func addPlan(ctx context.Context, tx bun.Tx, proj *project.Project, users map[st
 	if err != nil {
 		return err
 	}
-	ids := map[string]int64{}
+	named := map[string]int64{} // the template's milestones, named in the project's language
 	for _, v := range template {
-		ids[v.Name] = v.ID
+		named[v.Name] = v.ID
 	}
+	ids := map[string]int64{} // the plan's milestones by their name in the table
 	for _, d := range plan {
-		in := milestone.Input{Name: d.name, PhaseID: &phases[d.phase].ID, OwnerID: &users[d.owner].ID, PlannedOn: today.AddDays(d.planned),
-			IsGate: d.gate, Type: d.typ, Deliverables: d.deliverables}
+		in := milestone.Input{Name: w.t(d.name), PhaseID: &phases[d.phase].ID, OwnerID: &users[d.owner].ID, PlannedOn: today.AddDays(d.planned),
+			IsGate: d.gate, Type: d.typ, Deliverables: w.all(d.deliverables)}
 		if d.forecast != 0 {
 			in.ForecastOn = today.AddDays(d.forecast)
 		}
 		var m *milestone.Milestone
-		if id, ok := ids[d.name]; ok {
+		if id, ok := named[in.Name]; ok {
 			if m, err = milestone.Get(ctx, tx, proj.ID, id); err != nil {
 				return err
 			}
@@ -148,7 +149,7 @@ func addPlan(ctx context.Context, tx bun.Tx, proj *project.Project, users map[st
 			reached = today.AddDays(*d.actual)
 		}
 		if d.decision != "" {
-			if err := decideGate(ctx, tx, proj.ID, m.ID, pm.ID, chair, committee, users, d, reached.AddDays(-1)); err != nil {
+			if err := decideGate(ctx, tx, w, proj.ID, m.ID, pm.ID, chair, committee, users, d, reached.AddDays(-1)); err != nil {
 				return fmt.Errorf("demo decision on %q: %w", d.name, err)
 			}
 		}
@@ -175,20 +176,20 @@ func addPlan(ctx context.Context, tx bun.Tx, proj *project.Project, users map[st
 
 // decideGate schedules a gate's review and records the committee's decision
 // the day before the gate was reached, on the pack as the project stands.
-func decideGate(ctx context.Context, tx bun.Tx, projectID, milestoneID, pmID, chair int64, committee []int64,
+func decideGate(ctx context.Context, tx bun.Tx, w *words, projectID, milestoneID, pmID, chair int64, committee []int64,
 	users map[string]*account.User, d demoMilestone, on date.Date) error {
 	r, err := office.ScheduleReview(ctx, tx, pmID, projectID, milestoneID, milestone.ScheduleInput{ScheduledOn: on, Invited: committee})
 	if err != nil {
 		return err
 	}
 	in := milestone.DecisionInput{Decision: d.decision, Attendees: committee,
-		Notes: "Pack reviewed with the project manager; deliverables checked."}
+		Notes: w.t("Pack reviewed with the project manager; deliverables checked.")}
 	for _, c := range d.conditions {
 		owner := users[c.owner].ID
-		in.Conditions = append(in.Conditions, milestone.ActionInput{Text: c.text, OwnerID: &owner, DueOn: on.AddDays(c.due)})
+		in.Conditions = append(in.Conditions, milestone.ActionInput{Text: w.t(c.text), OwnerID: &owner, DueOn: on.AddDays(c.due)})
 	}
 	if d.decision == milestone.GoWithConditions {
-		in.Notes = "The design holds, but data ownership is not settled and the integration list keeps growing: go, on two conditions."
+		in.Notes = w.t("The design holds, but data ownership is not settled and the integration list keeps growing: go, on two conditions.")
 	}
 	if _, err := office.DecideReview(ctx, tx, chair, projectID, r.ID, in, at(on)); err != nil {
 		return err

@@ -116,13 +116,13 @@ var demoRisks = []demoRisk{
 
 // addRisks fills the register with a dozen risks of a rollout five months in,
 // each reviewed several times since it was identified.
-func addRisks(ctx context.Context, tx bun.Tx, proj *project.Project, users map[string]*account.User, start, today date.Date) error {
+func addRisks(ctx context.Context, tx bun.Tx, w *words, proj *project.Project, users map[string]*account.User, start, today date.Date) error {
 	pm := users[People[0].Email]
 	for _, d := range demoRisks {
 		identified := start.AddDays(d.identified)
-		in := risk.Input{Title: d.title, Description: d.description, Category: d.category,
+		in := risk.Input{Title: w.t(d.title), Description: w.t(d.description), Category: d.category,
 			Probability: d.ratings[0][0], Impact: d.ratings[0][1], OwnerID: users[d.owner].ID,
-			Mitigation: d.mitigation, Contingency: d.contingency, Trigger: d.triggers, Status: d.status,
+			Mitigation: w.t(d.mitigation), Contingency: w.t(d.contingency), Trigger: w.t(d.triggers), Status: d.status,
 			IdentifiedOn: identified}
 		if d.residual != nil {
 			in.ResidualProbability, in.ResidualImpact = &d.residual[0], &d.residual[1]
@@ -141,7 +141,7 @@ func addRisks(ctx context.Context, tx bun.Tx, proj *project.Project, users map[s
 		span := identified.DaysUntil(last)
 		for k := 1; k <= reviews; k++ {
 			rv := risk.ReviewInput{ReviewedOn: identified.AddDays(span * k / reviews),
-				Probability: d.ratings[k][0], Impact: d.ratings[k][1], Note: d.notes[k-1]}
+				Probability: d.ratings[k][0], Impact: d.ratings[k][1], Note: w.t(d.notes[k-1])}
 			if k == reviews && d.nextReview != 0 {
 				rv.NextReviewOn = today.AddDays(d.nextReview)
 			}

@@ -179,7 +179,7 @@ var crmMilestones = []templateMilestone{
 		map[string][]string{"en": {"Role-based training done", "Cut-over rehearsed", "Support rota in place"}, "zh-CN": {"按岗位完成培训", "切换演练完成", "支持值班安排就绪"}}},
 	{4, 1.0, true, ValueReview, map[string]string{"en": "90-day value review", "zh-CN": "上线 90 天价值复盘"},
 		map[string][]string{"en": {"Goals re-measured against baselines", "Usage reviewed (lead entry, follow-ups, stage changes)", "Next iteration planned"},
-			"zh-CN": {"对照基线重新测量目标", "复盘使用情况(线索录入、跟进、阶段变化)", "规划下一次迭代"}}},
+			"zh-CN": {"对照基线重新测量目标", "复盘使用情况（线索录入、跟进、阶段变化）", "规划下一次迭代"}}},
 }
 
 // TemplateMilestones adds the CRM template's default milestones to a new

@@ -29,7 +29,7 @@ var columns = map[string][]string{
 	"residual_impact":      {"residual impact", "residual_impact", "剩余影响", "残余影响"},
 	"owner_email":          {"owner email", "owner_email", "owner e-mail", "负责人邮箱", "负责人电子邮箱"},
 	"status":               {"status", "状态"},
-	"next_review":          {"next review", "next_review", "next_review_on", "next review on", "下次评审", "下次评审日期"},
+	"next_review":          {"next review", "next_review", "next_review_on", "next review on", "下次评审", "下次评审日期", "下次复核", "下次复核日期"},
 	"mitigation":           {"mitigation", "mitigation plan", "缓解措施", "应对措施"},
 	"contingency":          {"contingency", "contingency plan", "应急预案", "应急计划"},
 	"trigger":              {"trigger", "触发条件", "触发因素"},

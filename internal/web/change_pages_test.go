@@ -132,7 +132,7 @@ func TestChangePagesDraftEditAndList(t *testing.T) {
 	r = ct.sc1.api(http.MethodPost, changePath(2, "/vote"), approve)
 	expectStatus(t, r, http.StatusConflict)
 	r.decode(t, &p)
-	if p.Detail != "申请当前状态为「草稿」,无法执行这一步。" {
+	if p.Detail != "申请当前状态为「草稿」，无法执行这一步。" {
 		t.Fatalf("problem %+v", p)
 	}
 }

@@ -265,7 +265,7 @@ func TestDashboardShowsTheItemsFigures(t *testing.T) {
 	}
 	// Chinese readers get the chart labels in Chinese.
 	expectStatus(t, d.pm.post("/lang", url.Values{"lang": {"zh-CN"}, "back": {"/"}}), http.StatusSeeOther)
-	expectContains(t, d.pm.get("/projects/CRM/dashboard"), `风险热力图(活动风险)`, `<svg class="heatmap"`, `以表格查看数据`)
+	expectContains(t, d.pm.get("/projects/CRM/dashboard"), `风险热力图（未关闭的风险）`, `<svg class="heatmap"`, `以表格查看数据`)
 }
 
 func TestPortfolioSortsAndShowsOnlyVisibleProjects(t *testing.T) {

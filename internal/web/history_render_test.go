@@ -51,7 +51,7 @@ func TestHistoryRankMove(t *testing.T) {
 	}
 	last := historyOf(t, i18n.Chinese, audit.Entry{ID: 71, Entity: "requirement", EntityID: "9", Action: "move",
 		Before: json.RawMessage(`{"rank":65536}`), After: json.RawMessage(`{"rank":9999999}`)}, n)
-	if got := joined(last); got != "移至待办列表末尾\n" {
+	if got := joined(last); got != "移至需求池末尾\n" {
 		t.Errorf("move to the bottom: %q", got)
 	}
 }

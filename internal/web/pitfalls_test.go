@@ -177,7 +177,7 @@ func TestHealthPageAndAPIShowScoreAndFindings(t *testing.T) {
 	// In Chinese, the same numbers in Chinese sentences.
 	ht.viewer.post("/lang", url.Values{"lang": {"zh-CN"}})
 	page = ht.viewer.get("/projects/CRM/health")
-	expectContains(t, page, "健康得分", "Implementation阶段包含 4 个集成;第一期最多保留 2 个。", "范围边界尚未写明", "项目设置")
+	expectContains(t, page, "健康分", "“Implementation”阶段包含 4 个集成；第一期最多保留 2 个。", "范围边界尚未写明", "项目设置")
 	if pageScore(t, page) != score {
 		t.Fatal("the score differs between languages")
 	}
@@ -422,5 +422,5 @@ func TestGatePackHasHealthSection(t *testing.T) {
 	expectContains(t, page, `id="pack-health"`, fmt.Sprintf("Project health: %d of 100", score), "Integrating everything at once",
 		"Implementation holds 4 integrations; keep phase one to 2 or fewer.")
 	ht.viewer.post("/lang", url.Values{"lang": {"zh-CN"}})
-	expectContains(t, ht.viewer.get(fmt.Sprintf("/projects/CRM/reviews/%d", rv.ID)), "项目健康度", "Implementation阶段包含 4 个集成")
+	expectContains(t, ht.viewer.get(fmt.Sprintf("/projects/CRM/reviews/%d", rv.ID)), "项目健康度", "“Implementation”阶段包含 4 个集成")
 }

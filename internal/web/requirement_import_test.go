@@ -335,7 +335,7 @@ func TestRequirementExportOfAFilteredViewImportsBackUnchanged(t *testing.T) {
 		}
 		up := p.admin.uploadFile(reqImportPath, "导出."+format, []byte(r.body), nil)
 		expectStatus(t, up, http.StatusOK)
-		expectContains(t, up, "全部 4 行都与需求清单完全一致", "无变化")
+		expectContains(t, up, "全部 4 行都与需求池完全一致", "无变化")
 		if previewRows(up) != "" {
 			t.Fatalf("%s: nothing to change, yet confirming is offered", format)
 		}
