@@ -89,6 +89,7 @@ func Detect(f *Facts) []Finding {
 var detectors = []func(*Facts) []Finding{
 	goalsDetector, boundaryDetector, ownershipDetector, changeManagementDetector, requirementsDetector,
 	customizationDetector, dataDetector, integrationDetector, trainingDetector, valueDetector,
+	adoptionDetector, // adoption.go
 }
 
 // P01 — goals nobody can measure.
@@ -346,8 +347,7 @@ func integrationDetector(f *Facts) []Finding {
 // or the project in its rollout phase or later (the fourth phase on).
 func live(f *Facts) bool {
 	for _, m := range f.Milestones {
-		name := strings.ToLower(m.Name)
-		if m.Status == milestone.Done && (strings.Contains(name, "go-live") || strings.Contains(name, "go live") || strings.Contains(name, "上线")) {
+		if m.Status == milestone.Done && isGoLiveName(m.Name) {
 			return true
 		}
 	}
@@ -368,7 +368,7 @@ func trainingDetector(f *Facts) []Finding {
 		out = append(out, withLink(finding("P09", "no_training_items", Warning), "link.backlog", "/requirements?kind=training"))
 	}
 	if live(f) {
-		watched := false
+		watched := usageReported(f, f.Thresholds.UsageDays)
 		for _, g := range f.Goals {
 			if g.Category == goal.Adoption && !g.CurrentOn.IsZero() && g.CurrentOn.DaysUntil(f.Today) <= f.Thresholds.UsageDays {
 				watched = true

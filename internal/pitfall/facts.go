@@ -7,6 +7,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"rollout/internal/adoption"
 	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/goal"
@@ -29,6 +30,7 @@ type Facts struct {
 	Milestones []milestone.View
 	Risks      []RiskFact
 	Changes    ChangeFacts
+	Adoption   []adoption.Week // the CRM's usage per week and department, oldest first (adoption.go)
 }
 
 // BacklogFacts are counts over the whole backlog (rejected items left out).
@@ -120,6 +122,9 @@ func Gather(ctx context.Context, db bun.IDB, projectID int64, today date.Date) (
 		Scan(ctx, &f.Changes)
 	if err != nil {
 		return nil, database.MapError(err)
+	}
+	if f.Adoption, err = gatherAdoption(ctx, db, projectID, today); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
