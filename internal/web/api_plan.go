@@ -1,6 +1,8 @@
 package web
 
 import (
+	"slices"
+
 	"github.com/gofiber/fiber/v2"
 
 	"rollout/internal/apperr"
@@ -167,6 +169,9 @@ func (s *Server) apiDeliverableTick(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if !milestone.CanTick(callerOf(c), m) {
+		return apperr.Forbidden() // not allowed is said before what is wrong with the body
+	}
 	done, err := bindDone(c)
 	if err != nil {
 		return err
@@ -217,6 +222,17 @@ func (s *Server) apiActionStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	as, err := milestone.Actions(c.UserContext(), s.db, r.ID)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(as, func(a milestone.Action) bool { return a.ID == aid })
+	if i < 0 {
+		return apperr.NotFound()
+	}
+	if !milestone.CanSetActionStatus(callerOf(c), &as[i]) {
+		return apperr.Forbidden() // not allowed is said before what is wrong with the body
+	}
 	var in actionStatus
 	if err := bindJSON(c, &in); err != nil {
 		return err
@@ -227,7 +243,7 @@ func (s *Server) apiActionStatus(c *fiber.Ctx) error {
 	if err := milestone.SetActionStatus(c.UserContext(), s.db, callerOf(c), p.ID, r.ID, aid, in.Status == "done"); err != nil {
 		return err
 	}
-	as, err := milestone.Actions(c.UserContext(), s.db, r.ID)
+	as, err = milestone.Actions(c.UserContext(), s.db, r.ID)
 	if err != nil {
 		return err
 	}
