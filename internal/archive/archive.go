@@ -61,6 +61,7 @@ type Archive struct {
 	HealthSnapshots    []HealthSnapshot    `json:"health_snapshots"`
 	BudgetLines        []BudgetLine        `json:"budget_lines"`
 	Comments           []Comment           `json:"comments"`
+	Adoption           []AdoptionFigure    `json:"adoption"`
 	Audit              []AuditEntry        `json:"audit"`
 }
 
@@ -417,4 +418,23 @@ func (a *Archive) Count() Counts {
 		c.GateReviews += len(m.Reviews)
 	}
 	return c
+}
+
+// AdoptionFigure is one week of the CRM's usage for a department and/or role.
+type AdoptionFigure struct {
+	ID                   int64     `json:"id"`
+	Week                 date.Date `json:"week_on"`
+	Department           string    `json:"department"`
+	Role                 string    `json:"role"`
+	LicensedUsers        int64     `json:"licensed_users"`
+	ActiveUsers          int64     `json:"active_users"`
+	LeadsCreated         int64     `json:"leads_created"`
+	OpportunitiesCreated int64     `json:"opportunities_created"`
+	FollowUpsCreated     int64     `json:"followups_created"`
+	RequiredFilled       *float64  `json:"required_filled"`
+	Source               string    `json:"source"`
+	EnteredBy            string    `json:"entered_by,omitempty"`
+	Version              int       `json:"version"`
+	CreatedAt            time.Time `json:"created_at"`
+	UpdatedAt            time.Time `json:"updated_at"`
 }

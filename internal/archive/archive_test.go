@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"rollout/internal/account"
+	"rollout/internal/adoption"
 	"rollout/internal/apperr"
 	"rollout/internal/budget"
 	"rollout/internal/change"
@@ -234,6 +235,17 @@ func buildRich(t *testing.T, db *bun.DB) (int64, map[string]int64) {
 	_, err = budget.AddEntries(ctx, db, pm, p.ID, []budget.EntryInput{
 		{LineID: line.ID, SpentOn: date.New(2026, 3, 1), Amount: &amounts[0], Note: "first year"},
 		{LineID: line.ID, SpentOn: date.New(2026, 4, 1), Amount: &amounts[1]}}, "")
+	must(t, err)
+	// Adoption figures: one week sent twice (the second replaces it), one with no completeness.
+	lic, act, act2, filled := int64(40), int64(28), int64(31), 86.5
+	leads, opps, follow := int64(120), int64(14), int64(75)
+	rows := []adoption.Input{{Week: "2026-W10", Department: "sales", Role: "rep", LicensedUsers: &lic, ActiveUsers: &act, RequiredFilled: &filled,
+		LeadsCreated: &leads, OpportunitiesCreated: &opps, FollowUpsCreated: &follow},
+		{Week: "2026-W10", Department: "service", LicensedUsers: &lic, ActiveUsers: &act}}
+	_, err = adoption.Record(ctx, db, projecttest.Caller(t, db, p.ID, pm), p.ID, rows, adoption.API, today)
+	must(t, err)
+	rows[0].ActiveUsers = &act2
+	_, err = adoption.Record(ctx, db, projecttest.Caller(t, db, p.ID, dev), p.ID, rows[:1], adoption.Import, today)
 	must(t, err)
 	return p.ID, users
 }

@@ -52,6 +52,7 @@ var archivedTables = map[string]any{
 	"spend_entries":       spendRow{},
 	"comments":            commentRow{},
 	"comment_mentions":    commentMentionRow{},
+	"adoption_figures":    adoptionRow{},
 	"audit_entries":       auditRow{},
 }
 

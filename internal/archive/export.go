@@ -65,6 +65,7 @@ type tables struct {
 	spend        []spendRow
 	comments     []commentRow
 	mentions     []commentMentionRow
+	adoption     []adoptionRow
 	audit        []auditRow
 }
 
@@ -107,6 +108,7 @@ func (t *tables) read(ctx context.Context, db bun.IDB, projectID int64) error {
 		own(&t.comments).OrderExpr("id"),
 		db.NewSelect().Model(&t.mentions).Join("JOIN comments AS p ON p.id = x.comment_id").
 			Where("p.project_id = ?", projectID).OrderExpr("x.comment_id, x.user_id"),
+		own(&t.adoption).OrderExpr("id"),
 		own(&t.audit).OrderExpr("id"),
 	}
 	for _, q := range queries {
@@ -273,6 +275,9 @@ func (e *exporter) export(ctx context.Context, db bun.IDB) (*Archive, error) {
 	for _, r := range t.comments {
 		e.assign(kindComment, r.ID)
 	}
+	for _, r := range t.adoption {
+		e.assign(kindAdoption, r.ID)
+	}
 	if err := e.readUsers(ctx, db, &t); err != nil {
 		return nil, err
 	}
@@ -331,6 +336,9 @@ func (e *exporter) readUsers(ctx context.Context, db bun.IDB, t *tables) error {
 		c.add(r.OwnerID)
 	}
 	for _, r := range t.spend {
+		c.add(r.EnteredBy)
+	}
+	for _, r := range t.adoption {
 		c.add(r.EnteredBy)
 	}
 	for _, r := range t.comments {
@@ -401,7 +409,7 @@ func (e *exporter) build(t *tables) (*Archive, error) {
 		People: []Person{}, Phases: []Phase{}, Members: []Member{}, Goals: []Goal{}, Requirements: []Requirement{},
 		Milestones: []Milestone{}, Baselines: []Baseline{}, Risks: []Risk{}, ChangeRequests: []ChangeRequest{},
 		PitfallAssessments: []PitfallAssessment{}, HealthSnapshots: []HealthSnapshot{}, BudgetLines: []BudgetLine{},
-		Comments: []Comment{}, Audit: []AuditEntry{}}
+		Comments: []Comment{}, Adoption: []AdoptionFigure{}, Audit: []AuditEntry{}}
 	for _, u := range e.users {
 		a.People = append(a.People, Person{Email: u.Email, Name: u.Name, Language: u.Language})
 	}
@@ -571,6 +579,13 @@ func (e *exporter) build(t *tables) (*Archive, error) {
 			ItemID: e.ids[commentItemKinds[r.Entity]][r.EntityID],
 			Author: e.email(&r.AuthorID), Body: r.Body, Mentions: nonNil(mentioned[r.ID]), Version: r.Version,
 			CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt)})
+	}
+
+	for _, r := range t.adoption {
+		a.Adoption = append(a.Adoption, AdoptionFigure{ID: e.ids[kindAdoption][r.ID], Week: r.Week, Department: r.Department,
+			Role: r.Role, LicensedUsers: r.LicensedUsers, ActiveUsers: r.ActiveUsers, LeadsCreated: r.LeadsCreated,
+			OpportunitiesCreated: r.OpportunitiesCreated, FollowUpsCreated: r.FollowUpsCreated, RequiredFilled: r.RequiredFilled,
+			Source: r.Source, EnteredBy: e.email(r.EnteredBy), Version: r.Version, CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt)})
 	}
 
 	for _, r := range t.audit {

@@ -186,6 +186,9 @@ func (im *importer) checkIDs() error {
 	for _, c := range a.Comments {
 		add(kindComment, c.ID)
 	}
+	for _, f := range a.Adoption {
+		add(kindAdoption, f.ID)
+	}
 	for k, list := range ids {
 		slices.Sort(list)
 		for i, id := range list {
@@ -426,6 +429,7 @@ type rowSet struct {
 	spend        []spendRow
 	comments     []commentRow
 	mentions     []commentMentionRow
+	adoption     []adoptionRow
 	audit        []auditRow
 }
 
@@ -685,6 +689,17 @@ func (im *importer) convert() (*rowSet, error) {
 			rs.mentions = append(rs.mentions, commentMentionRow{CommentID: id, UserID: uid})
 		}
 	}
+	for _, f := range a.Adoption {
+		id, err := im.id(kindAdoption, f.ID)
+		if err != nil {
+			return nil, err
+		}
+		rs.adoption = append(rs.adoption, adoptionRow{ID: id, ProjectID: pid, Week: f.Week, Department: f.Department,
+			Role: f.Role, LicensedUsers: f.LicensedUsers, ActiveUsers: f.ActiveUsers, LeadsCreated: f.LeadsCreated,
+			OpportunitiesCreated: f.OpportunitiesCreated, FollowUpsCreated: f.FollowUpsCreated, RequiredFilled: f.RequiredFilled,
+			Source: f.Source, EnteredBy: im.person(f.EnteredBy), Version: max(f.Version, 1),
+			CreatedAt: im.at(f.CreatedAt), UpdatedAt: im.at(f.UpdatedAt)})
+	}
 	for _, e := range a.Audit {
 		row := auditRow{ProjectID: &pid, ActorID: im.person(e.Actor), At: im.at(e.At), Entity: e.Entity,
 			EntityID: e.EntityID, Action: e.Action, Ref: im.rekey(e.Ref)}
@@ -755,6 +770,7 @@ func (rs *rowSet) insert(ctx context.Context, tx bun.Tx) error {
 		func() error { return insertAll(ctx, tx, rs.spend) },
 		func() error { return insertAll(ctx, tx, rs.comments) },
 		func() error { return insertAll(ctx, tx, rs.mentions) },
+		func() error { return insertAll(ctx, tx, rs.adoption) },
 		func() error { return insertAll(ctx, tx, rs.audit) },
 	}
 	for _, step := range steps {

@@ -29,6 +29,7 @@ const (
 	kindBudgetLine   kind = "budget_line"
 	kindSpend        kind = "spend"
 	kindComment      kind = "comment"
+	kindAdoption     kind = "adoption_figure"
 	kindUser         kind = "user" // people: emails in the archive, never numbers
 )
 
@@ -42,6 +43,7 @@ var kinds = []struct {
 	{kindMilestone, "milestones"}, {kindDeliverable, "deliverables"}, {kindGateReview, "gate_reviews"},
 	{kindReviewAction, "review_actions"}, {kindChange, "change_requests"}, {kindBudgetLine, "budget_lines"},
 	{kindSpend, "spend_entries"}, {kindBaseline, "plan_baselines"}, {kindComment, "comments"},
+	{kindAdoption, "adoption_figures"},
 }
 
 // entityKinds says what an audit entry's entity_id is, by entity: the id of
@@ -53,6 +55,7 @@ var entityKinds = map[string]kind{
 	"deliverable": kindDeliverable, "gate_review": kindGateReview, "review_action": kindReviewAction,
 	"change_request": kindChange, "change_vote": kindChange, "budget_line": kindBudgetLine, "spend": kindSpend,
 	"baseline": kindBaseline, "member": kindUser, "comment": kindComment,
+	"adoption_figure": kindAdoption,
 }
 
 // entityIDIsID reports whether an entity's entity_id column holds a database

@@ -385,3 +385,24 @@ type auditRow struct {
 	After     json.RawMessage `bun:"after,type:jsonb,nullzero"`
 	Ref       string          `bun:"ref"`
 }
+
+type adoptionRow struct {
+	bun.BaseModel `bun:"table:adoption_figures"`
+
+	ID                   int64     `bun:",pk"`
+	ProjectID            int64     `bun:"project_id"`
+	Week                 date.Date `bun:"week,type:date"`
+	Department           string    `bun:"department"`
+	Role                 string    `bun:"role"`
+	LicensedUsers        int64     `bun:"licensed_users"`
+	ActiveUsers          int64     `bun:"active_users"`
+	LeadsCreated         int64     `bun:"leads_created"`
+	OpportunitiesCreated int64     `bun:"opportunities_created"`
+	FollowUpsCreated     int64     `bun:"followups_created"`
+	RequiredFilled       *float64  `bun:"required_filled"`
+	Source               string    `bun:"source"`
+	EnteredBy            *int64    `bun:"entered_by"`
+	Version              int       `bun:"version"`
+	CreatedAt            time.Time `bun:"created_at"`
+	UpdatedAt            time.Time `bun:"updated_at"`
+}

@@ -109,6 +109,7 @@ func Detect(f *Facts) []Finding {
 var detectors = []func(*Facts) []Finding{
 	goalsDetector, boundaryDetector, ownershipDetector, changeManagementDetector, requirementsDetector,
 	customizationDetector, dataDetector, integrationDetector, trainingDetector, readinessDetector, valueDetector,
+	adoptionDetector, // adoption.go
 }
 
 // P01 — goals nobody can measure.
@@ -349,7 +350,7 @@ func trainingDetector(f *Facts) []Finding {
 	}
 	t := timelineOf(f)
 	if t.Live && t.LiveDays(f.Today) > f.Thresholds.UsageDays {
-		watched := false
+		watched := usageReported(f, f.Thresholds.UsageDays)
 		for _, g := range f.Goals {
 			if g.Category == goal.Adoption && !g.CurrentOn.IsZero() && g.CurrentOn.DaysUntil(f.Today) <= f.Thresholds.UsageDays {
 				watched = true

@@ -7,6 +7,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"rollout/internal/adoption"
 	"rollout/internal/database"
 	"rollout/internal/date"
 	"rollout/internal/goal"
@@ -32,6 +33,7 @@ type Facts struct {
 	// OpenConditions counts the open action items of gate decisions (the
 	// conditions a go-with-conditions set).
 	OpenConditions int
+	Adoption       []adoption.Week // the CRM's usage per week and department, oldest first (adoption.go)
 }
 
 // BacklogFacts are counts over the whole backlog (rejected items left out).
@@ -131,6 +133,9 @@ func Gather(ctx context.Context, db bun.IDB, projectID int64, today date.Date) (
 		Scan(ctx, &f.OpenConditions)
 	if err != nil {
 		return nil, database.MapError(err)
+	}
+	if f.Adoption, err = gatherAdoption(ctx, db, projectID, today); err != nil {
+		return nil, err
 	}
 	return f, nil
 }

@@ -61,6 +61,11 @@ const (
 	// so do instance admins, member or not (it is a read of everything,
 	// which they have anyway).
 	ExportProject Action = "project.export"
+	// Adoption: the CRM's usage figures come from whoever runs its reports
+	// or its nightly job: project managers, business owners and team members
+	// import them or post them through the API; everyone in the project
+	// (viewers and the steering committee too) reads them.
+	RecordAdoption Action = "adoption.record"
 	// Comments: every member but a viewer comments on the project's items
 	// and mentions other members; authors edit and delete their own
 	// (comment.CanChange).
@@ -100,6 +105,8 @@ var permissions = map[Action][]Role{
 	ExportProject: {RoleProjectManager},
 
 	Comment: {RoleProjectManager, RoleBusinessOwner, RoleSteering, RoleMember},
+
+	RecordAdoption: {RoleProjectManager, RoleBusinessOwner, RoleMember},
 }
 
 // Access is what a caller is in a project: a member with a role, or an

@@ -41,6 +41,8 @@ var documented = map[Action][]Role{
 	ExportProject: {RoleProjectManager},
 	// comment on items and mention members
 	Comment: {RoleProjectManager, RoleBusinessOwner, RoleSteering, RoleMember},
+	// import or post the CRM's adoption figures
+	RecordAdoption: {RoleProjectManager, RoleBusinessOwner, RoleMember},
 }
 
 func actions() []Action {

@@ -29,6 +29,8 @@ import (
 //     values stays finite; averages of ratios are finite too.
 //   - Scores (risk probability and impact): 1–5; a score is their product.
 //   - Percentages: 0–100.
+//   - Counts of people or records (adoption figures): whole numbers 0–10^9.
+//     A week's sum over every department stays far inside int64.
 //
 // Migration 0015 repeats these bounds as CHECK constraints, so rows written
 // by any path (an old version, SQL by hand) obey them too, and clamps rows
@@ -37,6 +39,7 @@ const (
 	MaxMoney     = 1e13
 	MaxDays      = 36500
 	MaxGoalValue = 1e12
+	MaxCount     = 1e9
 )
 
 func registerBounds(val *validator.Validate) {
@@ -51,6 +54,7 @@ func registerBounds(val *validator.Validate) {
 		return inRange(fl.Field(), -MaxGoalValue, MaxGoalValue, true)
 	})
 	must("score", func(fl validator.FieldLevel) bool { return inRange(fl.Field(), 1, 5, true) })
+	must("count", func(fl validator.FieldLevel) bool { return inRange(fl.Field(), 0, MaxCount, true) })
 	must("percent", func(fl validator.FieldLevel) bool { return inRange(fl.Field(), 0, 100, true) })
 	must("text", func(fl validator.FieldLevel) bool {
 		return fl.Field().Kind() != reflect.String || CleanText(fl.Field().String())
@@ -108,6 +112,8 @@ func boundMessage(tag string) (string, []any) {
 		return "validation.goal_value", []any{"Max", "1,000,000,000,000"}
 	case "score":
 		return "validation.score", nil
+	case "count":
+		return "validation.count", []any{"Max", "1,000,000,000"}
 	case "percent":
 		return "validation.percent", nil
 	case "text":

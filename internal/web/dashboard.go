@@ -65,6 +65,7 @@ type dashboardView struct {
 	HealthTone     string
 	HasReview      bool
 	CanBudget      bool
+	Adoption       *adoptionFigures // the CRM's usage per department against the adoption goal
 }
 
 // goalGroup is one goal chart: outcomes, or adoption.
@@ -138,8 +139,12 @@ func (s *Server) handleDashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	usage, err := s.adoptionChart(c, pp.Project.ID, adoptionGoalsOf(d.Goals.Adoption))
+	if err != nil {
+		return err
+	}
 	return s.render(c, fiber.StatusOK, "dashboard/show", tr.T("dashboard.title"), dashboardView{
-		projectPage: pp, D: d, Charts: chart.Dashboard(tr, d, slips), HasReview: review != nil,
+		Adoption: usage, projectPage: pp, D: d, Charts: chart.Dashboard(tr, d, slips), HasReview: review != nil,
 		GoalGroups: []goalGroup{{"goals", tr.T("dashboard.chart.goals"), d.Goals.Outcomes}, {"adoption", tr.T("dashboard.chart.adoption"), d.Goals.Adoption}},
 		HeatRows:   heatRows(d.Risks.Heat), BudgetLines: budgetLineRows(d.Budget.Lines),
 		Heat: chart.RiskHeatMap(tr, d.Risks.Heat.Inherent, risk.Inherent, projectPath(pp.Project, "/risks"),

@@ -158,6 +158,13 @@ var historyFieldOrder = []struct {
 	{"revoked_at", historySpec{kind: hTime}},
 	{"exported_at", historySpec{kind: hTime}},
 	{"label", historySpec{kind: hText}},
+	{"week_on", historySpec{kind: hDate}},
+	{"licensed_users", historySpec{kind: hNumber}},
+	{"active_users", historySpec{kind: hNumber}},
+	{"leads_created", historySpec{kind: hNumber}},
+	{"opportunities_created", historySpec{kind: hNumber}},
+	{"followups_created", historySpec{kind: hNumber}},
+	{"required_filled", historySpec{kind: hNumber}},
 	{"milestone_count", historySpec{kind: hNumber}},
 	{"taken_at", historySpec{kind: hTime}},
 	{"taken_by", historySpec{kind: hHidden}},  // the person who made the entry
@@ -191,6 +198,8 @@ var historyEntitySpecs = map[string]map[string]historySpec{
 	"review_action":  {"status": {hEnum, "action_status"}},
 	"pitfall":        {"status": {hEnum, "pitfall_status"}},
 	"baseline":       {"source": {hEnum, "baseline_source"}},
+	// Adoption figures name a CRM role as typed, not a member's role.
+	"adoption_figure": {"role": {kind: hText}},
 	// A member's entry repeats the person's account; the heading names them.
 	"member": {"user_id": {kind: hHidden}, "name": {kind: hHidden}, "email": {kind: hHidden}, "disabled": {kind: hHidden}},
 	// A token's owner is the person who made the entry.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"rollout/internal/account"
+	"rollout/internal/adoption"
 	"rollout/internal/archive"
 	"rollout/internal/audit"
 	"rollout/internal/budget"
@@ -97,6 +98,15 @@ func historyWrites(t *testing.T, db *database.DB) (pm *account.User, p *project.
 	ok(err)
 	ok(goal.DeleteMeasurement(ctx, db, pm.ID, pid, g.ID, ms.ID))
 	ok(goal.Delete(ctx, db, pm.ID, pid, gs[len(gs)-1].ID))
+	// Adoption figures: a week recorded, then sent again with new figures.
+	lic, act := int64(40), int64(30)
+	week := []adoption.Input{{Week: adoption.WeekName(today), Department: "sales", Role: "Sales rep", LicensedUsers: &lic, ActiveUsers: &act}}
+	_, err = adoption.Record(ctx, db, caller, pid, week, adoption.API, today)
+	ok(err)
+	filled, act2 := 87.5, int64(34)
+	week[0].ActiveUsers, week[0].RequiredFilled = &act2, &filled
+	_, err = adoption.Record(ctx, db, caller, pid, week, adoption.Import, today)
+	ok(err)
 	// Risks.
 	r, err := risk.Get(ctx, db, pid, 2)
 	ok(err)

@@ -46,6 +46,9 @@ func TestReadingPagesWritesNothing(t *testing.T) {
 	review := r.location()
 	// A comment that mentions the admin: My work and the item pages list it.
 	expectStatus(t, admin.post(review+"/comments", url.Values{"body": {"@Ada Admin read the pack"}}), http.StatusSeeOther)
+	// Usage figures: the adoption page and the dashboard draw them.
+	expectStatus(t, admin.api(http.MethodPost, "/api/v1/projects/CRM/adoption", map[string]any{"rows": []map[string]any{
+		{"week": today.AddDays(-7).String(), "department": "sales", "licensed_users": 20, "active_users": 15, "required_filled": 80}}}), http.StatusCreated)
 
 	u, err := url.Parse(dsn)
 	if err != nil {
@@ -71,7 +74,9 @@ func TestReadingPagesWritesNothing(t *testing.T) {
 	for _, path := range []string{"/projects/CRM", "/projects/CRM/dashboard", "/projects/CRM/health", "/projects/CRM/plan",
 		review, "/portfolio", "/api/v1/projects/CRM/dashboard", "/api/v1/projects/CRM/health", "/api/v1/portfolio",
 		"/api/v1" + review, "/projects/CRM/plan?against=current", gate, "/api/v1/projects/CRM/baselines",
-		"/", "/api/v1/me/work", "/api/v1" + review + "/comments"} {
+		"/", "/api/v1/me/work", "/api/v1" + review + "/comments", "/projects/CRM/adoption", "/api/v1/projects/CRM/adoption",
+		"/projects/CRM/adoption/export.xlsx", "/api/v1/projects/CRM/pitfalls/thresholds", "/api/v1" + review + "/actions",
+		"/api/v1/projects/CRM/phases"} {
 		expectStatus(t, reader.get(path), http.StatusOK)
 	}
 	// And what a user sees: the health trend has today's score, no snapshot was kept.
