@@ -172,3 +172,24 @@ func TestStaleMarksDoNotFailReads(t *testing.T) {
 		t.Errorf("a token used 30 minutes ago was marked again: %v", used)
 	}
 }
+
+// TestRiskPageReadsTheRegisterOnce: without a heat-map cell chosen, the list
+// and both heat maps come from one read of the register; a chosen cell
+// narrows the list, so the maps need their own (one query more).
+func TestRiskPageReadsTheRegisterOnce(t *testing.T) {
+	t.Parallel()
+	bb := newBigBacklog(t)
+	bb.seed("CRM", 3)
+	page := func(path string) func(string) int {
+		return func(string) int {
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			req.AddCookie(&http.Cookie{Name: "rollout_session", Value: bb.session})
+			return bb.send(req)
+		}
+	}
+	plain := bb.count(page("/projects/CRM/risks"), "")
+	cell := bb.count(page("/projects/CRM/risks?p=3&i=3"), "")
+	if cell != plain+1 {
+		t.Errorf("the risk page took %d queries, %d with a cell chosen: want one more with the cell", plain, cell)
+	}
+}

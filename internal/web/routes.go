@@ -154,6 +154,7 @@ func (s *Server) routes() []route {
 		{get, "/projects/:key/requirements/new", in(project.ManageRequirements), s.handleRequirementNew},
 		{post, "/projects/:key/requirements", in(project.ManageRequirements), s.handleRequirementCreate},
 		{post, "/projects/:key/requirements/bulk", in(project.ManageRequirements), s.handleRequirementBulk},
+		{post, "/projects/:key/requirements/move", in(project.ManageRequirements), s.handleBacklogMove},
 		{get, "/projects/:key/requirements/export.xlsx", in(project.ViewProject), s.handleRequirementExportXLSX},
 		{get, "/projects/:key/requirements/export.csv", in(project.ViewProject), s.handleRequirementExportCSV},
 		{get, "/projects/:key/requirements/import", in(project.ManageRequirements), s.handleRequirementImportPage},
