@@ -358,4 +358,3 @@ func (s *Server) bulkRefused(c *fiber.Ctx, err error, numbers []int) error {
 	}
 	return s.renderBacklog(c, formStatus(err), requirement.Filter{}, v)
 }
-
