@@ -38,7 +38,7 @@ func (s *Server) handleBacklogMove(c *fiber.Ctx) error {
 		number, _ = strconv.Atoi(parts[0])
 	}
 	if number <= 0 || len(parts) > 3 {
-		return apperr.NotFound()
+		return s.moveFailed(c, apperr.InvalidField("target", "requirement.move_target"))
 	}
 	if _, err := requirement.Get(c.UserContext(), s.db, p.ID, number); err != nil {
 		return err
@@ -94,11 +94,16 @@ func (s *Server) moveRequirement(c *fiber.Ctx, number int, direction string, pre
 		err = requirement.Move(ctx, s.db, actor, p.ID, number, requirement.Target{Before: neighbour("before"), After: neighbour("after")})
 	}
 	if err != nil {
-		f, ferr := s.formErrors(c, err)
-		if ferr != nil {
-			return ferr
-		}
-		return s.renderBacklog(c, formStatus(err), requirement.Filter{}, backlogView{projectPage: projectPage{Form: f}})
+		return s.moveFailed(c, err)
 	}
 	return c.Redirect(backlogReturn(c, p)+"#req-"+strconv.Itoa(number), fiber.StatusSeeOther)
+}
+
+// moveFailed answers a refused move: the backlog again with the reason.
+func (s *Server) moveFailed(c *fiber.Ctx, err error) error {
+	f, ferr := s.formErrors(c, err)
+	if ferr != nil {
+		return ferr
+	}
+	return s.renderBacklog(c, formStatus(err), requirement.Filter{}, backlogView{projectPage: projectPage{Form: f}})
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"rollout/internal/requirement"
@@ -85,9 +86,14 @@ func TestBacklogPageFormMoves(t *testing.T) {
 		}
 	}
 	// Bad buttons: nothing moves.
-	for m, status := range map[string]int{"": http.StatusNotFound, "x up": http.StatusNotFound, "99 top": http.StatusNotFound,
-		"1 sideways": http.StatusUnprocessableEntity, "1 up 99": http.StatusUnprocessableEntity, "1 up 2 3": http.StatusNotFound} {
-		expectStatus(t, b.admin.post("/projects/CRM/requirements/move", url.Values{"m": {m}}), status)
+	for m, status := range map[string]int{"": http.StatusUnprocessableEntity, "x up": http.StatusUnprocessableEntity,
+		"99 top": http.StatusNotFound, "1 sideways": http.StatusUnprocessableEntity, "1 up 99": http.StatusUnprocessableEntity,
+		"1 up 2 3": http.StatusUnprocessableEntity} {
+		r := b.admin.post("/projects/CRM/requirements/move", url.Values{"m": {m}})
+		expectStatus(t, r, status)
+		if status == http.StatusUnprocessableEntity && !strings.Contains(r.body, "no longer in the backlog") {
+			expectContains(t, r, "Say where the requirement goes")
+		}
 	}
 	if got := b.order(t); !slices.Equal(got, []int{4, 3, 1, 2}) {
 		t.Fatalf("refused moves changed the order: %v", got)
