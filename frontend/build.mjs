@@ -6,7 +6,8 @@
 // we emit no sourcemaps, no timestamps and no absolute paths, and the manifest
 // is written with sorted keys.
 import * as esbuild from "esbuild";
-import { readdir, rm, writeFile, mkdir } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import zlib from "node:zlib";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -53,6 +54,27 @@ for (const [out, meta] of Object.entries(result.metafile.outputs)) {
 }
 for (const logical of Object.keys(entries)) {
   if (!manifest[logical]) throw new Error(`build produced no output for ${logical}`);
+}
+
+// Precompress every bundle once, here, so the server never compresses a
+// static file while answering: NAME.gz (gzip, level 9) and NAME.br (brotli,
+// quality 11) next to NAME, served by Accept-Encoding. Both are
+// deterministic: gzip's header carries no name and a zero time.
+for (const file of [...written]) {
+  if (!/\.(js|css)$/.test(file)) continue;
+  const data = await readFile(path.join(outdir, file));
+  const gz = zlib.gzipSync(data, { level: 9 });
+  const br = zlib.brotliCompressSync(data, {
+    params: {
+      [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
+      [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
+      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length,
+    },
+  });
+  await writeFile(path.join(outdir, file + ".gz"), gz);
+  await writeFile(path.join(outdir, file + ".br"), br);
+  written.add(file + ".gz");
+  written.add(file + ".br");
 }
 
 // Remove files from earlier builds (older hashes), so dist/ holds only what

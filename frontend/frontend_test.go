@@ -1,10 +1,15 @@
 package frontend
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"io/fs"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/andybalholm/brotli"
 )
 
 // Every manifest entry must name a file that is embedded, and the names the
@@ -47,6 +52,8 @@ func TestDistHasNoStaleFiles(t *testing.T) {
 	known := map[string]bool{"manifest.json": true}
 	for _, file := range m {
 		known[file] = true
+		known[file+".br"] = true
+		known[file+".gz"] = true
 	}
 	entries, err := fs.ReadDir(Dist, "dist")
 	if err != nil {
@@ -72,5 +79,41 @@ func TestAsset(t *testing.T) {
 	}
 	if got := Asset("missing.js"); got != "" {
 		t.Errorf(`Asset("missing.js") = %q, want ""`, got)
+	}
+}
+
+// Every bundle has its gzip and brotli variants, made by the build from the
+// bundle as it is now.
+func TestBundlesArePrecompressed(t *testing.T) {
+	m, err := LoadManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range m {
+		plain, err := fs.ReadFile(Files(), file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for ext, open := range map[string]func(io.Reader) (io.Reader, error){
+			".gz": func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) },
+			".br": func(r io.Reader) (io.Reader, error) { return brotli.NewReader(r), nil },
+		} {
+			packed, err := fs.ReadFile(Files(), file+ext)
+			if err != nil {
+				t.Errorf("%s has no %s variant: run npm run build in frontend", file, ext)
+				continue
+			}
+			r, err := open(bytes.NewReader(packed))
+			if err != nil {
+				t.Fatalf("%s%s: %v", file, ext, err)
+			}
+			got, err := io.ReadAll(r)
+			if err != nil || !bytes.Equal(got, plain) {
+				t.Errorf("%s%s does not unpack to %s (err %v): run npm run build in frontend", file, ext, file, err)
+			}
+			if len(packed) >= len(plain) {
+				t.Errorf("%s%s is %d bytes, no smaller than %d", file, ext, len(packed), len(plain))
+			}
+		}
 	}
 }

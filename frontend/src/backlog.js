@@ -1,6 +1,7 @@
 // backlog.js: drag-and-drop ranking on the requirement backlog page, with
 // SortableJS. Loaded only there. The page works without it: each row has
-// buttons (POST forms) that move it up, down, to the top or the bottom.
+// buttons that move it up, down, to the top or the bottom; they all belong
+// to the page's one form #mv and send m = "NUMBER DIRECTION [NEIGHBOUR]".
 //
 // Each group (a tier or a phase) is its own list: a row can be dragged within
 // its group, never into another one. On drop the script tells the API where
@@ -40,17 +41,23 @@ import Sortable from "sortablejs";
   function refreshButtons(list) {
     var all = rows(list);
     all.forEach(function (row, i) {
+      var n = row.dataset.number;
       var prev = i > 0 ? all[i - 1].dataset.number : "";
       var next = i < all.length - 1 ? all[i + 1].dataset.number : "";
-      var form = row.querySelector("form.move-form");
-      if (!form) return;
-      form.elements.prev.value = prev;
-      form.elements.next.value = next;
-      Array.prototype.forEach.call(form.querySelectorAll("button[name=direction]"), function (b) {
-        var up = b.value === "up" || b.value === "top";
+      Array.prototype.forEach.call(row.querySelectorAll("button[name=m]"), function (b) {
+        var dir = b.value.split(" ")[1];
+        var up = dir === "up" || dir === "top";
+        var other = dir === "up" ? prev : dir === "down" ? next : "";
+        b.value = n + " " + dir + (other ? " " + other : "");
         b.disabled = up ? !prev : !next;
       });
     });
+  }
+
+  // The API address of a row's move: the form #mv names the base.
+  function moveURL(row) {
+    var form = doc.getElementById("mv");
+    return (form ? form.dataset.api : "") + row.dataset.number + "/move";
   }
 
   function failed() {
@@ -75,7 +82,7 @@ import Sortable from "sortablejs";
     }
     refreshButtons(event.from);
     say("");
-    fetch(row.dataset.moveUrl, {
+    fetch(moveURL(row), {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf() },

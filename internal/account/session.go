@@ -78,35 +78,7 @@ func SessionUser(ctx context.Context, db bun.IDB, token string, now time.Time) (
 	if token == "" {
 		return nil, apperr.Unauthenticated()
 	}
-	var row struct {
-		User
-		LastSeenAt time.Time `bun:"s_last_seen_at"`
-	}
-	err := db.NewSelect().
-		TableExpr("sessions AS s").
-		Join("JOIN users AS u ON u.id = s.user_id").
-		ColumnExpr("u.*").
-		ColumnExpr("s.last_seen_at AS s_last_seen_at").
-		Where("s.token_hash = ?", hashToken(token)).
-		Where("s.expires_at > ?", now).
-		Where("s.last_seen_at > ?", now.Add(-SessionIdle)).
-		Where("NOT u.disabled").
-		Scan(ctx, &row)
-	if err != nil {
-		if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
-			return nil, apperr.Unauthenticated()
-		}
-		return nil, err
-	}
-	if now.Sub(row.LastSeenAt) > touchEvery {
-		_, err := db.NewUpdate().Table("sessions").Set("last_seen_at = ?", now).
-			Where("token_hash = ?", hashToken(token)).Exec(ctx)
-		if err != nil {
-			return nil, database.MapError(err)
-		}
-	}
-	u := row.User
-	return &u, nil
+	return Caller(ctx, db, Credential{Session: token}, now)
 }
 
 // EndSession signs a session out.

@@ -87,35 +87,8 @@ func RevokeToken(ctx context.Context, db bun.IDB, userID, tokenID int64, now tim
 
 // TokenUser returns the enabled user owning a live token, or Unauthenticated.
 func TokenUser(ctx context.Context, db bun.IDB, secret string, now time.Time) (*User, error) {
-	if !strings.HasPrefix(secret, tokenPrefix) {
+	if secret == "" {
 		return nil, apperr.Unauthenticated()
 	}
-	var row struct {
-		User
-		TokenID    int64      `bun:"t_id"`
-		LastUsedAt *time.Time `bun:"t_last_used_at"`
-	}
-	err := db.NewSelect().
-		TableExpr("api_tokens AS t").
-		Join("JOIN users AS u ON u.id = t.user_id").
-		ColumnExpr("u.*").
-		ColumnExpr("t.id AS t_id, t.last_used_at AS t_last_used_at").
-		Where("t.token_hash = ?", hashToken(secret)).
-		Where("t.revoked_at IS NULL").
-		Where("NOT u.disabled").
-		Scan(ctx, &row)
-	if err != nil {
-		if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
-			return nil, apperr.Unauthenticated()
-		}
-		return nil, err
-	}
-	if row.LastUsedAt == nil || now.Sub(*row.LastUsedAt) > touchEvery {
-		if _, err := db.NewUpdate().Table("api_tokens").Set("last_used_at = ?", now).
-			Where("id = ?", row.TokenID).Exec(ctx); err != nil {
-			return nil, database.MapError(err)
-		}
-	}
-	u := row.User
-	return &u, nil
+	return Caller(ctx, db, Credential{Token: secret}, now)
 }

@@ -66,12 +66,13 @@ func (s *Server) apiRequirementCreate(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(v)
 }
 
+// apiRequirement is a point read: with the guard's query, two in all.
 func (s *Server) apiRequirement(c *fiber.Ctx) error {
-	r, err := s.requirementParam(c)
-	if err != nil {
-		return err
+	n, err := strconv.Atoi(c.Params("number"))
+	if err != nil || n <= 0 {
+		return apperr.NotFound()
 	}
-	v, err := s.requirementJSON(c, r.Number)
+	v, err := s.requirementJSON(c, n)
 	if err != nil {
 		return err
 	}

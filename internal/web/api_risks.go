@@ -3,6 +3,7 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"rollout/internal/apperr"
 	"rollout/internal/risk"
 )
 
@@ -57,11 +58,11 @@ func (s *Server) apiRiskCreate(c *fiber.Ctx) error {
 
 func (s *Server) apiRisk(c *fiber.Ctx) error {
 	p, _ := currentProject(c)
-	r, err := s.riskParam(c)
-	if err != nil {
-		return err
+	n, err := paramID(c, "number")
+	if err != nil || n > 1<<30 {
+		return apperr.NotFound()
 	}
-	v, err := risk.GetView(c.UserContext(), s.db, p.ID, r.Number, s.today())
+	v, err := risk.GetView(c.UserContext(), s.db, p.ID, int(n), s.today())
 	if err != nil {
 		return err
 	}

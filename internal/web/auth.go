@@ -26,39 +26,51 @@ func (s *Server) sessionCookieName() string {
 	return "rollout_session"
 }
 
-// authenticate finds the caller: a Bearer token (API clients) or the session
-// cookie (browsers). A request with a bad token is refused; a stale cookie is
-// dropped and the request goes on anonymously.
-func (s *Server) authenticate(c *fiber.Ctx) error {
-	ctx, now := c.UserContext(), s.now()
+// credential is what the request presents: a Bearer token (API clients) or
+// the session cookie (browsers). An Authorization header that is not a
+// Bearer token is refused.
+func (s *Server) credential(c *fiber.Ctx) (account.Credential, error) {
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		secret, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok {
-			return apperr.Unauthenticated()
+		if !ok || strings.TrimSpace(secret) == "" {
+			return account.Credential{}, apperr.Unauthenticated()
 		}
-		u, err := account.TokenUser(ctx, s.db, strings.TrimSpace(secret), now)
-		if err != nil {
-			return err
-		}
-		c.Locals(localUser, u)
-		return c.Next()
+		return account.Credential{Token: strings.TrimSpace(secret)}, nil
 	}
-	if token := c.Cookies(s.sessionCookieName()); token != "" {
-		u, err := account.SessionUser(ctx, s.db, token, now)
-		switch {
-		case err == nil:
-			c.Locals(localUser, u)
-			c.Locals(localSession, token)
+	return account.Credential{Session: c.Cookies(s.sessionCookieName())}, nil
+}
+
+// authenticate finds the caller of a route outside a project (the guard of
+// a project route finds them with the project, in one query). A request
+// with a bad token is refused; a stale cookie is dropped and the request goes
+// on anonymously.
+func (s *Server) authenticate(c *fiber.Ctx) error {
+	cred, err := s.credential(c)
+	if err != nil || cred.Anonymous() {
+		return err
+	}
+	u, err := account.Caller(c.UserContext(), s.db, cred, s.now())
+	return s.signedIn(c, cred, u, err)
+}
+
+// signedIn records the outcome of reading the caller: the user in c.Locals,
+// or, for a session that is no longer live, the cookie dropped (the request
+// goes on anonymously). Any other error is returned.
+func (s *Server) signedIn(c *fiber.Ctx, cred account.Credential, u *account.User, err error) error {
+	if u != nil {
+		c.Locals(localUser, u)
+		if cred.Session != "" {
+			c.Locals(localSession, cred.Session)
 			if c.Cookies(langCookie) == "" {
 				c.Locals(localLang, u.Language)
 			}
-		case apperr.Is(err, apperr.KindUnauthenticated):
-			s.clearSessionCookie(c)
-		default:
-			return err
 		}
 	}
-	return c.Next()
+	if cred.Session != "" && apperr.Is(err, apperr.KindUnauthenticated) {
+		s.clearSessionCookie(c)
+		return nil
+	}
+	return err
 }
 
 func (s *Server) setSessionCookie(c *fiber.Ctx, token string) {

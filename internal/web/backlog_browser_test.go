@@ -57,7 +57,7 @@ func TestBrowserBacklogDragAndDrop(t *testing.T) {
 		t.Fatalf("order saved %v", got)
 	}
 	// The buttons of the moved rows name their new neighbours.
-	if n := u.count(`#req-4 button[value="up"]:disabled`); n != 1 {
+	if n := u.count(`#req-4 button[value="4 up"]:disabled`) + u.count(`#req-1 button[value="1 up 4"]`); n != 2 {
 		t.Fatal("the new first row can still move up")
 	}
 	u.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#req-4 .drag-handle`)))

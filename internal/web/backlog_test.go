@@ -148,13 +148,19 @@ func TestBacklogMoveButtons(t *testing.T) {
 	// The first row cannot go up, the last of its group cannot go down; the
 	// buttons name the neighbours the reader sees.
 	first := section(t, page.body, `<tr id="req-1"`, `</tr>`)
-	if !strings.Contains(first, `name="prev" value=""`) || !strings.Contains(first, `name="next" value="2"`) ||
-		!strings.Contains(first, `value="up" aria-label="Move CRM-1 up" title="Move CRM-1 up" disabled`) {
+	if !strings.Contains(first, `name="m" value="1 up" aria-label="Move CRM-1 up" disabled`) ||
+		!strings.Contains(first, `name="m" value="1 down 2" aria-label="Move CRM-1 down">`) {
 		t.Fatalf("first row:\n%s", first)
 	}
 	last := section(t, page.body, `<tr id="req-4"`, `</tr>`)
-	if !strings.Contains(last, `name="next" value=""`) || !strings.Contains(last, `value="down" aria-label="Move CRM-4 down" title="Move CRM-4 down" disabled`) {
+	if !strings.Contains(last, `name="m" value="4 down" aria-label="Move CRM-4 down" disabled`) ||
+		!strings.Contains(last, `name="m" value="4 up 3" aria-label="Move CRM-4 up">`) {
 		t.Fatalf("last must row:\n%s", last)
+	}
+	// The buttons of every row belong to the page's one form.
+	if n := strings.Count(page.body, `<form id="mv" method="post" action="/projects/CRM/requirements/move"`); n != 1 ||
+		strings.Contains(page.body, `class="move-form"`) {
+		t.Fatalf("%d page forms for the rank buttons", n)
 	}
 
 	back := "/projects/CRM/requirements?tier=must"

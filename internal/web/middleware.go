@@ -6,13 +6,11 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
-	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
@@ -46,9 +44,11 @@ func (s *Server) useMiddleware(app *fiber.App) {
 		HSTSMaxAge:                hsts,
 		CrossOriginEmbedderPolicy: "unsafe-none", // xlsx downloads and plain links must keep working
 	}))
-	app.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
-	// Bundles have content-hashed names, so a year of caching is safe.
-	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(frontend.Files()), MaxAge: 365 * 24 * 3600}))
+	// Pages and API answers are compressed as they are sent; static files
+	// never are: the build compressed them once (serveStatic).
+	app.Use(compress.New(compress.Config{Level: compress.LevelDefault,
+		Next: func(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), frontend.StaticPrefix) }}))
+	app.Use("/static", serveStatic(s.static))
 	app.Use(s.deadline)
 	app.Use(s.language)
 	app.Use(cleanRequest)

@@ -155,6 +155,7 @@ var routeAccess = map[string]callers{
 	"GET /projects/:key/requirements/:number/edit":           requirementEditors, // and the member who owns it, tested apart
 	"POST /projects/:key/requirements/:number/edit":          requirementEditors,
 	"POST /projects/:key/requirements/:number/move":          requirementEditors,
+	"POST /projects/:key/requirements/move":                  requirementEditors,
 	"POST /projects/:key/requirements/:number/delete":        requirementEditors,
 	"GET /api/v1/projects/:key/requirements":                 projectReader,
 	"POST /api/v1/projects/:key/requirements":                requirementEditors,

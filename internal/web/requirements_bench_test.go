@@ -49,6 +49,7 @@ type bigBacklog struct {
 	user    *account.User
 	session string // the session cookie's value
 	token   string // an API token
+	sample  string // a backlog row's markup, for a test's log
 }
 
 func newBigBacklog(tb testing.TB) *bigBacklog {

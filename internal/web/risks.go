@@ -84,9 +84,13 @@ func (s *Server) handleRisks(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	heat, err := risk.Heat(ctx, s.db, pp.Project.ID, f, today)
-	if err != nil {
-		return err
+	// The heat maps count the register without the chosen cell: the list
+	// just read, unless a cell narrowed it.
+	heat := risk.Count(vs)
+	if f.Probability != 0 || f.Impact != 0 {
+		if heat, err = risk.Heat(ctx, s.db, pp.Project.ID, f, today); err != nil {
+			return err
+		}
 	}
 	ms, err := project.Members(ctx, s.db, pp.Project.ID)
 	if err != nil {

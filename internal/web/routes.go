@@ -3,6 +3,7 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"rollout/internal/account"
 	"rollout/internal/apperr"
 	"rollout/internal/comment"
 	"rollout/internal/project"
@@ -160,6 +161,7 @@ func (s *Server) routes() []route {
 		{get, "/projects/:key/requirements/new", in(project.ManageRequirements), s.handleRequirementNew},
 		{post, "/projects/:key/requirements", in(project.ManageRequirements), s.handleRequirementCreate},
 		{post, "/projects/:key/requirements/bulk", in(project.ManageRequirements), s.handleRequirementBulk},
+		{post, "/projects/:key/requirements/move", in(project.ManageRequirements), s.handleBacklogMove},
 		{get, "/projects/:key/requirements/export.xlsx", in(project.ViewProject), s.handleRequirementExportXLSX},
 		{get, "/projects/:key/requirements/export.csv", in(project.ViewProject), s.handleRequirementExportCSV},
 		{get, "/projects/:key/requirements/import", in(project.ManageRequirements), s.handleRequirementImportPage},
@@ -322,17 +324,29 @@ func (s *Server) routes() []route {
 }
 
 func (s *Server) register(app *fiber.App) {
-	app.Use(s.authenticate)
 	for _, r := range s.routes() {
 		app.Add(r.method, r.path, s.guard(r.access), r.handle)
 	}
 	// Anything else is a 404 through the one error handler.
-	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	app.Use(func(c *fiber.Ctx) error {
+		if err := s.authenticate(c); err != nil {
+			return err
+		}
+		return fiber.ErrNotFound
+	})
 }
 
-// guard enforces a route's access rule before its handler runs.
+// guard finds the caller and enforces a route's access rule before its
+// handler runs. On a project route the caller, the project and their
+// membership come from one query (project.CallerIn).
 func (s *Server) guard(a access) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if a.kind == kindInProject || a.kind == kindAdminProject {
+			return s.guardProject(c, a)
+		}
+		if err := s.authenticate(c); err != nil {
+			return err
+		}
 		if a.kind == kindPublic {
 			return c.Next()
 		}
@@ -351,26 +365,46 @@ func (s *Server) guard(a access) fiber.Handler {
 				return apperr.Forbidden()
 			}
 			return c.Next()
-		case kindInProject, kindAdminProject:
-			p, acc, err := project.ForUser(c.UserContext(), s.db, c.Params("key"), u.ID, u.IsAdmin)
-			if err != nil {
-				return err
-			}
-			allowed := u.IsAdmin
-			if a.kind == kindInProject {
-				allowed = acc.Can(a.action) || (a.orOwner && acc.IsMember)
-				// An archived project is read-only until it is restored.
-				if allowed && p.Archived && a.action != project.ViewProject && a.action != project.ArchiveProject && a.action != project.ExportProject {
-					return &apperr.Error{Kind: apperr.KindForbidden, Message: apperr.Msg("project.archived_readonly")}
-				}
-			}
-			if !allowed {
-				return apperr.Forbidden()
-			}
-			c.Locals(localProject, p)
-			c.Locals(localAccess, acc)
-			return c.Next()
 		}
 		return apperr.Forbidden()
 	}
+}
+
+// guardProject is the guard of a project route.
+func (s *Server) guardProject(c *fiber.Ctx, a access) error {
+	cred, err := s.credential(c)
+	if err != nil {
+		return err
+	}
+	var (
+		u   *account.User
+		p   *project.Project
+		acc project.Access
+	)
+	if !cred.Anonymous() {
+		u, p, acc, err = project.CallerIn(c.UserContext(), s.db, cred, c.Params("key"), s.now())
+		if err := s.signedIn(c, cred, u, err); err != nil {
+			return err
+		}
+	}
+	if u == nil {
+		if !isAPI(c) && c.Method() == fiber.MethodGet {
+			return signInRedirect(c)
+		}
+		return apperr.Unauthenticated()
+	}
+	allowed := u.IsAdmin
+	if a.kind == kindInProject {
+		allowed = acc.Can(a.action) || (a.orOwner && acc.IsMember)
+		// An archived project is read-only until it is restored.
+		if allowed && p.Archived && a.action != project.ViewProject && a.action != project.ArchiveProject && a.action != project.ExportProject {
+			return &apperr.Error{Kind: apperr.KindForbidden, Message: apperr.Msg("project.archived_readonly")}
+		}
+	}
+	if !allowed {
+		return apperr.Forbidden()
+	}
+	c.Locals(localProject, p)
+	c.Locals(localAccess, acc)
+	return c.Next()
 }

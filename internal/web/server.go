@@ -13,6 +13,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"rollout/frontend"
 	"rollout/internal/config"
 	"rollout/internal/database"
 	"rollout/internal/i18n"
@@ -36,6 +37,7 @@ type Server struct {
 	i18n     *i18n.Bundle
 	now      func() time.Time
 	renderer *renderer
+	static   map[string]*staticFile // the built frontend, by file name
 }
 
 // New builds the Fiber app with every route registered.
@@ -62,6 +64,9 @@ func New(d Deps) (*fiber.App, error) {
 		return nil, err
 	}
 	s.renderer = r
+	if s.static, err = loadStatic(frontend.Files()); err != nil {
+		return nil, err
+	}
 
 	app := fiber.New(fiber.Config{
 		AppName:               "Rollout",
