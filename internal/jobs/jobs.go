@@ -42,12 +42,11 @@ const (
 	RiskReviewDue       = "risk_review_due"       // a risk's review date came (sweep)
 	MeasurementDue      = "measurement_due"       // a goal's next measurement is due (sweep)
 	ConditionDue        = "condition_due"         // a gate condition passed its due date (sweep)
-	WeeklyReport        = "weekly_report"         // the project's weekly report went out
 )
 
 // EventKinds lists every kind, in the order pages show them.
 var EventKinds = []string{VoteRequested, ChangeApproved, ChangeRejected, ChangeApplied, GateReviewScheduled,
-	GateReviewDecided, Mention, RiskReviewDue, MeasurementDue, ConditionDue, WeeklyReport}
+	GateReviewDecided, Mention, RiskReviewDue, MeasurementDue, ConditionDue}
 
 // Event is one thing that happened in a project, as River job arguments.
 type Event struct {

@@ -3,7 +3,6 @@ package notify
 import (
 	"context"
 	"encoding/json"
-	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -185,6 +184,6 @@ func RetryDelivery(ctx context.Context, db bun.IDB, actorID, id int64) error {
 		}
 		return audit.Record(ctx, tx, audit.Write{ProjectID: pid, ActorID: actorID, Entity: "delivery",
 			EntityID: d.ID, Action: "retry", Before: map[string]string{"status": d.Status, "error": d.LastError},
-			After: map[string]string{"status": StatusPending}, Ref: d.Channel + " " + strconv.Itoa(d.Attempts)})
+			After: map[string]string{"status": StatusPending}})
 	})
 }

@@ -156,3 +156,16 @@ func SetPrefs(ctx context.Context, db bun.IDB, userID int64, events []string, di
 			After: map[string]any{"events": clean, "digest": digest}})
 	})
 }
+
+// Wants reports whether the user gets events of kind by e-mail.
+func (p *Prefs) Wants(kind string) bool {
+	if p.Events == nil {
+		return true
+	}
+	for _, e := range p.Events {
+		if e == kind {
+			return true
+		}
+	}
+	return false
+}

@@ -72,8 +72,6 @@ var itemSQL = map[string]string{
 	"condition": `SELECT 'reviews' AS segment, r.id AS ref, x.text AS title, m.name AS detail, coalesce(x.due_on::text, '') AS due, 0::bigint AS anchor
 	           FROM review_actions AS x JOIN gate_reviews AS r ON r.id = x.review_id JOIN milestones AS m ON m.id = r.milestone_id
 	           WHERE x.id = ?1 AND r.project_id = ?0`,
-	"report": `SELECT 'reports' AS segment, x.id AS ref, x.week_label AS title, x.summary AS detail, '' AS due, 0::bigint AS anchor
-	           FROM weekly_reports AS x WHERE x.id = ?1 AND x.project_id = ?0`,
 }
 
 const pms = `SELECT user_id FROM members WHERE project_id = ?0 AND role = 'project_manager'`
@@ -109,8 +107,6 @@ func itemOf(kind string) string {
 		return "goal"
 	case jobs.ConditionDue:
 		return "condition"
-	case jobs.WeeklyReport:
-		return "report"
 	}
 	return ""
 }
@@ -146,7 +142,7 @@ func (w *eventWorker) Work(ctx context.Context, job *river.Job[jobs.Event]) erro
 }
 
 // fanOut plans and enqueues the deliveries of ev. recipients, when given,
-// replace the event's own (the weekly report's chosen roles).
+// replace the event's own.
 func (s *Service) fanOut(ctx context.Context, ev jobs.Event, key string, recipients []int64) error {
 	which := itemOf(ev.Event)
 	if which == "" {
@@ -195,7 +191,7 @@ func (s *Service) fanOut(ctx context.Context, ev jobs.Event, key string, recipie
 			msg := s.message(ev, it, r.Language)
 			msg.To, msg.ToName = r.Email, r.Name
 			k := fmt.Sprintf("%s:user%d:email", key, r.ID)
-			if r.Digest && ev.Event != jobs.WeeklyReport {
+			if r.Digest {
 				digests = append(digests, digestLine{UserID: r.ID, Key: k, Message: msg})
 				continue
 			}

@@ -102,6 +102,16 @@ var routeAccess = map[string]callers{
 	"POST /admin/users/:id/reset-password":                   adminsOnly,
 	"POST /admin/settings":                                   adminsOnly,
 	"GET /admin/activity":                                    adminsOnly,
+	"GET /admin/deliveries":                                  adminsOnly,
+	"POST /admin/deliveries/:id/retry":                       adminsOnly,
+	"POST /account/notifications":                            anySignedIn,
+	"GET /projects/:key/webhooks":                            managers,
+	"POST /projects/:key/webhooks":                           managers,
+	"POST /projects/:key/webhooks/:id/delete":                managers,
+	"POST /projects/:key/webhooks/:id/test":                  managers,
+	"GET /api/v1/projects/:key/webhooks":                     managers,
+	"POST /api/v1/projects/:key/webhooks":                    managers,
+	"DELETE /api/v1/projects/:key/webhooks/:id":              managers,
 	"GET /projects":                                          anySignedIn,
 	"GET /projects/new":                                      anySignedIn,
 	"POST /projects":                                         anySignedIn,
@@ -516,6 +526,15 @@ func (m *matrix) fill(path, key string) string {
 				parts[i] = fmt.Sprint(id)
 			case strings.HasPrefix(path, "/admin/users/"):
 				parts[i] = fmt.Sprint(m.victim.ID)
+			case strings.Contains(path, "/webhooks/"):
+				// A fresh bot for each call (deleting one removes it); nothing listens at its address.
+				var id int64
+				err := m.db.NewRaw(`INSERT INTO project_webhooks (project_id, kind, url)
+				    SELECT id, 'generic', 'http://127.0.0.1:9/hook' FROM projects WHERE key = ? RETURNING id`, key).Scan(context.Background(), &id)
+				if err != nil {
+					m.t.Fatal(err)
+				}
+				parts[i] = fmt.Sprint(id)
 			default:
 				parts[i] = "999999"
 			}

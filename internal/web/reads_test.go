@@ -71,7 +71,8 @@ func TestReadingPagesWritesNothing(t *testing.T) {
 	for _, path := range []string{"/projects/CRM", "/projects/CRM/dashboard", "/projects/CRM/health", "/projects/CRM/plan",
 		review, "/portfolio", "/api/v1/projects/CRM/dashboard", "/api/v1/projects/CRM/health", "/api/v1/portfolio",
 		"/api/v1" + review, "/projects/CRM/plan?against=current", gate, "/api/v1/projects/CRM/baselines",
-		"/", "/api/v1/me/work", "/api/v1" + review + "/comments"} {
+		"/", "/api/v1/me/work", "/api/v1" + review + "/comments",
+		"/projects/CRM/webhooks", "/api/v1/projects/CRM/webhooks", "/admin/deliveries", "/account"} {
 		expectStatus(t, reader.get(path), http.StatusOK)
 	}
 	// And what a user sees: the health trend has today's score, no snapshot was kept.
