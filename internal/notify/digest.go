@@ -102,7 +102,7 @@ func (s *Service) SendDigests(ctx context.Context) error {
 		return nil
 	}
 	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewRaw(`UPDATE notification_digest SET sent_at = now() WHERE id IN (?)`, bun.In(ids)).Exec(ctx); err != nil {
+		if _, err := tx.NewRaw(`UPDATE notification_digest SET sent_at = now() WHERE id IN (?)`, bun.List(ids)).Exec(ctx); err != nil {
 			return err
 		}
 		return s.enqueue(ctx, tx, plan)

@@ -1,7 +1,6 @@
 package notify_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"mime"
@@ -21,7 +20,6 @@ import (
 
 	"rollout/internal/account"
 	"rollout/internal/database/dbtest"
-	"rollout/internal/date"
 	"rollout/internal/notify"
 	"rollout/internal/project"
 	"rollout/internal/requirement"
@@ -240,8 +238,6 @@ func (f *fixture) caller(u *account.User) project.Caller {
 	return c
 }
 
-func (f *fixture) today() date.Date { return date.New(2026, 6, 10) }
-
 // waitFor polls cond until it holds; the work happens on River's workers.
 func (f *fixture) waitFor(what string, cond func() bool) {
 	f.t.Helper()
@@ -268,5 +264,3 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
-
-var _ = bytes.NewReader

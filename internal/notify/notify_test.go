@@ -322,3 +322,35 @@ func TestTwoInstancesSendASweepOnce(t *testing.T) {
 		t.Errorf("the periodic sweep ran %d times on two instances", n)
 	}
 }
+
+// A user who chose the daily digest gets one mail with every event held
+// for it, and none as they happen; events left out of their choice never come.
+func TestDailyDigestAndChosenEvents(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	must(t, notify.SetPrefs(ctx, f.db, f.sc1.ID, []string{jobs.VoteRequested, jobs.Mention}, true))
+	must(t, notify.SetPrefs(ctx, f.db, f.sc2.ID, []string{jobs.Mention}, false)) // no votes by e-mail
+	f.submitChange(f.db, "First")
+	f.submitChange(f.db, "Second")
+	s := f.start(f.config())
+	f.waitFor("two lines held for the digest", func() bool {
+		return f.count("SELECT count(*) FROM notification_digest WHERE user_id = ?", f.sc1.ID) == 2 &&
+			f.count("SELECT count(*) FROM river_job WHERE kind = 'notify_event' AND state <> 'completed'") == 0
+	})
+	if n := len(f.box.all()); n != 0 {
+		t.Fatalf("%d mails before the digest", n)
+	}
+	must(t, s.SendDigests(ctx))
+	f.waitFor("the digest sent", func() bool { return f.sent() == 1 })
+	mails := f.box.all()
+	if len(mails) != 1 || mails[0].To != "sc1@x.cn" || mails[0].Subject != "Your daily digest: 2 updates" ||
+		!strings.Contains(mails[0].Text, "[CRM] Your vote is requested: CRM-CR-1 First") ||
+		!strings.Contains(mails[0].Text, "[CRM] Your vote is requested: CRM-CR-2 Second") {
+		t.Fatalf("digest %+v", mails)
+	}
+	must(t, s.SendDigests(ctx)) // nothing left: nothing sent
+	if n := f.count("SELECT count(*) FROM deliveries"); n != 1 {
+		t.Fatalf("%d deliveries after a second round", n)
+	}
+}
