@@ -102,6 +102,7 @@ type Phase struct {
 	Name           string    `json:"name"`
 	PlannedStartOn date.Date `json:"planned_start_on"`
 	PlannedEndOn   date.Date `json:"planned_end_on"`
+	Wave           int       `json:"wave"`
 	Version        int       `json:"version"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
@@ -173,20 +174,22 @@ type Requirement struct {
 
 // Milestone is a point of the plan with its deliverables and gate reviews.
 type Milestone struct {
-	ID           int64         `json:"id"`
-	PhaseID      *int64        `json:"phase_id"`
-	Name         string        `json:"name"`
-	Owner        string        `json:"owner,omitempty"`
-	PlannedOn    date.Date     `json:"planned_on"`
-	ForecastOn   date.Date     `json:"forecast_on"`
-	ActualOn     date.Date     `json:"actual_on"`
-	IsGate       bool          `json:"is_gate"`
-	Notes        string        `json:"notes"`
-	Version      int           `json:"version"`
-	CreatedAt    time.Time     `json:"created_at"`
-	UpdatedAt    time.Time     `json:"updated_at"`
-	Deliverables []Deliverable `json:"deliverables"`
-	Reviews      []GateReview  `json:"reviews"`
+	ID           int64           `json:"id"`
+	PhaseID      *int64          `json:"phase_id"`
+	Name         string          `json:"name"`
+	Owner        string          `json:"owner,omitempty"`
+	PlannedOn    date.Date       `json:"planned_on"`
+	ForecastOn   date.Date       `json:"forecast_on"`
+	ActualOn     date.Date       `json:"actual_on"`
+	IsGate       bool            `json:"is_gate"`
+	Type         string          `json:"type"`
+	Readiness    map[string]bool `json:"readiness"`
+	Notes        string          `json:"notes"`
+	Version      int             `json:"version"`
+	CreatedAt    time.Time       `json:"created_at"`
+	UpdatedAt    time.Time       `json:"updated_at"`
+	Deliverables []Deliverable   `json:"deliverables"`
+	Reviews      []GateReview    `json:"reviews"`
 }
 
 // Deliverable is one item of a milestone's checklist.

@@ -410,7 +410,7 @@ func (e *exporter) build(t *tables) (*Archive, error) {
 	})
 	for _, r := range t.phases {
 		a.Phases = append(a.Phases, Phase{ID: e.ids[kindPhase][r.ID], Position: r.Position, Name: r.Name,
-			PlannedStartOn: r.PlannedStartOn, PlannedEndOn: r.PlannedEndOn, Version: r.Version,
+			PlannedStartOn: r.PlannedStartOn, PlannedEndOn: r.PlannedEndOn, Wave: r.Wave, Version: r.Version,
 			CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt)})
 	}
 	// Members in the order they joined (the same in any installation).
@@ -475,7 +475,7 @@ func (e *exporter) build(t *tables) (*Archive, error) {
 	for _, r := range t.milestones {
 		a.Milestones = append(a.Milestones, Milestone{ID: e.ids[kindMilestone][r.ID], PhaseID: e.living(kindPhase, r.PhaseID),
 			Name: r.Name, Owner: e.email(r.OwnerID), PlannedOn: r.PlannedOn, ForecastOn: r.ForecastOn, ActualOn: r.ActualOn,
-			IsGate: r.IsGate, Notes: r.Notes, Version: r.Version, CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
+			IsGate: r.IsGate, Type: r.Type, Readiness: r.Readiness, Notes: r.Notes, Version: r.Version, CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
 			Deliverables: nonNil(deliverables[r.ID]), Reviews: nonNil(reviews[r.ID])})
 	}
 

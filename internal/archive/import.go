@@ -456,7 +456,7 @@ func (im *importer) convert() (*rowSet, error) {
 			return nil, err
 		}
 		rs.phases = append(rs.phases, phaseRow{ID: id, ProjectID: pid, Position: ph.Position, Name: ph.Name,
-			PlannedStartOn: ph.PlannedStartOn, PlannedEndOn: ph.PlannedEndOn, Version: ph.Version,
+			PlannedStartOn: ph.PlannedStartOn, PlannedEndOn: ph.PlannedEndOn, Wave: ph.Wave, Version: ph.Version,
 			CreatedAt: im.at(ph.CreatedAt), UpdatedAt: im.at(ph.UpdatedAt)})
 	}
 	seen := map[int64]bool{}
@@ -518,9 +518,16 @@ func (im *importer) convert() (*rowSet, error) {
 		if err != nil {
 			return nil, err
 		}
+		typ, readiness := m.Type, m.Readiness
+		if typ == "" {
+			typ = "other" // an archive written before milestones had types
+		}
+		if readiness == nil {
+			readiness = map[string]bool{}
+		}
 		rs.milestones = append(rs.milestones, milestoneRow{ID: id, ProjectID: pid, PhaseID: phase, Name: m.Name,
 			OwnerID: im.person(m.Owner), PlannedOn: m.PlannedOn, ForecastOn: m.ForecastOn, ActualOn: m.ActualOn,
-			IsGate: m.IsGate, Notes: m.Notes, Version: m.Version, CreatedAt: im.at(m.CreatedAt), UpdatedAt: im.at(m.UpdatedAt)})
+			IsGate: m.IsGate, Type: typ, Readiness: readiness, Notes: m.Notes, Version: m.Version, CreatedAt: im.at(m.CreatedAt), UpdatedAt: im.at(m.UpdatedAt)})
 		for _, d := range m.Deliverables {
 			did, err := im.id(kindDeliverable, d.ID)
 			if err != nil {

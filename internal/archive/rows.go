@@ -56,6 +56,7 @@ type phaseRow struct {
 	Name           string    `bun:"name"`
 	PlannedStartOn date.Date `bun:"planned_start_on,type:date"`
 	PlannedEndOn   date.Date `bun:"planned_end_on,type:date"`
+	Wave           int       `bun:"wave"`
 	Version        int       `bun:"version"`
 	CreatedAt      time.Time `bun:"created_at"`
 	UpdatedAt      time.Time `bun:"updated_at"`
@@ -181,19 +182,21 @@ type riskReviewRow struct {
 type milestoneRow struct {
 	bun.BaseModel `bun:"table:milestones"`
 
-	ID         int64     `bun:",pk"`
-	ProjectID  int64     `bun:"project_id"`
-	PhaseID    *int64    `bun:"phase_id"`
-	Name       string    `bun:"name"`
-	OwnerID    *int64    `bun:"owner_id"`
-	PlannedOn  date.Date `bun:"planned_on,type:date"`
-	ForecastOn date.Date `bun:"forecast_on,type:date"`
-	ActualOn   date.Date `bun:"actual_on,type:date"`
-	IsGate     bool      `bun:"is_gate"`
-	Notes      string    `bun:"notes"`
-	Version    int       `bun:"version"`
-	CreatedAt  time.Time `bun:"created_at"`
-	UpdatedAt  time.Time `bun:"updated_at"`
+	ID         int64           `bun:",pk"`
+	ProjectID  int64           `bun:"project_id"`
+	PhaseID    *int64          `bun:"phase_id"`
+	Name       string          `bun:"name"`
+	OwnerID    *int64          `bun:"owner_id"`
+	PlannedOn  date.Date       `bun:"planned_on,type:date"`
+	ForecastOn date.Date       `bun:"forecast_on,type:date"`
+	ActualOn   date.Date       `bun:"actual_on,type:date"`
+	IsGate     bool            `bun:"is_gate"`
+	Type       string          `bun:"type"`
+	Readiness  map[string]bool `bun:"readiness,type:jsonb"`
+	Notes      string          `bun:"notes"`
+	Version    int             `bun:"version"`
+	CreatedAt  time.Time       `bun:"created_at"`
+	UpdatedAt  time.Time       `bun:"updated_at"`
 }
 
 type deliverableRow struct {

@@ -221,9 +221,10 @@ var largeStatements = []string{
 
 	// The plan: 60 milestones over 20 months, every sixth a gate. Those whose
 	// date is past are done, with their deliverables ticked.
-	`INSERT INTO milestones (project_id, phase_id, name, owner_id, planned_on, forecast_on, actual_on, is_gate, notes, version, created_at, updated_at)
+	`INSERT INTO milestones (project_id, phase_id, name, type, owner_id, planned_on, forecast_on, actual_on, is_gate, notes, version, created_at, updated_at)
 	 SELECT c.pid, c.phases[1 + ((m - 1) * 5) / 60],
 	        format('%s %s', (ARRAY['Process map signed','Data profiling done','Mock migration','Integration test','Pilot go-live','Training wave','Report pack','Unit rollout','Usage review','Gate'])[1 + m % 10], m),
+	        (ARRAY['other','other','rehearsal','other','go_live','training','other','other','value_review','other'])[1 + m % 10],
 	        c.workers[1 + (m * 3) % cardinality(c.workers)], c.start_on + m * 10,
 	        CASE WHEN c.start_on + m * 10 > c.today AND m % 5 = 0 THEN c.start_on + m * 10 + 7 + m % 10 END,
 	        CASE WHEN c.start_on + m * 10 <= c.today - 3 THEN least(c.start_on + m * 10 + m % 7 - 3, c.today - 1) END,

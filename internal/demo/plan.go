@@ -22,6 +22,7 @@ type demoMilestone struct {
 	phase        int // index of the CRM template's phases
 	name         string
 	gate         bool
+	typ          milestone.Type // what the milestone is: the health checks read it
 	owner        string
 	planned      int
 	forecast     int  // 0: none
@@ -58,15 +59,16 @@ var plan = []demoMilestone{
 			{"Name a data owner for each sales region before the first mock migration", "it.lead@demo.example", 21, true},
 			{"Keep phase one to two integrations: the ERP order feed and the web lead form", "pm@demo.example", 60, false},
 		}},
-	{phase: 2, name: "First mock migration", owner: "it.lead@demo.example", planned: -12, actual: day(-9),
+	{phase: 2, name: "First mock migration", typ: milestone.Rehearsal, owner: "it.lead@demo.example", planned: -12, actual: day(-9),
 		deliverables: []string{"Migration run on a copy", "Error report reviewed by data owners"}, ticked: 2},
-	{phase: 2, name: "Second mock migration", owner: "it.lead@demo.example", planned: 20, forecast: 34,
+	{phase: 2, name: "Second mock migration", typ: milestone.Rehearsal, owner: "it.lead@demo.example", planned: 20, forecast: 34,
 		deliverables: []string{"Migration run on a copy", "Counts reconciled with the old systems"}},
-	{phase: 2, name: "User acceptance", gate: true, owner: "sales.owner@demo.example", planned: 60,
+	{phase: 2, name: "User acceptance", typ: milestone.UAT, gate: true, owner: "sales.owner@demo.example", planned: 60,
 		deliverables: []string{"Acceptance tests by key users", "Open defects triaged"}, review: 58},
-	{phase: 3, name: "Go-live", gate: true, owner: "pm@demo.example", planned: 120,
+	{phase: 3, name: "Go-live readiness review", typ: milestone.ReadinessReview, owner: "pm@demo.example", planned: 88},
+	{phase: 3, name: "Go-live", typ: milestone.GoLive, gate: true, owner: "pm@demo.example", planned: 120,
 		deliverables: []string{"Role-based training done", "Cut-over rehearsed", "Support rota in place"}},
-	{phase: 4, name: "90-day value review", gate: true, owner: "pm@demo.example", planned: 215,
+	{phase: 4, name: "90-day value review", typ: milestone.ValueReview, gate: true, owner: "pm@demo.example", planned: 215,
 		deliverables: []string{"Goals re-measured against baselines", "Usage reviewed (lead entry, follow-ups, stage changes)", "Next iteration planned"}},
 }
 
@@ -101,7 +103,7 @@ func addPlan(ctx context.Context, tx bun.Tx, proj *project.Project, users map[st
 	}
 	for _, d := range plan {
 		in := milestone.Input{Name: d.name, PhaseID: &phases[d.phase].ID, OwnerID: &users[d.owner].ID, PlannedOn: today.AddDays(d.planned),
-			IsGate: d.gate, Deliverables: d.deliverables}
+			IsGate: d.gate, Type: d.typ, Deliverables: d.deliverables}
 		if d.forecast != 0 {
 			in.ForecastOn = today.AddDays(d.forecast)
 		}

@@ -65,6 +65,8 @@ type Milestone struct {
 	ForecastOn date.Date `bun:"type:date" json:"forecast_on"`
 	ActualOn   date.Date `bun:"type:date" json:"actual_on"`
 	IsGate     bool      `json:"is_gate"`
+	Type       Type      `json:"type"`
+	Readiness  Readiness `bun:"type:jsonb,notnull" json:"readiness"`
 	Notes      string    `json:"notes"`
 	Version    int       `json:"version"`
 	CreatedAt  time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"created_at"`
@@ -96,6 +98,8 @@ type Input struct {
 	ForecastOn   date.Date `json:"forecast_on" form:"forecast_on"`
 	ActualOn     date.Date `json:"actual_on" form:"actual_on"`
 	IsGate       bool      `json:"is_gate" form:"is_gate"`
+	Type         Type      `json:"type" form:"type" validate:"omitempty,oneof=go_live cutover rehearsal uat training readiness_review value_review other"`
+	Readiness    []string  `json:"readiness" form:"readiness" validate:"max=20,dive,max=40"`
 	Notes        string    `json:"notes" form:"notes" validate:"max=4000"`
 	Deliverables []string  `json:"deliverables" form:"deliverables" validate:"max=100,dive,max=300"`
 	Version      int       `json:"version" form:"version"`
@@ -104,7 +108,7 @@ type Input struct {
 // InputOf returns the editable fields of m.
 func InputOf(m *Milestone) Input {
 	return Input{Name: m.Name, PhaseID: m.PhaseID, OwnerID: m.OwnerID, PlannedOn: m.PlannedOn, ForecastOn: m.ForecastOn,
-		ActualOn: m.ActualOn, IsGate: m.IsGate, Notes: m.Notes, Version: m.Version}
+		ActualOn: m.ActualOn, IsGate: m.IsGate, Type: m.Type, Readiness: m.Readiness.Met(), Notes: m.Notes, Version: m.Version}
 }
 
 func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64, today date.Date) error {
@@ -122,9 +126,20 @@ func (in *Input) check(ctx context.Context, db bun.IDB, projectID int64, today d
 		}
 	}
 	in.Deliverables = titles
+	if in.Type == "" {
+		in.Type = Other
+	}
 	fields, err := validate.Fields(in)
 	if err != nil {
 		return err
+	}
+	for _, k := range in.Readiness {
+		if !IsReadinessItem(k) {
+			fields["readiness"] = apperr.Msg("milestone.readiness_unknown")
+		}
+	}
+	if in.Type != ReadinessReview {
+		in.Readiness = nil // only a readiness review has a checklist
 	}
 	if in.PlannedOn.IsZero() {
 		fields["planned_on"] = apperr.Msg("milestone.planned_required")
@@ -183,6 +198,7 @@ func create(ctx context.Context, tx bun.Tx, actorID, projectID int64, in Input, 
 func apply(m *Milestone, in Input) {
 	m.Name, m.PhaseID, m.OwnerID, m.PlannedOn, m.ForecastOn = in.Name, in.PhaseID, in.OwnerID, in.PlannedOn, in.ForecastOn
 	m.ActualOn, m.IsGate, m.Notes = in.ActualOn, in.IsGate, in.Notes
+	m.Type, m.Readiness = in.Type, ReadinessOf(in.Readiness)
 }
 
 // Get returns one milestone of the project.

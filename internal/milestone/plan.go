@@ -153,30 +153,31 @@ type templateMilestone struct {
 	phase        int     // index of the CRM template's phases
 	at           float64 // where it falls between start and target, 0..1
 	gate         bool
+	typ          Type
 	name         map[string]string
 	deliverables map[string][]string
 }
 
 // crmMilestones are the default milestones of the CRM template.
 var crmMilestones = []templateMilestone{
-	{0, 0.05, true, map[string]string{"en": "Goals signed off", "zh-CN": "目标签署"},
+	{0, 0.05, true, Other, map[string]string{"en": "Goals signed off", "zh-CN": "目标签署"},
 		map[string][]string{"en": {"Measurable goals with owners", "Scope boundary with ERP, finance and OA", "Business sponsor named"},
 			"zh-CN": {"有负责人的可量化目标", "与 ERP、财务、OA 的范围边界", "确定业务发起人"}}},
-	{1, 0.15, true, map[string]string{"en": "Vendor chosen", "zh-CN": "确定供应商"},
+	{1, 0.15, true, Other, map[string]string{"en": "Vendor chosen", "zh-CN": "确定供应商"},
 		map[string][]string{"en": {"Demo scripts scored by the business", "Reference visits", "Contract signed"},
 			"zh-CN": {"业务按演示脚本打分", "参观参考客户", "签订合同"}}},
-	{2, 0.3, true, map[string]string{"en": "Solution design approved", "zh-CN": "方案设计通过"},
+	{2, 0.3, true, Other, map[string]string{"en": "Solution design approved", "zh-CN": "方案设计通过"},
 		map[string][]string{"en": {"Customer lifecycle process map", "Phase 1 backlog ranked", "Data owners and cleansing rules"},
 			"zh-CN": {"客户全生命周期流程图", "第一期需求排好优先级", "数据负责人与清洗规则"}}},
-	{2, 0.45, false, map[string]string{"en": "First mock migration", "zh-CN": "第一次模拟迁移"},
+	{2, 0.45, false, Rehearsal, map[string]string{"en": "First mock migration", "zh-CN": "第一次模拟迁移"},
 		map[string][]string{"en": {"Migration run on a copy", "Error report reviewed by data owners"}, "zh-CN": {"在副本上完成迁移", "数据负责人审阅错误报告"}}},
-	{2, 0.55, false, map[string]string{"en": "Second mock migration", "zh-CN": "第二次模拟迁移"},
+	{2, 0.55, false, Rehearsal, map[string]string{"en": "Second mock migration", "zh-CN": "第二次模拟迁移"},
 		map[string][]string{"en": {"Migration run on a copy", "Counts reconciled with the old systems"}, "zh-CN": {"在副本上完成迁移", "与旧系统核对数量"}}},
-	{2, 0.65, true, map[string]string{"en": "User acceptance", "zh-CN": "用户验收"},
+	{2, 0.65, true, UAT, map[string]string{"en": "User acceptance", "zh-CN": "用户验收"},
 		map[string][]string{"en": {"Acceptance tests by key users", "Open defects triaged"}, "zh-CN": {"关键用户完成验收测试", "遗留缺陷已分级"}}},
-	{3, 0.75, true, map[string]string{"en": "Go-live", "zh-CN": "上线"},
+	{3, 0.75, true, GoLive, map[string]string{"en": "Go-live", "zh-CN": "上线"},
 		map[string][]string{"en": {"Role-based training done", "Cut-over rehearsed", "Support rota in place"}, "zh-CN": {"按岗位完成培训", "切换演练完成", "支持值班安排就绪"}}},
-	{4, 1.0, true, map[string]string{"en": "90-day value review", "zh-CN": "上线 90 天价值复盘"},
+	{4, 1.0, true, ValueReview, map[string]string{"en": "90-day value review", "zh-CN": "上线 90 天价值复盘"},
 		map[string][]string{"en": {"Goals re-measured against baselines", "Usage reviewed (lead entry, follow-ups, stage changes)", "Next iteration planned"},
 			"zh-CN": {"对照基线重新测量目标", "复盘使用情况(线索录入、跟进、阶段变化)", "规划下一次迭代"}}},
 }
@@ -205,7 +206,7 @@ func TemplateMilestones(today date.Date) project.Extension {
 		var ds [][]string
 		for _, t := range crmMilestones {
 			phase := phases[t.phase].ID
-			ms = append(ms, Milestone{ProjectID: p.ID, PhaseID: &phase, Name: t.name[lang], IsGate: t.gate,
+			ms = append(ms, Milestone{ProjectID: p.ID, PhaseID: &phase, Name: t.name[lang], IsGate: t.gate, Type: t.typ, Readiness: Readiness{},
 				PlannedOn: start.AddDays(int(float64(days) * t.at)), Version: 1})
 			ds = append(ds, t.deliverables[lang])
 		}

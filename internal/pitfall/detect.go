@@ -6,9 +6,7 @@ import (
 	"strings"
 
 	"rollout/internal/goal"
-	"rollout/internal/milestone"
 	"rollout/internal/project"
-	"rollout/internal/requirement"
 )
 
 // Thresholds tune the detectors; a project may change them.
@@ -60,6 +58,28 @@ type Finding struct {
 	Message  string         `json:"message_id"`
 	Data     map[string]any `json:"data"`
 	Links    []Link         `json:"links,omitempty"`
+	// Facts name the facts the finding was drawn from ("go-live 2026-09-01
+	// from milestone Launch"), each a message why.* with its data.
+	Facts []Fact `json:"facts,omitempty"`
+}
+
+// Fact is one fact a finding used: a message ID (why.*) and its data.
+type Fact struct {
+	Message string         `json:"message_id"`
+	Data    map[string]any `json:"data"`
+}
+
+func fact(id string, kv ...any) Fact {
+	data := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		data[fmt.Sprint(kv[i])] = kv[i+1]
+	}
+	return Fact{Message: "why." + id, Data: data}
+}
+
+func (fd Finding) with(facts ...Fact) Finding {
+	fd.Facts = append(fd.Facts, facts...)
+	return fd
 }
 
 func finding(pitfall, detector string, sev Severity, kv ...any) Finding {
@@ -88,7 +108,7 @@ func Detect(f *Facts) []Finding {
 
 var detectors = []func(*Facts) []Finding{
 	goalsDetector, boundaryDetector, ownershipDetector, changeManagementDetector, requirementsDetector,
-	customizationDetector, dataDetector, integrationDetector, trainingDetector, valueDetector,
+	customizationDetector, dataDetector, integrationDetector, trainingDetector, readinessDetector, valueDetector,
 }
 
 // P01 — goals nobody can measure.
@@ -101,7 +121,7 @@ func goalsDetector(f *Facts) []Finding {
 	}
 	var unmeasured []goal.View
 	for _, g := range f.Goals {
-		if g.Count == 0 {
+		if g.Count == 0 && measurementExpected(g, f.Today) {
 			unmeasured = append(unmeasured, g)
 		}
 	}
@@ -109,6 +129,8 @@ func goalsDetector(f *Facts) []Finding {
 		fd := finding("P01", "goals_unmeasured", Warning, "Count", len(unmeasured), "Total", len(f.Goals))
 		for _, g := range unmeasured {
 			fd.Links = append(fd.Links, Link{Label: g.Title, Path: fmt.Sprintf("/goals/%d", g.ID)})
+			fd.Facts = append(fd.Facts, fact("goal_first_due", "Goal", g.Title, "Start", g.StartOn.String(),
+				"Cadence", string(cadenceOf(g)), "Due", firstDue(g).String()))
 		}
 		out = append(out, fd)
 	}
@@ -121,28 +143,6 @@ func goalsDetector(f *Facts) []Finding {
 	return out
 }
 
-// deliveryPhases returns the summaries of real phases in phase order, and the
-// first one that holds requirements ("phase one" of delivery).
-func deliveryPhases(f *Facts) (ordered []requirement.PhaseSummary, names map[int64]string, first *requirement.PhaseSummary) {
-	names = map[int64]string{}
-	byPhase := map[int64]requirement.PhaseSummary{}
-	for _, s := range f.Summaries {
-		if s.PhaseID != nil {
-			byPhase[*s.PhaseID] = s
-		}
-	}
-	for _, ph := range f.Phases {
-		names[ph.ID] = ph.Name
-		if s, ok := byPhase[ph.ID]; ok && s.Total > 0 {
-			ordered = append(ordered, s)
-		}
-	}
-	if len(ordered) > 0 {
-		first = &ordered[0]
-	}
-	return ordered, names, first
-}
-
 // P02 — no boundary, no phasing.
 func boundaryDetector(f *Facts) []Finding {
 	var out []Finding
@@ -151,18 +151,18 @@ func boundaryDetector(f *Facts) []Finding {
 		fd.Links = []Link{{Label: "link.project", Path: "/edit"}}
 		out = append(out, fd)
 	}
-	ordered, names, _ := deliveryPhases(f)
+	ds := deliveries(f)
 	planned := 0
-	for _, s := range ordered {
-		planned += s.Total
+	for _, d := range ds {
+		planned += d.Total
 	}
 	if planned >= f.Thresholds.MinBacklog {
-		for _, s := range ordered {
-			if float64(s.Total)/float64(planned) >= f.Thresholds.PhaseConcentration {
-				fd := finding("P02", "one_phase_holds_all", Warning, "Phase", names[*s.PhaseID], "Count", s.Total,
-					"Total", planned, "Percent", pct(s.Total, planned))
-				fd.Links = []Link{{Label: names[*s.PhaseID], Path: fmt.Sprintf("/requirements?phase=%d", *s.PhaseID)}}
-				out = append(out, fd)
+		for _, d := range ds {
+			if float64(d.Total)/float64(planned) >= f.Thresholds.PhaseConcentration {
+				fd := finding("P02", "one_phase_holds_all", Warning, "Phase", d.Name, "Count", d.Total,
+					"Total", planned, "Percent", pct(d.Total, planned))
+				fd.Links = []Link{{Label: d.Name, Path: fmt.Sprintf("/requirements?phase=%d", d.PhaseID)}}
+				out = append(out, fd.with(d.fact(), fact("waves_planned", "Count", len(ds))))
 			}
 		}
 	}
@@ -247,61 +247,61 @@ func requirementsDetector(f *Facts) []Finding {
 		out = append(out, withLink(finding("P05", "requirements_unplanned", Warning, "Count", b.Unplanned, "Total", b.Total,
 			"Percent", pct(b.Unplanned, b.Total), "Max", int(f.Thresholds.UnplannedShare*100)), "link.backlog", "/requirements?phase=none"))
 	}
-	_, names, first := deliveryPhases(f)
+	first := phaseOne(f)
 	if first == nil {
 		return out
 	}
-	phase := names[*first.PhaseID]
-	path := fmt.Sprintf("/requirements?phase=%d", *first.PhaseID)
+	phase := first.Name
+	path := fmt.Sprintf("/requirements?phase=%d", first.PhaseID)
 	if first.MustShare() > f.Thresholds.PhaseOneMustShare {
 		out = append(out, withLink(finding("P05", "phase_one_mostly_must", Warning, "Phase", phase, "Percent", pct(first.Must, first.Total),
-			"Max", int(f.Thresholds.PhaseOneMustShare*100)), phase, path))
+			"Max", int(f.Thresholds.PhaseOneMustShare*100)), phase, path).with(first.fact()))
 	}
 	if float64(first.Total)/float64(b.Total) > f.Thresholds.PhaseOneShare && len(f.Phases) > 1 {
 		out = append(out, withLink(finding("P05", "phase_one_too_large", Warning, "Phase", phase, "Count", first.Total, "Total", b.Total,
-			"Percent", pct(first.Total, b.Total), "Max", int(f.Thresholds.PhaseOneShare*100)), phase, path))
+			"Percent", pct(first.Total, b.Total), "Max", int(f.Thresholds.PhaseOneShare*100)), phase, path).with(first.fact()))
 	}
 	return out
 }
 
-// P06 — over-customisation.
+// P06 — over-customisation: over the whole backlog, and in phase one (the
+// first wave to go live), where custom code delays go-live most.
 func customizationDetector(f *Facts) []Finding {
 	b := f.Backlog
 	if b.Total == 0 {
 		return nil
 	}
 	share := float64(b.Custom) / float64(b.Total)
-	if share <= f.Thresholds.CustomizationShare {
-		return nil
+	if share > f.Thresholds.CustomizationShare {
+		sev := Warning
+		if share > 2*f.Thresholds.CustomizationShare {
+			sev = Critical
+		}
+		return []Finding{withLink(finding("P06", "customization_share", sev, "Count", b.Custom, "Total", b.Total,
+			"Percent", pct(b.Custom, b.Total), "Max", int(f.Thresholds.CustomizationShare*100)), "link.backlog", "/requirements?approach=customization")}
 	}
-	sev := Warning
-	if share > 2*f.Thresholds.CustomizationShare {
-		sev = Critical
+	if first := phaseOne(f); first != nil && first.Wave > 0 && first.Total >= f.Thresholds.MinBacklog &&
+		first.CustomShare() > f.Thresholds.CustomizationShare {
+		return []Finding{withLink(finding("P06", "phase_one_customization", Warning, "Phase", first.Name, "Count", first.Custom,
+			"Total", first.Total, "Percent", pct(first.Custom, first.Total), "Max", int(f.Thresholds.CustomizationShare*100)),
+			first.Name, fmt.Sprintf("/requirements?phase=%d&approach=customization", first.PhaseID)).with(first.fact())}
 	}
-	return []Finding{withLink(finding("P06", "customization_share", sev, "Count", b.Custom, "Total", b.Total,
-		"Percent", pct(b.Custom, b.Total), "Max", int(f.Thresholds.CustomizationShare*100)), "link.backlog", "/requirements?approach=customization")}
+	return nil
 }
 
-// isRehearsal tells a mock-migration milestone by its name, in either language.
-func isRehearsal(m milestone.View) bool {
-	name := strings.ToLower(m.Name)
-	return strings.Contains(name, "mock") || strings.Contains(name, "rehears") || strings.Contains(name, "模拟") || strings.Contains(name, "演练")
-}
-
-// P07 — data quality deferred.
+// P07 — data quality deferred. Rehearsals count by type: done ones before
+// go-live, and those still ahead of it; skipped ones (their date passed
+// undone) and those after go-live never count.
 func dataDetector(f *Facts) []Finding {
 	var out []Finding
 	if f.Backlog.DataMigration == 0 {
 		out = append(out, withLink(finding("P07", "no_data_migration_work", Warning), "link.backlog", "/requirements?kind=data_migration"))
 	}
-	rehearsals := 0
-	for _, m := range f.Milestones {
-		if isRehearsal(m) {
-			rehearsals++
-		}
-	}
-	if rehearsals < f.Thresholds.MockMigrations {
-		out = append(out, withLink(finding("P07", "too_few_mock_migrations", Warning, "Count", rehearsals, "Min", f.Thresholds.MockMigrations), "link.plan", "/plan"))
+	t := timelineOf(f)
+	if r := t.Rehearsals; r.Done+r.Ahead < f.Thresholds.MockMigrations {
+		fd := withLink(finding("P07", "too_few_mock_migrations", Warning, "Count", r.Done+r.Ahead, "Min", f.Thresholds.MockMigrations),
+			"link.plan", "/plan?type=rehearsal")
+		out = append(out, fd.with(t.goLiveFact(), fact("rehearsals", "Done", r.Done, "Ahead", r.Ahead, "Skipped", r.Skipped, "After", r.After)))
 	}
 	dataGoalOwned := false
 	for _, g := range f.Goals {
@@ -333,41 +333,22 @@ func riskFindings(f *Facts, pitfall, detector string, categories ...string) []Fi
 // P08 — integrating everything at once.
 func integrationDetector(f *Facts) []Finding {
 	var out []Finding
-	_, names, first := deliveryPhases(f)
-	if first != nil && first.Integrations > f.Thresholds.PhaseOneIntegration {
-		phase := names[*first.PhaseID]
-		out = append(out, withLink(finding("P08", "phase_one_integrations", Critical, "Phase", phase, "Count", first.Integrations,
-			"Max", f.Thresholds.PhaseOneIntegration), phase, fmt.Sprintf("/requirements?phase=%d&kind=integration", *first.PhaseID)))
+	if first := phaseOne(f); first != nil && first.Integrations > f.Thresholds.PhaseOneIntegration {
+		out = append(out, withLink(finding("P08", "phase_one_integrations", Critical, "Phase", first.Name, "Count", first.Integrations,
+			"Max", f.Thresholds.PhaseOneIntegration), first.Name, fmt.Sprintf("/requirements?phase=%d&kind=integration", first.PhaseID)).with(first.fact()))
 	}
 	return append(out, riskFindings(f, "P08", "integration_risk_high", "integration")...)
 }
 
-// live reports whether the CRM has gone live: a done milestone called go-live,
-// or the project in its rollout phase or later (the fourth phase on).
-func live(f *Facts) bool {
-	for _, m := range f.Milestones {
-		name := strings.ToLower(m.Name)
-		if m.Status == milestone.Done && (strings.Contains(name, "go-live") || strings.Contains(name, "go live") || strings.Contains(name, "上线")) {
-			return true
-		}
-	}
-	if f.Project.CurrentPhaseID != nil {
-		for _, ph := range f.Phases {
-			if ph.ID == *f.Project.CurrentPhaseID && ph.Position >= 4 {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// P09 — training teaches clicks; no coaching after.
+// P09 — training teaches clicks; no coaching after. Adoption is expected to
+// be measured once the CRM has been live for UsageDays.
 func trainingDetector(f *Facts) []Finding {
 	var out []Finding
 	if f.Backlog.Training == 0 {
 		out = append(out, withLink(finding("P09", "no_training_items", Warning), "link.backlog", "/requirements?kind=training"))
 	}
-	if live(f) {
+	t := timelineOf(f)
+	if t.Live && t.LiveDays(f.Today) > f.Thresholds.UsageDays {
 		watched := false
 		for _, g := range f.Goals {
 			if g.Category == goal.Adoption && !g.CurrentOn.IsZero() && g.CurrentOn.DaysUntil(f.Today) <= f.Thresholds.UsageDays {
@@ -375,20 +356,38 @@ func trainingDetector(f *Facts) []Finding {
 			}
 		}
 		if !watched {
-			out = append(out, withLink(finding("P09", "usage_not_watched", Critical, "Days", f.Thresholds.UsageDays), "link.goals", "/goals"))
+			out = append(out, withLink(finding("P09", "usage_not_watched", Critical, "Days", f.Thresholds.UsageDays), "link.goals", "/goals").
+				with(t.goLiveFact(), fact("live_days", "Days", t.LiveDays(f.Today))))
 		}
 	}
 	return out
 }
 
-// P10 — judged by go-live, not by value.
+// P10 — judged by go-live, not by value. Every after-go-live check counts
+// from the go-live date.
 func valueDetector(f *Facts) []Finding {
 	var out []Finding
-	if live(f) {
+	t := timelineOf(f)
+	if t.Live {
 		var stale []goal.View
+		var facts []Fact
 		for _, g := range f.Goals {
-			if g.Status != goal.Achieved && (g.CurrentOn.IsZero() || g.CurrentOn.DaysUntil(f.Today) > f.Thresholds.StaleGoalDays) {
+			if g.Status == goal.Achieved || !measurementExpected(g, f.Today) {
+				continue
+			}
+			// Stale once the last measurement (or go-live, when later) is
+			// older than the threshold and than the goal's own cadence.
+			since := g.CurrentOn
+			if since.IsZero() || since.Before(t.GoLive) {
+				since = t.GoLive
+			}
+			if limit := max(f.Thresholds.StaleGoalDays, cadenceDays(cadenceOf(g))); since.DaysUntil(f.Today) > limit {
 				stale = append(stale, g)
+				last := "—"
+				if !g.CurrentOn.IsZero() {
+					last = g.CurrentOn.String()
+				}
+				facts = append(facts, fact("goal_last_measured", "Goal", g.Title, "Last", last, "Cadence", string(cadenceOf(g))))
 			}
 		}
 		if len(stale) > 0 {
@@ -396,19 +395,20 @@ func valueDetector(f *Facts) []Finding {
 			for _, g := range stale {
 				fd.Links = append(fd.Links, Link{Label: g.Title, Path: fmt.Sprintf("/goals/%d", g.ID)})
 			}
-			out = append(out, fd)
+			out = append(out, fd.with(t.goLiveFact()).with(facts...))
 		}
 	}
 	if perMonth := float64(f.Changes.LastThreeMonths) / 3; perMonth > f.Thresholds.ChangesPerMonth {
 		out = append(out, withLink(finding("P10", "changes_too_frequent", Warning, "PerMonth", math.Round(perMonth*10)/10,
 			"Max", f.Thresholds.ChangesPerMonth), "link.changes", "/changes"))
 	}
-	started := f.Project.StartOn
-	if started.IsZero() {
-		started = dateOf(f.Project.CreatedAt)
-	}
-	if live(f) && f.Changes.LastSixMonths == 0 && started.AddDays(30*f.Thresholds.SilentMonths).Before(f.Today) {
-		out = append(out, withLink(finding("P10", "changes_silent", Warning, "Months", f.Thresholds.SilentMonths), "link.changes", "/changes"))
+	if t.Live && f.Changes.LastSixMonths == 0 && t.GoLive.AddDays(30*f.Thresholds.SilentMonths).Before(f.Today) {
+		last := "—"
+		if f.Changes.Last != nil {
+			last = dateOf(*f.Changes.Last).String()
+		}
+		out = append(out, withLink(finding("P10", "changes_silent", Warning, "Months", f.Thresholds.SilentMonths), "link.changes", "/changes").
+			with(t.goLiveFact(), fact("live_days", "Days", t.LiveDays(f.Today)), fact("last_change", "Last", last)))
 	}
 	return out
 }

@@ -18,7 +18,7 @@ func id(n int64) *int64 { return &n }
 func healthy() *Facts {
 	today := date.New(2026, 6, 1)
 	phases := []project.Phase{{ID: 1, Position: 1, Name: "Initiation"}, {ID: 2, Position: 2, Name: "Selection"},
-		{ID: 3, Position: 3, Name: "Implementation"}, {ID: 4, Position: 4, Name: "Rollout"}, {ID: 5, Position: 5, Name: "Operate"}}
+		{ID: 3, Position: 3, Name: "Implementation", Wave: 1}, {ID: 4, Position: 4, Name: "Rollout", Wave: 2}, {ID: 5, Position: 5, Name: "Operate"}}
 	return &Facts{
 		Today:      today,
 		Thresholds: DefaultThresholds(),
@@ -34,13 +34,35 @@ func healthy() *Facts {
 			{Goal: goal.Goal{ID: 3, Title: "Duplicates", Category: goal.DataQuality, OwnerID: 3}, Count: 2, CurrentOn: today.AddDays(-20), Status: goal.AtRisk},
 		},
 		Summaries: []requirement.PhaseSummary{
-			{PhaseID: id(2), Total: 6, Must: 3, Important: 2, Optional: 1, Custom: 1, Integrations: 2},
-			{PhaseID: id(3), Total: 6, Must: 2, Important: 3, Optional: 1, Custom: 1, Integrations: 1},
-			{PhaseID: id(4), Total: 3, Must: 1, Important: 1, Optional: 1},
+			{PhaseID: id(3), Total: 6, Must: 3, Important: 2, Optional: 1, Custom: 1, Integrations: 2},
+			{PhaseID: id(4), Total: 6, Must: 2, Important: 3, Optional: 1, Custom: 1, Integrations: 1},
+			{PhaseID: id(2), Total: 3, Must: 1, Important: 1, Optional: 1},
 		},
-		Backlog:    BacklogFacts{Total: 15, NoGoal: 2, Training: 1, ChangeManagement: 1, DataMigration: 1, DataOwned: 1, Custom: 2},
-		Milestones: []milestone.View{{Milestone: milestone.Milestone{Name: "First mock migration"}}, {Milestone: milestone.Milestone{Name: "Second mock migration"}}},
-		Changes:    ChangeFacts{LastThreeMonths: 3, LastSixMonths: 5, Total: 6},
+		Backlog: BacklogFacts{Total: 15, NoGoal: 2, Training: 1, ChangeManagement: 1, DataMigration: 1, DataOwned: 1, Custom: 2},
+		Milestones: []milestone.View{
+			ms("First mock migration", milestone.Rehearsal, today.AddDays(30), date.Date{}, today),
+			ms("Second mock migration", milestone.Rehearsal, today.AddDays(50), date.Date{}, today),
+			ms("Go-live", milestone.GoLive, today.AddDays(92), date.Date{}, today),
+		},
+		Changes: ChangeFacts{LastThreeMonths: 3, LastSixMonths: 5, Total: 6},
+	}
+}
+
+// ms is a milestone as milestone.List gives it, its status derived.
+func ms(name string, typ milestone.Type, planned, actual, today date.Date) milestone.View {
+	v := milestone.View{Milestone: milestone.Milestone{ID: int64(len(name)), Name: name, Type: typ, PlannedOn: planned, ActualOn: actual}}
+	v.Status = milestone.StatusOf(planned, date.Date{}, actual, today)
+	return v
+}
+
+// goLive makes the healthy project live for days: its go-live done then, its
+// two rehearsals done before.
+func goLive(f *Facts, days int) {
+	on := f.Today.AddDays(-days)
+	f.Milestones = []milestone.View{
+		ms("First mock migration", milestone.Rehearsal, on.AddDays(-40), on.AddDays(-40), f.Today),
+		ms("Second mock migration", milestone.Rehearsal, on.AddDays(-20), on.AddDays(-20), f.Today),
+		ms("Go-live", milestone.GoLive, on, on, f.Today),
 	}
 }
 
@@ -61,7 +83,7 @@ func TestAHealthyProjectTripsNothing(t *testing.T) {
 
 // Every detector, tripped by one change to the healthy project.
 func TestEachDetectorTrips(t *testing.T) {
-	goLive := func(f *Facts) { f.Project.CurrentPhaseID = id(4) }
+	live := func(f *Facts) { goLive(f, 100) }
 	for _, c := range []struct {
 		want   string
 		change func(*Facts)
@@ -72,7 +94,7 @@ func TestEachDetectorTrips(t *testing.T) {
 		{"P01/requirements_without_goal", func(f *Facts) { f.Backlog.NoGoal = 4 }, nil},
 		{"P02/scope_boundary_empty", func(f *Facts) { f.Project.ScopeOut = " " }, nil},
 		{"P02/one_phase_holds_all", func(f *Facts) {
-			f.Summaries = []requirement.PhaseSummary{{PhaseID: id(2), Total: 14, Must: 5, Integrations: 1, Custom: 2}, {PhaseID: id(3), Total: 1}}
+			f.Summaries = []requirement.PhaseSummary{{PhaseID: id(3), Total: 14, Must: 5, Integrations: 1, Custom: 2}, {PhaseID: id(4), Total: 1}}
 		}, []string{"P05/phase_one_too_large"}},
 		{"P03/no_sponsor", func(f *Facts) { f.Project.Sponsor = "" }, nil},
 		{"P03/sponsor_from_it", func(f *Facts) { f.Project.SponsorDepartment = project.DeptIT }, nil},
@@ -97,7 +119,7 @@ func TestEachDetectorTrips(t *testing.T) {
 			f.Backlog.DataMigration, f.Backlog.DataOwned = 0, 0
 			f.Goals[2].Category = goal.DataQuality
 		}, nil},
-		{"P07/too_few_mock_migrations", func(f *Facts) { f.Milestones = f.Milestones[:1] }, nil},
+		{"P07/too_few_mock_migrations", func(f *Facts) { f.Milestones = slices.Delete(f.Milestones, 1, 2) }, nil},
 		{"P07/no_data_owner", func(f *Facts) { f.Backlog.DataOwned = 0; f.Goals[2].Category = goal.Efficiency }, nil},
 		{"P07/data_risk_high", func(f *Facts) {
 			f.Risks = []RiskFact{{Number: 3, Title: "Dirty data", Category: "data_quality", Score: 16}}
@@ -107,10 +129,10 @@ func TestEachDetectorTrips(t *testing.T) {
 			f.Risks = []RiskFact{{Number: 4, Title: "ERP sync slips", Category: "integration", Score: 20}}
 		}, nil},
 		{"P09/no_training_items", func(f *Facts) { f.Backlog.Training = 0 }, nil},
-		{"P09/usage_not_watched", func(f *Facts) { goLive(f); f.Goals[0].CurrentOn = f.Today.AddDays(-45) }, nil},
-		{"P10/goals_not_remeasured", func(f *Facts) { goLive(f); f.Goals[1].CurrentOn = f.Today.AddDays(-90) }, nil},
+		{"P09/usage_not_watched", func(f *Facts) { live(f); f.Goals[0].CurrentOn = f.Today.AddDays(-45) }, nil},
+		{"P10/goals_not_remeasured", func(f *Facts) { live(f); f.Goals[1].CurrentOn = f.Today.AddDays(-90) }, nil},
 		{"P10/changes_too_frequent", func(f *Facts) { f.Changes.LastThreeMonths = 30 }, nil},
-		{"P10/changes_silent", func(f *Facts) { goLive(f); f.Changes.LastSixMonths = 0; f.Project.StartOn = f.Today.AddDays(-400) }, nil},
+		{"P10/changes_silent", func(f *Facts) { goLive(f, 200); f.Changes.LastSixMonths = 0 }, nil},
 	} {
 		t.Run(c.want, func(t *testing.T) {
 			f := healthy()
@@ -137,8 +159,8 @@ func TestFindingSaysTheNumbers(t *testing.T) {
 		t.Fatalf("%v", detectorsOf(fs))
 	}
 	d := fs[0]
-	if d.Message != "finding.phase_one_integrations" || d.Data["Count"] != 4 || d.Data["Max"] != 2 || d.Data["Phase"] != "Selection" ||
-		d.Severity != Critical || len(d.Links) != 1 || d.Links[0].Path != "/requirements?phase=2&kind=integration" {
+	if d.Message != "finding.phase_one_integrations" || d.Data["Count"] != 4 || d.Data["Max"] != 2 || d.Data["Phase"] != "Implementation" ||
+		d.Severity != Critical || len(d.Links) != 1 || d.Links[0].Path != "/requirements?phase=3&kind=integration" {
 		t.Fatalf("%+v", d)
 	}
 	// Thresholds are the project's own.

@@ -29,6 +29,9 @@ type Facts struct {
 	Milestones []milestone.View
 	Risks      []RiskFact
 	Changes    ChangeFacts
+	// OpenConditions counts the open action items of gate decisions (the
+	// conditions a go-with-conditions set).
+	OpenConditions int
 }
 
 // BacklogFacts are counts over the whole backlog (rejected items left out).
@@ -118,6 +121,14 @@ func Gather(ctx context.Context, db bun.IDB, projectID int64, today date.Date) (
 		ColumnExpr("max(c.created_at) AS last").
 		Where("c.project_id = ?", projectID).
 		Scan(ctx, &f.Changes)
+	if err != nil {
+		return nil, database.MapError(err)
+	}
+	err = db.NewSelect().TableExpr("review_actions AS ra").ColumnExpr("count(*)").
+		Join("JOIN gate_reviews AS gr ON gr.id = ra.review_id").
+		Join("JOIN milestones AS m ON m.id = gr.milestone_id").
+		Where("m.project_id = ? AND ra.status = 'open'", projectID).
+		Scan(ctx, &f.OpenConditions)
 	if err != nil {
 		return nil, database.MapError(err)
 	}

@@ -24,9 +24,13 @@ type Phase struct {
 	Name           string    `json:"name"`
 	PlannedStartOn date.Date `bun:"type:date" json:"planned_start_on"`
 	PlannedEndOn   date.Date `bun:"type:date" json:"planned_end_on"`
-	Version        int       `json:"version"`
-	CreatedAt      time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"created_at"`
-	UpdatedAt      time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"updated_at"`
+	// Wave is the delivery wave the phase carries: 0 for a phase that
+	// delivers nothing itself (initiation, selection), 1 for the first wave
+	// to go live, 2 for the next… The pitfall checks' "phase one" is wave 1.
+	Wave      int       `bun:",notnull" json:"wave"`
+	Version   int       `json:"version"`
+	CreatedAt time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"created_at"`
+	UpdatedAt time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"updated_at"`
 }
 
 // PhaseInput creates or edits a phase.
@@ -34,6 +38,7 @@ type PhaseInput struct {
 	Name           string    `json:"name" form:"name" validate:"required,max=80"`
 	PlannedStartOn date.Date `json:"planned_start_on" form:"planned_start_on"`
 	PlannedEndOn   date.Date `json:"planned_end_on" form:"planned_end_on"`
+	Wave           int       `json:"wave" form:"wave" validate:"min=0,max=20"`
 	Version        int       `json:"version" form:"version"`
 }
 
@@ -66,7 +71,7 @@ func AddPhase(ctx context.Context, db bun.IDB, actorID, projectID int64, in Phas
 	if err := in.check(); err != nil {
 		return nil, err
 	}
-	ph := &Phase{ProjectID: projectID, Name: in.Name, PlannedStartOn: in.PlannedStartOn, PlannedEndOn: in.PlannedEndOn, Version: 1}
+	ph := &Phase{ProjectID: projectID, Name: in.Name, PlannedStartOn: in.PlannedStartOn, PlannedEndOn: in.PlannedEndOn, Wave: in.Wave, Version: 1}
 	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := lock(ctx, tx, projectID); err != nil {
 			return err
@@ -99,10 +104,10 @@ func UpdatePhase(ctx context.Context, db bun.IDB, actorID, projectID, phaseID in
 			return apperr.Conflict("")
 		}
 		next := *before
-		next.Name, next.PlannedStartOn, next.PlannedEndOn = in.Name, in.PlannedStartOn, in.PlannedEndOn
+		next.Name, next.PlannedStartOn, next.PlannedEndOn, next.Wave = in.Name, in.PlannedStartOn, in.PlannedEndOn, in.Wave
 		ph = &next
 		return audit.UpdateVersioned(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "phase",
-			EntityID: ph.ID, Before: before, After: ph}, in.Version, "name", "planned_start_on", "planned_end_on")
+			EntityID: ph.ID, Before: before, After: ph}, in.Version, "name", "planned_start_on", "planned_end_on", "wave")
 	})
 	return ph, err
 }

@@ -162,6 +162,10 @@ var crmPhases = map[string][]string{
 	"zh-CN": {"立项", "选型", "实施", "推广", "运营优化"},
 }
 
+// crmWaves are the delivery waves of the CRM phases: Implementation delivers
+// the first wave, Rollout the second.
+var crmWaves = []int{0, 0, 1, 2, 0}
+
 func addTemplatePhases(ctx context.Context, tx bun.Tx, actorID int64, p *Project, lang string) error {
 	names, ok := crmPhases[lang]
 	if !ok {
@@ -169,7 +173,7 @@ func addTemplatePhases(ctx context.Context, tx bun.Tx, actorID int64, p *Project
 	}
 	phases := make([]Phase, len(names))
 	for i, n := range names {
-		phases[i] = Phase{ProjectID: p.ID, Position: i + 1, Name: n, Version: 1}
+		phases[i] = Phase{ProjectID: p.ID, Position: i + 1, Name: n, Wave: crmWaves[i], Version: 1}
 	}
 	if _, err := tx.NewInsert().Model(&phases).Returning("*").Exec(ctx); err != nil {
 		return database.MapError(err)

@@ -32,6 +32,7 @@ const (
 	hConditions                    // a gate decision's conditions
 	hAnswers                       // a pitfall's answers
 	hThresholds                    // the pitfall detectors' thresholds
+	hReadiness                     // a go-live readiness review's items met
 	hHidden                        // bookkeeping: never shown
 )
 
@@ -147,6 +148,9 @@ var historyFieldOrder = []struct {
 	{"mentions", historySpec{kind: hUsers}},
 	{"author_id", historySpec{kind: hUser}},
 	{"cadence", historySpec{hEnum, "goal_cadence"}},
+	{"type", historySpec{hEnum, "milestone_type"}},
+	{"readiness", historySpec{kind: hReadiness}},
+	{"wave", historySpec{kind: hNumber}},
 	{"notes", historySpec{kind: hLong}},
 	{"note", historySpec{kind: hLong}},
 	{"comment", historySpec{kind: hLong}},

@@ -14,6 +14,7 @@ import (
 
 	"rollout/internal/audit"
 	"rollout/internal/change"
+	"rollout/internal/milestone"
 )
 
 // requirement links a requirement of the entry's project by its number.
@@ -195,6 +196,16 @@ func (h historyRenderer) value(spec historySpec, v any) template.HTML {
 			}
 			return out
 		})
+	case hReadiness:
+		met := milestone.Readiness{}
+		for k, ok := range decodeAs[map[string]bool](v) {
+			met[milestone.ReadinessItem(k)] = ok
+		}
+		keys := met.Met()
+		if len(keys) == 0 {
+			return h.text("history.readiness_none")
+		}
+		return h.listOf(len(keys), func(i int) template.HTML { return h.text("readiness." + keys[i]) })
 	case hAnswers:
 		counts := map[string]int{}
 		for _, a := range decodeAs[[]string](v) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -23,6 +24,22 @@ type milestoneFormView struct {
 	Milestone    *milestone.Milestone
 	Phases       []project.Phase
 	Members      []project.Member
+	Types        []milestone.Type
+	Readiness    []readinessBox
+}
+
+// readinessBox is one item of the go-live readiness checklist on the form.
+type readinessBox struct {
+	Key     string
+	Checked bool
+}
+
+func readinessBoxes(met []string) []readinessBox {
+	out := make([]readinessBox, len(milestone.ReadinessItems))
+	for i, it := range milestone.ReadinessItems {
+		out[i] = readinessBox{Key: string(it), Checked: slices.Contains(met, string(it))}
+	}
+	return out
 }
 
 func (s *Server) renderMilestoneForm(c *fiber.Ctx, status int, in milestone.Input, m *milestone.Milestone, f form) error {
@@ -42,7 +59,8 @@ func (s *Server) renderMilestoneForm(c *fiber.Ctx, status int, in milestone.Inpu
 		title = s.translator(c).T("milestone.edit")
 	}
 	return s.render(c, status, "milestones/form", title, milestoneFormView{projectPage: pp, In: in,
-		Deliverables: strings.Join(in.Deliverables, "\n"), Milestone: m, Phases: phases, Members: ms})
+		Deliverables: strings.Join(in.Deliverables, "\n"), Milestone: m, Phases: phases, Members: ms,
+		Types: milestone.Types, Readiness: readinessBoxes(in.Readiness)})
 }
 
 func (s *Server) handleMilestoneNew(c *fiber.Ctx) error {

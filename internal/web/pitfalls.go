@@ -34,6 +34,9 @@ type findingOut struct {
 	Data     map[string]any   `json:"data"`
 	Text     string           `json:"text"`
 	Links    []linkOut        `json:"links"`
+	// Facts say which facts the finding was drawn from, in the reader's
+	// language ("go-live 2026-09-01 from milestone “Launch”").
+	Facts []string `json:"facts"`
 	// Checklist is the pitfall's place on the checklist page.
 	Checklist string `json:"-"`
 }
@@ -75,7 +78,10 @@ func findingsOut(tr *i18n.Translator, p *project.Project, acc project.Access, fs
 		}
 		fo := findingOut{Pitfall: f.Pitfall, Title: pitfallTitle(f.Pitfall, tr.Lang), Detector: f.Detector, Severity: f.Severity,
 			Message: f.Message, Data: data, Text: tr.TData(f.Message, data), Links: []linkOut{},
-			Checklist: projectPath(p, "/pitfalls#"+f.Pitfall)}
+			Checklist: projectPath(p, "/pitfalls#"+f.Pitfall), Facts: []string{}}
+		for _, x := range f.Facts {
+			fo.Facts = append(fo.Facts, tr.TData(x.Message, x.Data))
+		}
 		for _, l := range f.Links {
 			href := projectPath(p, l.Path)
 			if l.Path == "/edit" && !acc.Can(project.EditProject) {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"html/template"
+	"slices"
 	"strconv"
 	"time"
 
@@ -36,6 +37,20 @@ type planView struct {
 	CanBaseline bool             // the caller may take a baseline
 	Label       string           // the label as submitted, after a refusal
 	Chosen      *milestone.Baseline
+	// Types are the filter's choices; TypeFilter is the chosen one ("" for
+	// all), AgainstParam the baseline choice the filter keeps.
+	Types        []milestone.Type
+	TypeFilter   string
+	AgainstParam string
+}
+
+// typeParam reads the plan's type filter: "" for every type.
+func typeParam(c *fiber.Ctx) (milestone.Type, error) {
+	v := milestone.Type(c.Query("type"))
+	if v == "" || slices.Contains(milestone.Types, v) {
+		return v, nil
+	}
+	return "", apperr.InvalidField("type", "milestone.type_unknown")
 }
 
 // baselineChoice is one baseline as the plan page lists it.
@@ -128,9 +143,16 @@ func (s *Server) renderPlan(c *fiber.Ctx, status int, label string, f form) erro
 	} else {
 		against = chosen.ID
 	}
+	typ, err := typeParam(c)
+	if err != nil {
+		return err
+	}
 	vs, err := milestone.ListAgainst(ctx, s.db, pp.Project.ID, against, today)
 	if err != nil {
 		return err
+	}
+	if typ != "" {
+		vs = slices.DeleteFunc(vs, func(v milestone.View) bool { return v.Type != typ })
 	}
 	phases, err := project.Phases(ctx, s.db, pp.Project.ID)
 	if err != nil {
@@ -139,7 +161,8 @@ func (s *Server) renderPlan(c *fiber.Ctx, status int, label string, f form) erro
 	view := planView{projectPage: pp, Board: milestone.Board(phases, vs), Milestones: vs, Today: today,
 		Against: againstCurrent, SlipTexts: map[int64]string{}, Label: label, Chosen: chosen,
 		CanManage:   pp.Access.Can(project.ManageMilestones) && !pp.Project.Archived,
-		CanBaseline: milestone.CanTakeBaseline(callerOf(c)) && !pp.Project.Archived}
+		CanBaseline: milestone.CanTakeBaseline(callerOf(c)) && !pp.Project.Archived,
+		Types:       milestone.Types, TypeFilter: string(typ), AgainstParam: c.Query("against")}
 	for i := range bs {
 		view.Baselines = append(view.Baselines, baselineChoice{Baseline: bs[i], Value: itoa64(bs[i].ID), Name: baselineName(tr, &bs[i])})
 	}
