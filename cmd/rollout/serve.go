@@ -17,6 +17,7 @@ import (
 	"rollout/internal/config"
 	"rollout/internal/database"
 	"rollout/internal/date"
+	"rollout/internal/notify"
 	"rollout/internal/office"
 	"rollout/internal/pglocal"
 	"rollout/internal/web"
@@ -38,7 +39,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	// The embedded PostgreSQL is restarted if it dies; pgFailed closes when
 	// that keeps failing (nil, never closing, with DATABASE_URL).
-	db, closeDB, pg, err := openDatabaseFor(ctx, cfg, log, true)
+	db, closeDB, pg, dsn, err := openDatabaseFor(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
@@ -60,6 +61,24 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// Notifications: River's workers, sweeps and digests, until shutdown.
+	notifier, err := notify.New(db, dsn, notify.Config{
+		Mailer:  notify.Mailer{URL: cfg.SMTPURL, From: cfg.MailFrom},
+		BaseURL: cfg.BaseURL, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	if err := notifier.Start(ctx); err != nil {
+		return fmt.Errorf("starting the notification workers: %w", err)
+	}
+	defer func() {
+		stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := notifier.Stop(stop); err != nil {
+			log.Warn("stopping the notification workers", "error", err.Error())
+		}
+	}()
 	// The health trend and the portfolio read daily snapshots; pages never
 	// write them, so the server keeps them. It also deletes expired sessions
 	// and spent sign-in throttles. Both run until ctx ends (shutdown).
@@ -132,29 +151,30 @@ func migrate(ctx context.Context, db *database.DB, log *slog.Logger) error {
 // data folder and connects to its "rollout" database. The returned func closes
 // the connection and stops the embedded server.
 func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*database.DB, func(), error) {
-	db, closeDB, _, err := openDatabaseFor(ctx, cfg, log, false)
+	db, closeDB, _, _, err := openDatabaseFor(ctx, cfg, log, false)
 	return db, closeDB, err
 }
 
 // openDatabaseFor is openDatabase that also returns the embedded server (nil
 // with DATABASE_URL), which restarts itself after an unexpected exit when
-// restart is set (serve: a long-running process; the short commands just fail).
-func openDatabaseFor(ctx context.Context, cfg config.Config, log *slog.Logger, restart bool) (*database.DB, func(), *pglocal.Server, error) {
+// restart is set (serve: a long-running process; the short commands just
+// fail), and the DSN it connected with (the job queue opens its own pool).
+func openDatabaseFor(ctx context.Context, cfg config.Config, log *slog.Logger, restart bool) (*database.DB, func(), *pglocal.Server, string, error) {
 	if cfg.DatabaseURL != "" {
 		db, err := database.Open(ctx, cfg.DatabaseURL)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, "", err
 		}
-		return db, func() { _ = db.Close() }, nil, nil
+		return db, func() { _ = db.Close() }, nil, cfg.DatabaseURL, nil
 	}
 	dir, err := filepath.Abs(cfg.DataDir)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("data folder %q: %w", cfg.DataDir, err)
+		return nil, nil, nil, "", fmt.Errorf("data folder %q: %w", cfg.DataDir, err)
 	}
 	start := time.Now()
 	pg, err := pglocal.Start(ctx, pglocal.Options{DataDir: dir, Persistent: true, Logger: log, BinDir: cfg.PGBin, Restart: restart})
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, "", err
 	}
 	stopPG := func() {
 		if err := pg.Stop(); err != nil {
@@ -163,15 +183,15 @@ func openDatabaseFor(ctx context.Context, cfg config.Config, log *slog.Logger, r
 	}
 	if err := ensureDatabase(ctx, pg.DSN("postgres"), "rollout"); err != nil {
 		stopPG()
-		return nil, nil, nil, err
+		return nil, nil, nil, "", err
 	}
 	db, err := database.Open(ctx, pg.DSN("rollout"))
 	if err != nil {
 		stopPG()
-		return nil, nil, nil, err
+		return nil, nil, nil, "", err
 	}
 	log.Info("embedded PostgreSQL started", "data_dir", dir, "took_ms", time.Since(start).Milliseconds())
-	return db, func() { _ = db.Close(); stopPG() }, pg, nil
+	return db, func() { _ = db.Close(); stopPG() }, pg, pg.DSN("rollout"), nil
 }
 
 func listenError(addr string, err error) error {

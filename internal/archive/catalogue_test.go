@@ -83,6 +83,17 @@ var tablesNotArchived = map[string]string{
 	"bun_migrations":      "schema bookkeeping",
 	"bun_migration_locks": "schema bookkeeping",
 	"work_reads":          "what each person marked done on My work belongs to their account, not to the project",
+	"project_webhooks":    "a group bot's address and secret are credentials: set them up again after an import",
+	"deliveries":          "the notification log of this installation",
+	"notification_digest": "messages waiting for this installation's daily digest",
+	"notification_prefs":  "each person's e-mail choices belong to their account, not to the project",
+	"river_job":           "River's job queue (notifications in flight)",
+	"river_leader":        "River's leader election",
+	"river_migration":     "River's schema bookkeeping",
+	"river_notification":  "River's bookkeeping",
+	"river_queue":         "River's queues",
+	"river_client":        "River's bookkeeping",
+	"river_client_queue":  "River's bookkeeping",
 }
 
 // TestArchiveCarriesEveryColumn compares the archive with the database's

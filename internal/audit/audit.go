@@ -17,6 +17,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"rollout/internal/database"
+	"rollout/internal/jobs"
 )
 
 // Entry is one recorded write.
@@ -80,7 +81,15 @@ func RecordMany(ctx context.Context, db bun.IDB, ws []Write) error {
 	if _, err := db.NewInsert().Model(&entries).Exec(ctx); err != nil {
 		return database.MapError(err)
 	}
-	return nil
+	// The writes people are told of are enqueued here, in the same
+	// transaction: one place, so no workflow can forget to notify.
+	var evs []jobs.Event
+	for _, w := range ws {
+		if ev, ok := jobs.FromWrite(w.Entity, w.Action, w.ProjectID, w.ActorID, w.EntityID); ok {
+			evs = append(evs, ev)
+		}
+	}
+	return jobs.Publish(ctx, db, evs...)
 }
 
 func entryOf(w Write) (*Entry, error) {

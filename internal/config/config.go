@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -33,6 +34,11 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed; a single address is a range of one.
 	TrustedProxies []netip.Prefix
+	// SMTPURL is the mail server notifications go through:
+	// smtp://user:password@host:587 (STARTTLS when offered), smtps://…:465
+	// (TLS), smtp+plain://host:25 (never TLS). Empty: no e-mail is sent.
+	SMTPURL  string
+	MailFrom string // the sender, e.g. "Rollout <rollout@example.com>"
 }
 
 // Defaults.
@@ -66,6 +72,8 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	fs.StringVar(&secure, "secure-cookies", env("ROLLOUT_SECURE_COOKIES", ""), "send cookies only over HTTPS: true or false; default true when the base URL is https (ROLLOUT_SECURE_COOKIES)")
 	fs.StringVar(&timeout, "request-timeout", env("ROLLOUT_REQUEST_TIMEOUT", "15s"), "longest a request may take, e.g. 15s (ROLLOUT_REQUEST_TIMEOUT)")
 	fs.StringVar(&proxies, "trusted-proxies", env("ROLLOUT_TRUSTED_PROXIES", ""), "comma-separated `addresses or CIDR ranges` of the reverse proxies whose X-Forwarded-For names the client, e.g. 10.0.0.0/8,192.168.1.10; empty: none (ROLLOUT_TRUSTED_PROXIES)")
+	fs.StringVar(&c.SMTPURL, "smtp-url", env("ROLLOUT_SMTP_URL", ""), "mail server `URL` for notifications: smtp://user:password@host:587, smtps://host:465 or smtp+plain://host:25; empty: no e-mail (ROLLOUT_SMTP_URL)")
+	fs.StringVar(&c.MailFrom, "mail-from", env("ROLLOUT_MAIL_FROM", ""), "sender `address` of notification e-mail, e.g. \"Rollout <rollout@example.com>\" (ROLLOUT_MAIL_FROM)")
 	if name == "serve" {
 		fs.BoolVar(&c.Demo, "demo", false, "create the demo project at start if it does not exist yet")
 		fs.StringVar(&c.DemoLang, "lang", "en", "`language` of the demo project --demo creates: en or zh-CN")
@@ -120,6 +128,19 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 		return c, fmt.Errorf("ROLLOUT_REQUEST_TIMEOUT %q is not a duration: write it like 15s or 1m", timeout)
 	}
 	c.RequestTimeout = d
+	if c.SMTPURL != "" {
+		u, err := url.Parse(c.SMTPURL)
+		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps" && u.Scheme != "smtp+plain") || u.Hostname() == "" {
+			// Never echo the URL: it may hold a password.
+			return c, errors.New("ROLLOUT_SMTP_URL is not a mail server URL: write it like smtp://user:password@mail.example.com:587")
+		}
+		if c.MailFrom == "" {
+			return c, errors.New("ROLLOUT_MAIL_FROM is empty: set the sender of notification e-mail, e.g. \"Rollout <rollout@example.com>\"")
+		}
+		if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+			return c, fmt.Errorf("ROLLOUT_MAIL_FROM %q is not an e-mail address", c.MailFrom)
+		}
+	}
 	if c.TrustedProxies, err = ParseProxies(proxies); err != nil {
 		return c, err
 	}

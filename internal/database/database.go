@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -19,6 +20,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/rivermigrate"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/driver/pgdriver"
@@ -178,7 +181,29 @@ func Migrate(ctx context.Context, db *bun.DB) (*migrate.MigrationGroup, error) {
 	if err != nil {
 		return group, fmt.Errorf("migrate: %w", err)
 	}
+	if err := migrateRiver(ctx, db); err != nil {
+		return group, err
+	}
 	return group, nil
+}
+
+// migrateRiver brings River's own tables (river_job, river_leader, river_queue
+// …: the job queue of internal/jobs) up to the version the linked River
+// expects. It runs with Rollout's migrations, under the same advisory lock,
+// through rivermigrate over the same *sql.DB, so one start of Rollout
+// migrates both and two instances never race. River keeps its own
+// river_migration table; its SQL is River's and versioned by River.
+func migrateRiver(ctx context.Context, db *bun.DB) error {
+	migrator, err := rivermigrate.New(riverdatabasesql.New(db.DB), &rivermigrate.Config{
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		return fmt.Errorf("migrate: River: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate: River's job queue tables: %w", err)
+	}
+	return nil
 }
 
 // RunInTx runs fn in a transaction: committed if fn returns nil, rolled back

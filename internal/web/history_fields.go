@@ -135,6 +135,11 @@ var historyFieldOrder = []struct {
 	{"contingency", historySpec{kind: hLong}},
 	{"trigger", historySpec{kind: hLong}},
 	{"operations", historySpec{kind: hOperations}},
+	{"url", historySpec{kind: hText}},
+	{"secret", historySpec{kind: hBool}},
+	{"events", historySpec{kind: hList}},
+	{"digest", historySpec{kind: hBool}},
+	{"error", historySpec{kind: hLong}},
 	{"apply_result", historySpec{kind: hResults}},
 	{"conditions", historySpec{kind: hConditions}},
 	{"answers", historySpec{kind: hAnswers}},
@@ -200,6 +205,8 @@ var historyEntitySpecs = map[string]map[string]historySpec{
 	"baseline":       {"source": {hEnum, "baseline_source"}},
 	// Adoption figures name a CRM role as typed, not a member's role.
 	"adoption_figure": {"role": {kind: hText}},
+	"webhook":         {"kind": {hEnum, "webhook_kind"}},
+	"delivery":        {"status": {hEnum, "delivery_status"}},
 	// A member's entry repeats the person's account; the heading names them.
 	"member": {"user_id": {kind: hHidden}, "name": {kind: hHidden}, "email": {kind: hHidden}, "disabled": {kind: hHidden}},
 	// A token's owner is the person who made the entry.

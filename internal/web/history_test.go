@@ -1,6 +1,9 @@
 package web
 
 import (
+	"rollout/internal/jobs"
+	"rollout/internal/notify"
+
 	"context"
 	"encoding/json"
 	"io/fs"
@@ -85,6 +88,16 @@ func historyWrites(t *testing.T, db *database.DB) (pm *account.User, p *project.
 	ok(err)
 	ok(account.RevokeToken(ctx, db, pm.ID, tok.ID, time.Now()))
 	ok(project.SetCreationRestricted(ctx, db, pm.ID, true))
+	// Notifications: a bot added and removed, e-mail preferences, a failed delivery retried.
+	hook, err := notify.CreateWebhook(ctx, db, caller, pid, notify.WebhookInput{Kind: notify.KindDingTalk,
+		URL: "https://oapi.dingtalk.com/robot/send?access_token=abc", Secret: "SECx", Events: []string{jobs.GateReviewDecided}})
+	ok(err)
+	ok(notify.DeleteWebhook(ctx, db, caller, pid, hook.ID))
+	ok(notify.SetPrefs(ctx, db, pm.ID, []string{jobs.Mention}, true))
+	var delivery int64
+	ok(db.NewRaw(`INSERT INTO deliveries (key, project_id, event, channel, target, status, attempts, last_error, message)
+	    VALUES ('history', ?, 'mention', 'email', 'pm@example.com', 'failed', 8, 'connection refused', '{}') RETURNING id`, pid).Scan(ctx, &delivery))
+	ok(notify.RetryDelivery(ctx, db, pm.ID, delivery))
 	// Goals.
 	gs, err := goal.List(ctx, db, pid, today)
 	ok(err)

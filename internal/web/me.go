@@ -1,6 +1,9 @@
 package web
 
 import (
+	"rollout/internal/jobs"
+	"rollout/internal/notify"
+
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -21,6 +24,8 @@ type accountView struct {
 	TokenForm    form
 	Tokens       []account.Token
 	Languages    []languageOption
+	Notify       *notify.Prefs // which events by e-mail, at once or as a daily digest
+	Events       []string
 }
 
 type languageOption struct{ Code, Label string }
@@ -44,6 +49,10 @@ func (s *Server) renderAccount(c *fiber.Ctx, status int, v accountView) error {
 		return err
 	}
 	v.Tokens, v.Languages = ts, languageOptions
+	if v.Notify, err = notify.PrefsOf(c.UserContext(), s.db, mustUser(c).ID); err != nil {
+		return err
+	}
+	v.Events = jobs.EventKinds
 	return s.render(c, status, "account/account", s.translator(c).T("me.title"), v)
 }
 

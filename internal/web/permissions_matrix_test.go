@@ -240,6 +240,15 @@ func (m *matrix) fill(path, key string) string {
 				parts[i] = fmt.Sprint(id)
 			case strings.HasPrefix(path, "/admin/users/"):
 				parts[i] = fmt.Sprint(m.victim.ID)
+			case strings.Contains(path, "/webhooks/"):
+				// A fresh bot for each call (deleting one removes it); nothing listens at its address.
+				var id int64
+				err := m.db.NewRaw(`INSERT INTO project_webhooks (project_id, kind, url)
+				    SELECT id, 'generic', 'http://127.0.0.1:9/hook' FROM projects WHERE key = ? RETURNING id`, key).Scan(context.Background(), &id)
+				if err != nil {
+					m.t.Fatal(err)
+				}
+				parts[i] = fmt.Sprint(id)
 			default:
 				parts[i] = "999999"
 			}

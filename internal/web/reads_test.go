@@ -76,7 +76,8 @@ func TestReadingPagesWritesNothing(t *testing.T) {
 		"/api/v1" + review, "/projects/CRM/plan?against=current", gate, "/api/v1/projects/CRM/baselines",
 		"/", "/api/v1/me/work", "/api/v1" + review + "/comments", "/projects/CRM/adoption", "/api/v1/projects/CRM/adoption",
 		"/projects/CRM/adoption/export.xlsx", "/api/v1/projects/CRM/pitfalls/thresholds", "/api/v1" + review + "/actions",
-		"/api/v1/projects/CRM/phases"} {
+		"/api/v1/projects/CRM/phases",
+		"/projects/CRM/webhooks", "/api/v1/projects/CRM/webhooks", "/admin/deliveries", "/account"} {
 		expectStatus(t, reader.get(path), http.StatusOK)
 	}
 	// And what a user sees: the health trend has today's score, no snapshot was kept.

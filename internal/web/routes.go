@@ -76,6 +76,7 @@ func (s *Server) routes() []route {
 		{post, "/account/password", signedIn, s.handlePasswordChange},
 		{post, "/account/tokens", signedIn, s.handleTokenCreate},
 		{post, "/account/tokens/:id/revoke", signedIn, s.handleTokenRevoke},
+		{post, "/account/notifications", signedIn, s.handleNotifyPrefs},
 
 		// Instance administration.
 		{get, "/admin/users", adminOnly, s.handleAdminUsers},
@@ -85,6 +86,8 @@ func (s *Server) routes() []route {
 		{post, "/admin/users/:id/reset-password", adminOnly, s.handleAdminUserResetPassword},
 		{post, "/admin/settings", adminOnly, s.handleAdminSettings},
 		{get, "/admin/activity", adminOnly, s.handleAdminActivity},
+		{get, "/admin/deliveries", adminOnly, s.handleAdminDeliveries},
+		{post, "/admin/deliveries/:id/retry", adminOnly, s.handleAdminDeliveryRetry},
 
 		// Projects.
 		{get, "/projects", signedIn, s.handleProjects},
@@ -103,6 +106,14 @@ func (s *Server) routes() []route {
 		{post, "/projects/:key/phases/:id/move", in(project.ManagePhases), s.handlePhaseMove},
 		{post, "/projects/:key/phases/:id/delete", in(project.ManagePhases), s.handlePhaseDelete},
 		{get, "/projects/:key/members", in(project.ViewProject), s.handleMembers},
+		// Notifications: the project's group bots and webhooks (project managers).
+		{get, "/projects/:key/webhooks", in(project.EditProject), s.handleWebhooks},
+		{post, "/projects/:key/webhooks", in(project.EditProject), s.handleWebhookCreate},
+		{post, "/projects/:key/webhooks/:id/delete", in(project.EditProject), s.handleWebhookDelete},
+		{post, "/projects/:key/webhooks/:id/test", in(project.EditProject), s.handleWebhookTest},
+		{get, "/api/v1/projects/:key/webhooks", in(project.EditProject), s.apiWebhooks},
+		{post, "/api/v1/projects/:key/webhooks", in(project.EditProject), s.apiWebhookCreate},
+		{del, "/api/v1/projects/:key/webhooks/:id", in(project.EditProject), s.apiWebhookDelete},
 		{post, "/projects/:key/members", in(project.ManageMembers), s.handleMemberAdd},
 		{post, "/projects/:key/members/:user_id", in(project.ManageMembers), s.handleMemberUpdate},
 		{post, "/projects/:key/members/:user_id/remove", in(project.ManageMembers), s.handleMemberRemove},
