@@ -55,6 +55,11 @@ func newBigDashboard(tb testing.TB) *bigDashboard {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// DEMO (46 requirements, run by the same manager): the small project
+	// the aggregate pages are compared with.
+	if _, err := demo.Load(ctx, db, today); err != nil {
+		tb.Fatal(err)
+	}
 	pm, err := account.ByID(ctx, db, pmID)
 	if err != nil {
 		tb.Fatal(err)
