@@ -89,12 +89,13 @@ func Gather(ctx context.Context, db bun.IDB, projectID int64, today date.Date) (
 	err = db.NewSelect().TableExpr("requirements AS r").
 		ColumnExpr("count(*) AS total").
 		ColumnExpr("count(*) FILTER (WHERE r.phase_id IS NULL) AS unplanned").
-		ColumnExpr("count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM requirement_goals AS rg WHERE rg.requirement_id = r.id)) AS no_goal").
+		ColumnExpr("count(*) FILTER (WHERE lg.requirement_id IS NULL) AS no_goal").
 		ColumnExpr("count(*) FILTER (WHERE r.kind = 'training') AS training").
 		ColumnExpr("count(*) FILTER (WHERE r.kind = 'change_management') AS change_management").
 		ColumnExpr("count(*) FILTER (WHERE r.kind = 'data_migration') AS data_migration").
 		ColumnExpr("count(*) FILTER (WHERE r.kind = 'data_migration' AND r.owner_id IS NOT NULL) AS data_owned").
 		ColumnExpr("count(*) FILTER (WHERE r.approach = 'customization') AS custom").
+		Join("LEFT JOIN (?) AS lg ON lg.requirement_id = r.id", requirement.LinkedToGoals(db, projectID)).
 		Where("r.project_id = ? AND r.status <> 'rejected'", projectID).
 		Scan(ctx, &f.Backlog)
 	if err != nil {

@@ -49,11 +49,24 @@ func Summaries(ctx context.Context, db bun.IDB, projectID int64) ([]PhaseSummary
 		ColumnExpr("count(*) FILTER (WHERE r.approach = 'customization') AS custom").
 		ColumnExpr("count(*) FILTER (WHERE r.kind = 'integration') AS integrations").
 		ColumnExpr("coalesce(sum(r.estimate_days), 0) AS estimate").
-		ColumnExpr("count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM requirement_goals AS rg WHERE rg.requirement_id = r.id)) AS no_goal").
+		ColumnExpr("count(*) FILTER (WHERE lg.requirement_id IS NULL) AS no_goal").
+		// The requirements linked to a goal of the project, once each, hash
+		// joined (a NOT EXISTS inside FILTER ran a sub-plan per row).
+		Join("LEFT JOIN (?) AS lg ON lg.requirement_id = r.id", LinkedToGoals(db, projectID)).
 		Where("r.project_id = ? AND r.status <> ?", projectID, Rejected).
 		GroupExpr("r.phase_id").
 		Scan(ctx, &out)
 	return out, database.MapError(err)
+}
+
+// LinkedToGoals selects the ids of the project's requirements that serve at
+// least one goal, once each (column requirement_id): LEFT JOINed to the
+// requirements, the rows without a match serve no goal. The planner hash
+// joins it; a NOT EXISTS inside an aggregate's FILTER ran a sub-plan per
+// requirement.
+func LinkedToGoals(db bun.IDB, projectID int64) *bun.SelectQuery {
+	return db.NewSelect().TableExpr("requirement_goals AS rg").Distinct().ColumnExpr("rg.requirement_id").
+		Join("JOIN goals AS g ON g.id = rg.goal_id").Where("g.project_id = ?", projectID)
 }
 
 // Counts are one week's changes to the backlog.
@@ -95,7 +108,12 @@ func Churn(ctx context.Context, db bun.IDB, projectID int64, since, today date.D
 		ColumnExpr("count(*) FILTER (WHERE a.action = 'delete') AS removed").
 		ColumnExpr("count(*) FILTER (WHERE a.action = 'update' AND jsonb_exists(a.after, 'tier')) AS tier_moves").
 		ColumnExpr("count(*) FILTER (WHERE a.action = 'update' AND jsonb_exists(coalesce(a.after, a.before), 'phase_id')) AS phase_moves").
-		Join("LEFT JOIN requirements AS r ON r.id::text = a.entity_id").
+		// Compare ids as numbers, on the project's rows: r.id::text could
+		// use no index and matched every project's requirements. A
+		// requirement's entry always names its id (the guard keeps a stray
+		// text from failing the cast).
+		Join(`LEFT JOIN requirements AS r ON r.project_id = a.project_id
+			AND r.id = CASE WHEN a.entity_id ~ '^[0-9]+$' THEN a.entity_id::bigint END`).
 		Where("a.project_id = ? AND a.entity = 'requirement' AND a.at >= ?", projectID, monday(since).Time()).
 		GroupExpr("1, 2").
 		OrderExpr("1").

@@ -128,7 +128,7 @@ func (s *Server) renderPlan(c *fiber.Ctx, status int, label string, f form) erro
 	} else {
 		against = chosen.ID
 	}
-	vs, err := milestone.ListAgainst(ctx, s.db, pp.Project.ID, against, today)
+	vs, err := s.milestones(c, against)
 	if err != nil {
 		return err
 	}

@@ -15,8 +15,8 @@ import (
 )
 
 // TestReadingPagesWritesNothing shows that looking at a project (its home,
-// dashboard, health page, plan, review and their API answers, the portfolio)
-// writes nothing to the database.
+// dashboard, health page, plan, review, risk register, backlog, checklist and
+// their API answers, the portfolio) writes nothing to the database.
 //
 // The method: the pages are served a second time by an app whose database
 // connections start with default_transaction_read_only=on, so PostgreSQL
@@ -71,7 +71,12 @@ func TestReadingPagesWritesNothing(t *testing.T) {
 	for _, path := range []string{"/projects/CRM", "/projects/CRM/dashboard", "/projects/CRM/health", "/projects/CRM/plan",
 		review, "/portfolio", "/api/v1/projects/CRM/dashboard", "/api/v1/projects/CRM/health", "/api/v1/portfolio",
 		"/api/v1" + review, "/projects/CRM/plan?against=current", gate, "/api/v1/projects/CRM/baselines",
-		"/", "/api/v1/me/work", "/api/v1" + review + "/comments"} {
+		"/", "/api/v1/me/work", "/api/v1" + review + "/comments",
+		// The aggregate pages of the read cache (readmodels.go) and their API.
+		"/projects/CRM/risks", "/projects/CRM/risks?status=active&p=4&i=5", "/projects/CRM/requirements",
+		"/projects/CRM/requirements?group=phase", "/projects/CRM/pitfalls", "/projects/CRM/dashboard.xlsx",
+		"/api/v1/projects/CRM/risks", "/api/v1/projects/CRM/risks/heatmap", "/api/v1/projects/CRM/milestones",
+		"/api/v1/projects/CRM/requirements/trend", "/api/v1/projects/CRM/pitfalls"} {
 		expectStatus(t, reader.get(path), http.StatusOK)
 	}
 	// And what a user sees: the health trend has today's score, no snapshot was kept.

@@ -75,16 +75,13 @@ type risksView struct {
 
 func (s *Server) handleRisks(c *fiber.Ctx) error {
 	pp := newProjectPage(c, "risks")
-	ctx, today, tr := c.UserContext(), s.today(), s.translator(c)
+	ctx, tr := c.UserContext(), s.translator(c)
 	f, err := riskFilter(c)
 	if err != nil {
 		return err
 	}
-	vs, err := risk.List(ctx, s.db, pp.Project.ID, f, today)
-	if err != nil {
-		return err
-	}
-	heat, err := risk.Heat(ctx, s.db, pp.Project.ID, f, today)
+	// One read of the register gives the list and its heat maps.
+	vs, heat, err := s.risks(c, f)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,3 @@
+DROP TRIGGER IF EXISTS audit_entries_revision ON audit_entries;
+DROP FUNCTION IF EXISTS bump_project_revision();
+ALTER TABLE projects DROP COLUMN IF EXISTS revision;
