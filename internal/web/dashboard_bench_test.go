@@ -41,8 +41,8 @@ type bigDashboard struct {
 	app     *fiber.App
 	queries *dbtest.Counter
 	cache   *readcache.Cache // the app's read models
-	session string // LARGE's manager
-	other   string // a person in SMALL only
+	session string           // LARGE's manager
+	other   string           // a person in SMALL only
 }
 
 func newBigDashboard(tb testing.TB) *bigDashboard {

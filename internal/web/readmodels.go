@@ -147,4 +147,3 @@ func (s *Server) milestones(c *fiber.Ctx, against int64) ([]milestone.View, erro
 		return milestone.ListAgainst(c.UserContext(), s.db, k.ProjectID, against, k.Day)
 	})
 }
-
