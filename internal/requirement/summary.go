@@ -103,17 +103,17 @@ func Churn(ctx context.Context, db bun.IDB, projectID int64, since, today date.D
 	}
 	err := db.NewSelect().TableExpr("audit_entries AS a").
 		ColumnExpr("date_trunc('week', a.at)::date AS week").
-		ColumnExpr("coalesce(a.after->>'tier', a.before->>'tier', r.tier, '') AS tier").
+		// The tier of an entry is the one it names; only an entry that
+		// names none (a phase move) looks the item up, by primary key: the
+		// join on r.id::text = a.entity_id could use no index and hashed
+		// every requirement of every project. coalesce evaluates the
+		// sub-select only when the entry's own tier is missing.
+		ColumnExpr(`coalesce(a.after->>'tier', a.before->>'tier',
+			(SELECT r.tier FROM requirements AS r WHERE r.id = CASE WHEN a.entity_id ~ '^[0-9]+$' THEN a.entity_id::bigint END), '') AS tier`).
 		ColumnExpr("count(*) FILTER (WHERE a.action = 'create') AS added").
 		ColumnExpr("count(*) FILTER (WHERE a.action = 'delete') AS removed").
 		ColumnExpr("count(*) FILTER (WHERE a.action = 'update' AND jsonb_exists(a.after, 'tier')) AS tier_moves").
 		ColumnExpr("count(*) FILTER (WHERE a.action = 'update' AND jsonb_exists(coalesce(a.after, a.before), 'phase_id')) AS phase_moves").
-		// Compare ids as numbers, on the project's rows: r.id::text could
-		// use no index and matched every project's requirements. A
-		// requirement's entry always names its id (the guard keeps a stray
-		// text from failing the cast).
-		Join(`LEFT JOIN requirements AS r ON r.project_id = a.project_id
-			AND r.id = CASE WHEN a.entity_id ~ '^[0-9]+$' THEN a.entity_id::bigint END`).
 		Where("a.project_id = ? AND a.entity = 'requirement' AND a.at >= ?", projectID, monday(since).Time()).
 		GroupExpr("1, 2").
 		OrderExpr("1").
