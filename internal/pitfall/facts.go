@@ -89,13 +89,12 @@ func Gather(ctx context.Context, db bun.IDB, projectID int64, today date.Date) (
 	err = db.NewSelect().TableExpr("requirements AS r").
 		ColumnExpr("count(*) AS total").
 		ColumnExpr("count(*) FILTER (WHERE r.phase_id IS NULL) AS unplanned").
-		ColumnExpr("count(*) FILTER (WHERE lg.requirement_id IS NULL) AS no_goal").
+		ColumnExpr("count(*) FILTER (WHERE r.id NOT IN (?)) AS no_goal", requirement.LinkedToGoals(db, projectID)).
 		ColumnExpr("count(*) FILTER (WHERE r.kind = 'training') AS training").
 		ColumnExpr("count(*) FILTER (WHERE r.kind = 'change_management') AS change_management").
 		ColumnExpr("count(*) FILTER (WHERE r.kind = 'data_migration') AS data_migration").
 		ColumnExpr("count(*) FILTER (WHERE r.kind = 'data_migration' AND r.owner_id IS NOT NULL) AS data_owned").
 		ColumnExpr("count(*) FILTER (WHERE r.approach = 'customization') AS custom").
-		Join("LEFT JOIN (?) AS lg ON lg.requirement_id = r.id", requirement.LinkedToGoals(db, projectID)).
 		Where("r.project_id = ? AND r.status <> 'rejected'", projectID).
 		Scan(ctx, &f.Backlog)
 	if err != nil {

@@ -49,23 +49,20 @@ func Summaries(ctx context.Context, db bun.IDB, projectID int64) ([]PhaseSummary
 		ColumnExpr("count(*) FILTER (WHERE r.approach = 'customization') AS custom").
 		ColumnExpr("count(*) FILTER (WHERE r.kind = 'integration') AS integrations").
 		ColumnExpr("coalesce(sum(r.estimate_days), 0) AS estimate").
-		ColumnExpr("count(*) FILTER (WHERE lg.requirement_id IS NULL) AS no_goal").
-		// The requirements linked to a goal of the project, once each, hash
-		// joined (a NOT EXISTS inside FILTER ran a sub-plan per row).
-		Join("LEFT JOIN (?) AS lg ON lg.requirement_id = r.id", LinkedToGoals(db, projectID)).
+		ColumnExpr("count(*) FILTER (WHERE r.id NOT IN (?)) AS no_goal", LinkedToGoals(db, projectID)).
 		Where("r.project_id = ? AND r.status <> ?", projectID, Rejected).
 		GroupExpr("r.phase_id").
 		Scan(ctx, &out)
 	return out, database.MapError(err)
 }
 
-// LinkedToGoals selects the ids of the project's requirements that serve at
-// least one goal, once each (column requirement_id): LEFT JOINed to the
-// requirements, the rows without a match serve no goal. The planner hash
-// joins it; a NOT EXISTS inside an aggregate's FILTER ran a sub-plan per
-// requirement.
+// LinkedToGoals selects the ids of the project's requirements that serve a
+// goal, for "r.id NOT IN (…)": PostgreSQL runs it once into a hash table
+// (a hashed sub-plan; requirement_id is never NULL, so NOT IN means "not
+// linked"). A NOT EXISTS inside an aggregate's FILTER ran an index probe per
+// requirement: on LARGE 14,161 buffers → 265 and 43 → 26 ms (medians of 25).
 func LinkedToGoals(db bun.IDB, projectID int64) *bun.SelectQuery {
-	return db.NewSelect().TableExpr("requirement_goals AS rg").Distinct().ColumnExpr("rg.requirement_id").
+	return db.NewSelect().TableExpr("requirement_goals AS rg").ColumnExpr("rg.requirement_id").
 		Join("JOIN goals AS g ON g.id = rg.goal_id").Where("g.project_id = ?", projectID)
 }
 
