@@ -19,7 +19,8 @@ func TestCacheKeysOnTheRevisionAndTheDay(t *testing.T) {
 		return v
 	}
 	k := Key{ProjectID: 1, Seq: 5, Day: day}
-	if get(k) != 1 || get(k) != 1 {
+	first := get(k)
+	if second := get(k); first != 1 || second != 1 {
 		t.Fatal("a second read of the same state loaded again")
 	}
 	if get(Key{ProjectID: 1, Seq: 6, Day: day}) != 2 {
