@@ -20,9 +20,10 @@
 -- (risk owners, milestone owners): an edit of a user (an instance-wide entry)
 -- bumps those projects.
 --
--- Health snapshots need no bump: the trends show the kept scores of the days
--- before today and today's score computed live, and a snapshot is only kept
--- for the day it is taken (the cache key holds the day).
+-- Health snapshots are kept without an audit entry (the hourly job); the
+-- trends show the kept scores of the days before today, so a snapshot that
+-- is new or changes a score bumps the revision too (a job that keeps the
+-- same score again changes nothing and bumps nothing).
 ALTER TABLE projects ADD COLUMN revision bigint NOT NULL DEFAULT 1;
 
 CREATE FUNCTION bump_project_revision() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -42,3 +43,15 @@ $$;
 
 CREATE CONSTRAINT TRIGGER audit_entries_revision AFTER INSERT ON audit_entries
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_project_revision();
+
+CREATE FUNCTION bump_project_revision_on_snapshot() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' OR OLD.score IS DISTINCT FROM NEW.score THEN
+        UPDATE projects SET revision = revision + 1 WHERE id = NEW.project_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE CONSTRAINT TRIGGER health_snapshots_revision AFTER INSERT OR UPDATE ON health_snapshots
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_project_revision_on_snapshot();
