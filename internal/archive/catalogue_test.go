@@ -71,6 +71,11 @@ var columnsNotCarried = map[string]map[string]string{
 		"created_at":    "the account's own bookkeeping, not the project's",
 		"updated_at":    "the account's own bookkeeping, not the project's",
 	},
+	// The read cache's change counter (migration 0019) counts the writes of
+	// one installation; the moved project starts a count of its own.
+	"projects": {
+		"revision": "the installation's read-cache counter, not the project's data",
+	},
 }
 
 // tablesNotArchived are the tables the archive does not carry at all: none

@@ -83,12 +83,17 @@ func selectViews(db bun.IDB, model any, against int64) *bun.SelectQuery {
 	return q.
 		ColumnExpr("coalesce(ph.name, '') AS phase_name, coalesce(ph.position, 1000000) AS phase_position").
 		ColumnExpr("coalesce(u.name, '') AS owner_name").
-		ColumnExpr("(SELECT count(*) FILTER (WHERE d.done) FROM deliverables AS d WHERE d.milestone_id = m.id) AS deliverables_done").
-		ColumnExpr("(SELECT count(*) FROM deliverables AS d WHERE d.milestone_id = m.id) AS deliverables_total").
-		ColumnExpr("(SELECT gr.decision FROM gate_reviews AS gr WHERE gr.milestone_id = m.id AND gr.decision IS NOT NULL ORDER BY gr.decided_at DESC LIMIT 1) AS last_decision").
-		ColumnExpr("(SELECT gr.id FROM gate_reviews AS gr WHERE gr.milestone_id = m.id AND gr.decision IS NULL LIMIT 1) AS pending_review_id").
+		ColumnExpr("dl.deliverables_done, dl.deliverables_total, gv.last_decision, gv.pending_review_id").
 		Join("LEFT JOIN phases AS ph ON ph.id = m.phase_id").
-		Join("LEFT JOIN users AS u ON u.id = m.owner_id")
+		Join("LEFT JOIN users AS u ON u.id = m.owner_id").
+		// One pass over a milestone's deliverables and one over its reviews
+		// (four correlated sub-plans per milestone before). A milestone has
+		// at most one pending review (gate_reviews_one_pending_key).
+		Join(`CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE d.done) AS deliverables_done, count(*) AS deliverables_total
+			FROM deliverables AS d WHERE d.milestone_id = m.id) AS dl`).
+		Join(`CROSS JOIN LATERAL (SELECT (array_agg(gr.decision ORDER BY gr.decided_at DESC) FILTER (WHERE gr.decision IS NOT NULL))[1] AS last_decision,
+			min(gr.id) FILTER (WHERE gr.decision IS NULL) AS pending_review_id
+			FROM gate_reviews AS gr WHERE gr.milestone_id = m.id) AS gv`)
 }
 
 // PhaseBoard is one phase of the board: milestones done of total,

@@ -94,7 +94,7 @@ func Gather(ctx context.Context, db bun.IDB, projectID int64, today date.Date) (
 	err = db.NewSelect().TableExpr("requirements AS r").
 		ColumnExpr("count(*) AS total").
 		ColumnExpr("count(*) FILTER (WHERE r.phase_id IS NULL) AS unplanned").
-		ColumnExpr("count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM requirement_goals AS rg WHERE rg.requirement_id = r.id)) AS no_goal").
+		ColumnExpr("count(*) FILTER (WHERE r.id NOT IN (?)) AS no_goal", requirement.LinkedToGoals(db, projectID)).
 		ColumnExpr("count(*) FILTER (WHERE r.kind = 'training') AS training").
 		ColumnExpr("count(*) FILTER (WHERE r.kind = 'change_management') AS change_management").
 		ColumnExpr("count(*) FILTER (WHERE r.kind = 'data_migration') AS data_migration").

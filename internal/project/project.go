@@ -38,6 +38,12 @@ type Project struct {
 	Version           int        `json:"version"`
 	CreatedAt         time.Time  `bun:",nullzero,notnull,default:current_timestamp" json:"created_at"`
 	UpdatedAt         time.Time  `bun:",nullzero,notnull,default:current_timestamp" json:"updated_at"`
+	// Revision moves on with every committed write of the project's data
+	// (migration 0019: a trigger on the audit trail), so a read model cached
+	// under it is current exactly while it has not moved. Scan-only: it comes
+	// with every read of the row (p.*) and no write of the row can set it
+	// back to a value it has had.
+	Revision int64 `bun:"revision,scanonly" json:"-"`
 }
 
 // editableColumns are the columns an edit may change (never the key or counters).
@@ -339,4 +345,12 @@ func Delete(ctx context.Context, db bun.IDB, actorID, projectID int64, typedKey 
 		return audit.Record(ctx, tx, audit.Write{ActorID: actorID, Entity: "project", EntityID: p.Key,
 			Action: audit.Delete, Before: p})
 	})
+}
+
+// Revision reads a project's change counter (see Project.Revision), for a
+// caller that holds the project row without it.
+func Revision(ctx context.Context, db bun.IDB, projectID int64) (int64, error) {
+	var seq int64
+	err := db.NewSelect().Table("projects").Column("revision").Where("id = ?", projectID).Scan(ctx, &seq)
+	return seq, database.MapError(err)
 }

@@ -49,11 +49,21 @@ func Summaries(ctx context.Context, db bun.IDB, projectID int64) ([]PhaseSummary
 		ColumnExpr("count(*) FILTER (WHERE r.approach = 'customization') AS custom").
 		ColumnExpr("count(*) FILTER (WHERE r.kind = 'integration') AS integrations").
 		ColumnExpr("coalesce(sum(r.estimate_days), 0) AS estimate").
-		ColumnExpr("count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM requirement_goals AS rg WHERE rg.requirement_id = r.id)) AS no_goal").
+		ColumnExpr("count(*) FILTER (WHERE r.id NOT IN (?)) AS no_goal", LinkedToGoals(db, projectID)).
 		Where("r.project_id = ? AND r.status <> ?", projectID, Rejected).
 		GroupExpr("r.phase_id").
 		Scan(ctx, &out)
 	return out, database.MapError(err)
+}
+
+// LinkedToGoals selects the ids of the project's requirements that serve a
+// goal, for "r.id NOT IN (…)": PostgreSQL runs it once into a hash table
+// (a hashed sub-plan; requirement_id is never NULL, so NOT IN means "not
+// linked"). A NOT EXISTS inside an aggregate's FILTER ran an index probe per
+// requirement: on LARGE 14,161 buffers → 265 and 43 → 26 ms (medians of 25).
+func LinkedToGoals(db bun.IDB, projectID int64) *bun.SelectQuery {
+	return db.NewSelect().TableExpr("requirement_goals AS rg").ColumnExpr("rg.requirement_id").
+		Join("JOIN goals AS g ON g.id = rg.goal_id").Where("g.project_id = ?", projectID)
 }
 
 // Counts are one week's changes to the backlog.
@@ -90,12 +100,17 @@ func Churn(ctx context.Context, db bun.IDB, projectID int64, since, today date.D
 	}
 	err := db.NewSelect().TableExpr("audit_entries AS a").
 		ColumnExpr("date_trunc('week', a.at)::date AS week").
-		ColumnExpr("coalesce(a.after->>'tier', a.before->>'tier', r.tier, '') AS tier").
+		// The tier of an entry is the one it names; only an entry that
+		// names none (a phase move) looks the item up, by primary key: the
+		// join on r.id::text = a.entity_id could use no index and hashed
+		// every requirement of every project. coalesce evaluates the
+		// sub-select only when the entry's own tier is missing.
+		ColumnExpr(`coalesce(a.after->>'tier', a.before->>'tier',
+			(SELECT r.tier FROM requirements AS r WHERE r.id = CASE WHEN a.entity_id ~ '^[0-9]+$' THEN a.entity_id::bigint END), '') AS tier`).
 		ColumnExpr("count(*) FILTER (WHERE a.action = 'create') AS added").
 		ColumnExpr("count(*) FILTER (WHERE a.action = 'delete') AS removed").
 		ColumnExpr("count(*) FILTER (WHERE a.action = 'update' AND jsonb_exists(a.after, 'tier')) AS tier_moves").
 		ColumnExpr("count(*) FILTER (WHERE a.action = 'update' AND jsonb_exists(coalesce(a.after, a.before), 'phase_id')) AS phase_moves").
-		Join("LEFT JOIN requirements AS r ON r.id::text = a.entity_id").
 		Where("a.project_id = ? AND a.entity = 'requirement' AND a.at >= ?", projectID, monday(since).Time()).
 		GroupExpr("1, 2").
 		OrderExpr("1").

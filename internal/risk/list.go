@@ -185,12 +185,15 @@ func selectViews(db bun.IDB, model any) *bun.SelectQuery {
 		ColumnExpr("r.*").
 		ColumnExpr("p.key || '-R-' || r.number AS key").
 		ColumnExpr("u.name AS owner_name, u.email AS owner_email").
-		ColumnExpr("(SELECT count(*) FROM risk_reviews AS rc WHERE rc.risk_id = r.id) AS review_count").
-		ColumnExpr("(SELECT max(rm.reviewed_on) FROM risk_reviews AS rm WHERE rm.risk_id = r.id) AS last_reviewed_on").
+		ColumnExpr("rv.review_count, rv.last_reviewed_on").
 		ColumnExpr("coalesce(ms.name, '') AS milestone_name").
 		Join("JOIN projects AS p ON p.id = r.project_id").
 		Join("JOIN users AS u ON u.id = r.owner_id").
-		Join("LEFT JOIN milestones AS ms ON ms.id = r.milestone_id")
+		Join("LEFT JOIN milestones AS ms ON ms.id = r.milestone_id").
+		// One index range of risk_reviews_risk_idx per risk gives both the
+		// count and the last review (two correlated sub-plans before).
+		Join(`CROSS JOIN LATERAL (SELECT count(*) AS review_count, max(rc.reviewed_on) AS last_reviewed_on
+			FROM risk_reviews AS rc WHERE rc.risk_id = r.id) AS rv`)
 }
 
 // HeatMap counts risks per cell of the two 5 × 5 grids. Inherent[p-1][i-1]
@@ -223,10 +226,39 @@ func Count(vs []View) HeatMap {
 // its cell: the maps show where the filtered risks sit, and a cell then
 // narrows the list further.
 func Heat(ctx context.Context, db bun.IDB, projectID int64, f Filter, today date.Date) (HeatMap, error) {
-	f.Probability, f.Impact, f.Map = 0, 0, ""
-	vs, err := List(ctx, db, projectID, f, today)
-	if err != nil {
-		return HeatMap{}, err
+	_, h, err := Register(ctx, db, projectID, f, today)
+	return h, err
+}
+
+// Register returns the risks that pass the filter and the heat maps of the
+// filter without its cell (as Heat), from one read of the register: the
+// list is the maps' risks narrowed to the cell, in the same order.
+func Register(ctx context.Context, db bun.IDB, projectID int64, f Filter, today date.Date) ([]View, HeatMap, error) {
+	if err := f.Check(); err != nil {
+		return nil, HeatMap{}, err
 	}
-	return Count(vs), nil
+	all := f
+	all.Probability, all.Impact, all.Map = 0, 0, ""
+	vs, err := List(ctx, db, projectID, all, today)
+	if err != nil {
+		return nil, HeatMap{}, err
+	}
+	h := Count(vs)
+	if f.Probability == 0 && f.Impact == 0 {
+		return vs, h, nil
+	}
+	out := make([]View, 0, len(vs))
+	for _, v := range vs {
+		p, i := v.Probability, v.Impact
+		if f.Map == Residual {
+			if !v.HasResidual() {
+				continue
+			}
+			p, i = *v.ResidualProbability, *v.ResidualImpact
+		}
+		if (f.Probability == 0 || p == f.Probability) && (f.Impact == 0 || i == f.Impact) {
+			out = append(out, v)
+		}
+	}
+	return out, h, nil
 }

@@ -41,7 +41,7 @@ func (s *Server) apiMilestones(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	vs, err := milestone.ListAgainst(c.UserContext(), s.db, p.ID, against, s.today())
+	vs, err := s.milestones(c, against)
 	if err != nil {
 		return err
 	}

@@ -59,7 +59,7 @@ type pitfallOut struct {
 // score is GET …/health's).
 func (s *Server) apiPitfalls(c *fiber.Ctx) error {
 	p, acc := currentProject(c)
-	h, err := s.projectHealth(c.UserContext(), p.ID)
+	h, err := s.projectHealth(c)
 	if err != nil {
 		return err
 	}

@@ -149,13 +149,11 @@ func (s *Server) apiRequirementHistory(c *fiber.Ctx) error {
 
 // apiRequirementTrend is the backlog's weekly churn; ?weeks= (default 26).
 func (s *Server) apiRequirementTrend(c *fiber.Ctx) error {
-	p, _ := currentProject(c)
 	weeks, _ := strconv.Atoi(c.Query("weeks"))
 	if weeks <= 0 || weeks > 260 {
 		weeks = 26
 	}
-	today := s.today()
-	ws, err := requirement.Churn(c.UserContext(), s.db, p.ID, today.AddDays(-7*(weeks-1)), today)
+	ws, err := s.churn(c, weeks)
 	if err != nil {
 		return err
 	}

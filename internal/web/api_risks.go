@@ -11,12 +11,11 @@ import (
 // status (or "active"), owner_id, overdue=true, p and i (a heat-map cell) with
 // map=inherent|residual, and sort=score|key|review.
 func (s *Server) apiRisks(c *fiber.Ctx) error {
-	p, _ := currentProject(c)
 	f, err := riskFilter(c)
 	if err != nil {
 		return err
 	}
-	vs, err := risk.List(c.UserContext(), s.db, p.ID, f, s.today())
+	vs, _, err := s.risks(c, f)
 	if err != nil {
 		return err
 	}
@@ -27,12 +26,11 @@ func (s *Server) apiRisks(c *fiber.Ctx) error {
 // {"inherent": [[…5]…5], "residual": […], "total": n, "unassessed": n}, where
 // inherent[p-1][i-1] counts the risks rated probability p and impact i.
 func (s *Server) apiRiskHeatmap(c *fiber.Ctx) error {
-	p, _ := currentProject(c)
 	f, err := riskFilter(c)
 	if err != nil {
 		return err
 	}
-	h, err := risk.Heat(c.UserContext(), s.db, p.ID, f, s.today())
+	_, h, err := s.risks(c, f)
 	if err != nil {
 		return err
 	}

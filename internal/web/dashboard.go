@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"html/template"
 	"net/url"
 
@@ -11,7 +10,6 @@ import (
 	"rollout/internal/budget"
 	"rollout/internal/change"
 	"rollout/internal/milestone"
-	"rollout/internal/office"
 	"rollout/internal/pitfall"
 	"rollout/internal/project"
 	"rollout/internal/report"
@@ -25,25 +23,6 @@ import (
 // of queries whatever the size of the project); the pages turn them into
 // charts (package web/chart) with a table after each, the exports into
 // workbooks (package web/sheets), and the API answers them as they are.
-
-// dashboard reads the project's figures; today's health score is computed
-// in memory at the end of the stored trend (a GET never writes: snapshots
-// are kept by office.KeepHealthSnapshots and at gate decisions).
-func (s *Server) dashboard(ctx context.Context, projectID int64) (*report.DashboardData, error) {
-	today := s.today()
-	d, err := report.Dashboard(ctx, s.db, projectID, today)
-	if err != nil {
-		return nil, err
-	}
-	// The health the dashboard shows is the combined one: report holds the
-	// method part, office adds delivery.
-	h, err := office.HealthWith(ctx, s.db, projectID, today, d.Health.Computed, d.Backlog.Total)
-	if err != nil {
-		return nil, err
-	}
-	d.Health.Combine(h.Score, h.Delivery.Score, len(h.Delivery.Items))
-	return d, nil
-}
 
 type dashboardView struct {
 	projectPage
@@ -125,7 +104,7 @@ func budgetUses(ts []report.BudgetTotal) []budgetUse {
 
 func (s *Server) handleDashboard(c *fiber.Ctx) error {
 	pp := newProjectPage(c, "dashboard")
-	d, err := s.dashboard(c.UserContext(), pp.Project.ID)
+	d, err := s.dashboard(c)
 	if err != nil {
 		return err
 	}
@@ -265,8 +244,7 @@ func (s *Server) handlePortfolio(c *fiber.Ctx) error {
 // ---------- the API ----------
 
 func (s *Server) apiDashboard(c *fiber.Ctx) error {
-	p, _ := currentProject(c)
-	d, err := s.dashboard(c.UserContext(), p.ID)
+	d, err := s.dashboard(c)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func sendWorkbook(c *fiber.Ctx, w *sheet.Workbook, name string) error {
 // group of figures, in the reader's language.
 func (s *Server) handleDashboardExport(c *fiber.Ctx) error {
 	p, _ := currentProject(c)
-	d, err := s.dashboard(c.UserContext(), p.ID)
+	d, err := s.dashboard(c)
 	if err != nil {
 		return err
 	}

@@ -165,10 +165,9 @@ type healthView struct {
 func (s *Server) renderHealth(c *fiber.Ctx, status int, entered map[string]string, f form) error {
 	pp := newProjectPage(c, "health")
 	pp.Form = form{Summary: f.Summary}
-	ctx := c.UserContext()
 	today := s.today()
 	from := today.AddDays(-(trendDays - 1))
-	h, trend, err := office.Health(ctx, s.db, pp.Project.ID, today, trendDays)
+	h, trend, err := s.health(c)
 	if err != nil {
 		return err
 	}
@@ -202,7 +201,7 @@ type healthCard struct {
 const topReasons = 3
 
 func (s *Server) healthCard(c *fiber.Ctx, p *project.Project, acc project.Access) (*healthCard, error) {
-	h, err := office.ComputeHealth(c.UserContext(), s.db, p.ID, s.today())
+	h, err := s.computeHealth(c)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +233,7 @@ type healthOut struct {
 // thresholds and the trend.
 func (s *Server) apiHealth(c *fiber.Ctx) error {
 	p, acc := currentProject(c)
-	h, trend, err := office.Health(c.UserContext(), s.db, p.ID, s.today(), trendDays)
+	h, trend, err := s.health(c)
 	if err != nil {
 		return err
 	}

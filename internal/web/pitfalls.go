@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"strconv"
 	"strings"
 
@@ -17,12 +16,6 @@ import (
 // ways CRM rollouts fail (the method part of the health). The health page
 // and the project home's health card are in health.go, the thresholds form in
 // health_thresholds.go.
-
-// projectHealth works the project's method health (the pitfall findings)
-// out from its data as it stands, for the checklist. It only reads.
-func (s *Server) projectHealth(ctx context.Context, projectID int64) (*pitfall.Health, error) {
-	return pitfall.Compute(ctx, s.db, projectID, s.today())
-}
 
 // findingOut is a finding in the reader's language, for pages and the API.
 type findingOut struct {
@@ -169,7 +162,7 @@ func (s *Server) renderChecklist(c *fiber.Ctx, status int, failed string, in pit
 	pp := newProjectPage(c, "health")
 	pp.Form = form{Summary: f.Summary}
 	ctx := c.UserContext()
-	h, err := s.projectHealth(ctx, pp.Project.ID)
+	h, err := s.projectHealth(c)
 	if err != nil {
 		return err
 	}

@@ -147,7 +147,7 @@ func (s *Server) renderPlan(c *fiber.Ctx, status int, label string, f form) erro
 	if err != nil {
 		return err
 	}
-	vs, err := milestone.ListAgainst(ctx, s.db, pp.Project.ID, against, today)
+	vs, err := s.milestones(c, against)
 	if err != nil {
 		return err
 	}

@@ -15,8 +15,8 @@ import (
 )
 
 // TestReadingPagesWritesNothing shows that looking at a project (its home,
-// dashboard, health page, plan, review and their API answers, the portfolio)
-// writes nothing to the database.
+// dashboard, health page, plan, review, risk register, backlog, checklist and
+// their API answers, the portfolio) writes nothing to the database.
 //
 // The method: the pages are served a second time by an app whose database
 // connections start with default_transaction_read_only=on, so PostgreSQL
@@ -77,7 +77,12 @@ func TestReadingPagesWritesNothing(t *testing.T) {
 		"/", "/api/v1/me/work", "/api/v1" + review + "/comments", "/projects/CRM/adoption", "/api/v1/projects/CRM/adoption",
 		"/projects/CRM/adoption/export.xlsx", "/api/v1/projects/CRM/pitfalls/thresholds", "/api/v1" + review + "/actions",
 		"/api/v1/projects/CRM/phases",
-		"/projects/CRM/webhooks", "/api/v1/projects/CRM/webhooks", "/admin/deliveries", "/account"} {
+		"/projects/CRM/webhooks", "/api/v1/projects/CRM/webhooks", "/admin/deliveries", "/account",
+		// The aggregate pages of the read cache (readmodels.go) and their API.
+		"/projects/CRM/risks", "/projects/CRM/risks?status=active&p=4&i=5", "/projects/CRM/requirements",
+		"/projects/CRM/requirements?group=phase", "/projects/CRM/pitfalls", "/projects/CRM/dashboard.xlsx",
+		"/api/v1/projects/CRM/risks", "/api/v1/projects/CRM/risks/heatmap", "/api/v1/projects/CRM/milestones",
+		"/api/v1/projects/CRM/requirements/trend", "/api/v1/projects/CRM/pitfalls"} {
 		expectStatus(t, reader.get(path), http.StatusOK)
 	}
 	// And what a user sees: the health trend has today's score, no snapshot was kept.

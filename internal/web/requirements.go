@@ -120,7 +120,7 @@ func (s *Server) renderBacklog(c *fiber.Ctx, status int, f requirement.Filter, v
 	if err != nil {
 		return err
 	}
-	if v.Total, err = requirement.Count(ctx, s.db, p.ID, f); err != nil {
+	if v.Total, err = s.backlogCount(c, f); err != nil {
 		return err
 	}
 	if v.Phases, err = project.Phases(ctx, s.db, p.ID); err != nil {
@@ -129,7 +129,7 @@ func (s *Server) renderBacklog(c *fiber.Ctx, status int, f requirement.Filter, v
 	if v.Members, err = project.Members(ctx, s.db, p.ID); err != nil {
 		return err
 	}
-	if v.Goals, err = goal.List(ctx, s.db, p.ID, s.today()); err != nil {
+	if v.Goals, err = s.goals(c); err != nil {
 		return err
 	}
 	v.Shown = len(items)
@@ -146,8 +146,7 @@ func (s *Server) renderBacklog(c *fiber.Ctx, status int, f requirement.Filter, v
 	}
 	v.Tiers, v.Kinds, v.Approaches, v.Statuses = requirement.Tiers, requirement.Kinds, requirement.Approaches, requirement.Statuses
 
-	today := s.today()
-	if v.Churn, err = requirement.Churn(ctx, s.db, p.ID, today.AddDays(-7*(churnWeeks-1)), today); err != nil {
+	if v.Churn, err = s.churn(c, churnWeeks); err != nil {
 		return err
 	}
 	v.ChurnTotal = requirement.Week{ByTier: map[requirement.Tier]requirement.Counts{}}
@@ -162,7 +161,7 @@ func (s *Server) renderBacklog(c *fiber.Ctx, status int, f requirement.Filter, v
 	v.ChurnChart = chart.Churn(v.Churn, tr.T("backlog.churn_chart_title", "Weeks", churnWeeks),
 		[4]string{tr.T("backlog.churn_added"), tr.T("backlog.churn_removed"), tr.T("backlog.churn_tier_moves"), tr.T("backlog.churn_phase_moves")})
 
-	sums, err := requirement.Summaries(ctx, s.db, p.ID)
+	sums, err := s.summaries(c)
 	if err != nil {
 		return err
 	}

@@ -75,22 +75,15 @@ type risksView struct {
 
 func (s *Server) handleRisks(c *fiber.Ctx) error {
 	pp := newProjectPage(c, "risks")
-	ctx, today, tr := c.UserContext(), s.today(), s.translator(c)
+	ctx, tr := c.UserContext(), s.translator(c)
 	f, err := riskFilter(c)
 	if err != nil {
 		return err
 	}
-	vs, err := risk.List(ctx, s.db, pp.Project.ID, f, today)
+	// One read of the register gives the list and its heat maps.
+	vs, heat, err := s.risks(c, f)
 	if err != nil {
 		return err
-	}
-	// The heat maps count the register without the chosen cell: the list
-	// just read, unless a cell narrowed it.
-	heat := risk.Count(vs)
-	if f.Probability != 0 || f.Impact != 0 {
-		if heat, err = risk.Heat(ctx, s.db, pp.Project.ID, f, today); err != nil {
-			return err
-		}
 	}
 	ms, err := project.Members(ctx, s.db, pp.Project.ID)
 	if err != nil {

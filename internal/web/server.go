@@ -17,6 +17,7 @@ import (
 	"rollout/internal/config"
 	"rollout/internal/database"
 	"rollout/internal/i18n"
+	"rollout/internal/readcache"
 )
 
 // Deps is what the web layer needs from the outside world.
@@ -27,6 +28,9 @@ type Deps struct {
 	I18n   *i18n.Bundle
 	// Now tells the time; tests may fix it.
 	Now func() time.Time
+	// Cache holds the read models of the aggregate pages (readmodels.go);
+	// nil: a cache of readcache.MaxProjects projects.
+	Cache *readcache.Cache
 }
 
 // Server holds the dependencies shared by every handler.
@@ -38,6 +42,7 @@ type Server struct {
 	now      func() time.Time
 	renderer *renderer
 	static   map[string]*staticFile // the built frontend, by file name
+	cache    *readcache.Cache
 }
 
 // New builds the Fiber app with every route registered.
@@ -58,7 +63,10 @@ func New(d Deps) (*fiber.App, error) {
 	if d.Config.RequestTimeout <= 0 {
 		d.Config.RequestTimeout = 15 * time.Second
 	}
-	s := &Server{db: d.DB, cfg: d.Config, log: d.Logger, i18n: d.I18n, now: d.Now}
+	if d.Cache == nil {
+		d.Cache = readcache.New(0)
+	}
+	s := &Server{db: d.DB, cfg: d.Config, log: d.Logger, i18n: d.I18n, now: d.Now, cache: d.Cache}
 	r, err := newRenderer(d.I18n)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,147 @@
+// Package readcache keeps a project's read models (the dashboard's figures,
+// its health, the phase summary, the churn, the milestone and risk lists)
+// in process memory between writes, so a page that aggregates a whole
+// project costs its queries once per change instead of once per view.
+//
+// A value is filed under the project, its change counter
+// (project.Project.Revision, which every committed write of the project's
+// data moves on in its own transaction) and the day it was computed for
+// (overdue, slip and status depend on today). A request reads the counter
+// with the project row it reads anyway; when the counter has moved, through
+// this process or any other sharing the database, the key differs and the
+// value is computed again: no instance serves an aggregate older than the
+// last write committed before the request read the project. Freshness never
+// depends on this process hearing about writes.
+//
+// The cache is bounded: at most MaxProjects projects (least recently used
+// goes first) and MaxValues values per project. Values are shared between
+// concurrent requests and must be treated as read-only.
+package readcache
+
+import (
+	"container/list"
+	"sync"
+
+	"rollout/internal/date"
+)
+
+// Bounds of a cache made by New(0).
+const (
+	MaxProjects = 256
+	MaxValues   = 64
+)
+
+// Key names the state of a project a value was computed from.
+type Key struct {
+	ProjectID int64
+	Seq       int64 // the project's change counter; 0 means unknown (nothing is cached)
+	Day       date.Date
+}
+
+// Cache holds read models by project. The zero value is not usable; a nil
+// *Cache caches nothing.
+type Cache struct {
+	mu       sync.Mutex
+	max      int
+	order    *list.List // of *slot, most recently used first
+	projects map[int64]*list.Element
+}
+
+type slot struct {
+	key    Key
+	values map[string]any
+}
+
+// New returns a cache of at most maxProjects projects (MaxProjects when 0).
+func New(maxProjects int) *Cache {
+	if maxProjects <= 0 {
+		maxProjects = MaxProjects
+	}
+	return &Cache{max: maxProjects, order: list.New(), projects: map[int64]*list.Element{}}
+}
+
+// Get returns the value named name for the key, computing it with load when
+// the cache has none (or holds an older state of the project). An error is
+// not cached.
+func Get[T any](c *Cache, k Key, name string, load func() (T, error)) (T, error) {
+	if c == nil || k.Seq == 0 {
+		return load()
+	}
+	if v, ok := c.lookup(k, name); ok {
+		if t, ok := v.(T); ok {
+			return t, nil
+		}
+	}
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	c.store(k, name, v)
+	return v, nil
+}
+
+func (c *Cache) lookup(k Key, name string) (any, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.projects[k.ProjectID]
+	if !ok {
+		return nil, false
+	}
+	s := e.Value.(*slot)
+	if s.key != k {
+		return nil, false
+	}
+	c.order.MoveToFront(e)
+	v, ok := s.values[name]
+	return v, ok
+}
+
+func (c *Cache) store(k Key, name string, v any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.projects[k.ProjectID]
+	if !ok {
+		e = c.order.PushFront(&slot{key: k, values: map[string]any{}})
+		c.projects[k.ProjectID] = e
+		for c.order.Len() > c.max {
+			last := c.order.Back()
+			c.order.Remove(last)
+			delete(c.projects, last.Value.(*slot).key.ProjectID)
+		}
+	}
+	s := e.Value.(*slot)
+	if s.key != k {
+		// A request that read the counter before a later one stored a newer
+		// state must not push that state out again.
+		if k.Day == s.key.Day && k.Seq < s.key.Seq {
+			return
+		}
+		s.key, s.values = k, map[string]any{}
+	}
+	if len(s.values) >= MaxValues {
+		s.values = map[string]any{}
+	}
+	s.values[name] = v
+	c.order.MoveToFront(e)
+}
+
+// Clear forgets everything (tests use it to measure a first view).
+func (c *Cache) Clear() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.order.Init()
+	c.projects = map[int64]*list.Element{}
+}
+
+// Len is the number of projects held.
+func (c *Cache) Len() int {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.order.Len()
+}
