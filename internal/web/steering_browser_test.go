@@ -1,0 +1,61 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"rollout/internal/date"
+	"rollout/internal/demo"
+)
+
+// TestBrowserSteeringPagesScreenshots opens what a steering committee reads
+// of the demo project — the dashboard (health with both parts, the one heat
+// map), the plan against its baseline and the readable activity — at desktop
+// and phone width in both languages, checks that each shows its substance,
+// and saves a screenshot of each (to ROLLOUT_SCREENSHOTS, to be looked at).
+func TestBrowserSteeringPagesScreenshots(t *testing.T) {
+	app, db := testApp(t)
+	if _, err := demo.Load(context.Background(), db, date.Of(time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	u := newUI(t, serve(t, app))
+	u.open("/signin")
+	u.do(fill("#email", "pm@demo.example", "#password", demo.Password), submit(`form[action="/signin"]`, ".user-menu summary"))
+	dir := screenshotDir(t)
+	pages := []struct{ name, path, shows string }{
+		{"dashboard", "/projects/DEMO/dashboard", `document.querySelectorAll("figure.heat-inherent td a, figure.heat-inherent a").length`},
+		{"plan", "/projects/DEMO/plan", `document.querySelectorAll("svg.plan-chart").length`},
+		{"activity", "/projects/DEMO/activity", `document.querySelectorAll(".history-change, .history-line").length`},
+	}
+	for _, lang := range []string{"en", "zh-CN"} {
+		u.open("/projects/DEMO/dashboard")
+		u.do(chooseLanguage(lang))
+		for _, width := range []int64{1366, 390} {
+			u.do(chromedp.EmulateViewport(width, 900))
+			for _, p := range pages {
+				u.open(p.path)
+				name := fmt.Sprintf("steering-%s-%s-%d", p.name, lang, width)
+				n, err := chromedp.Run(u.ctx, chromedp.Evaluate[int](p.shows))
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if n == 0 {
+					t.Errorf("%s: the page shows none of what it is for (%s)", name, p.shows)
+				}
+				png, err := chromedp.Run(u.ctx, chromedp.FullScreenshot(100))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+}
