@@ -85,7 +85,7 @@ func TestVoteRequestReachesMailAndEveryBot(t *testing.T) {
 	if !strings.Contains(en.HTML, `<a href="`+link+`"`) || !strings.Contains(en.HTML, "<h1") {
 		t.Errorf("English HTML:\n%s", en.HTML)
 	}
-	if !strings.Contains(zh.Text, "Bo 已将此变更请求提交给指导委员会。") || !strings.Contains(zh.HTML, "在 Rollout 中打开") {
+	if !strings.Contains(zh.Text, "Bo 已将此变更申请提交给指导委员会。") || !strings.Contains(zh.HTML, "在 Rollout 中打开") {
 		t.Errorf("Chinese mail:\n%s\n%s", zh.Text, zh.HTML)
 	}
 	if en.From != "rollout@example.com" {
