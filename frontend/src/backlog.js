@@ -8,6 +8,12 @@
 // (the row before it), with the CSRF token of <meta name="csrf-token">. If
 // that fails it says so and reloads, so the page never shows an order that
 // was not saved.
+//
+// With the script the move buttons do the same without reloading the page:
+// the row moves, the focus stays on the button pressed (so ↑ ↑ ↑ from the
+// keyboard walks a row up), and "New order saved." shows at the bottom of
+// the screen, where the reader is, not at the top of the page. The header's
+// box of each group ticks or clears every row of the group.
 import Sortable from "sortablejs";
 
 (function () {
@@ -16,12 +22,19 @@ import Sortable from "sortablejs";
   var doc = document;
   var status = doc.getElementById("backlog-status");
 
+  var quiet;
   function say(text, failed) {
     if (!status) return;
     status.textContent = text || "";
     status.classList.toggle("flash", !!text);
     status.classList.toggle("flash-error", !!failed);
     status.classList.toggle("flash-success", !!text && !failed);
+    window.clearTimeout(quiet);
+    if (text && !failed) {
+      quiet = window.setTimeout(function () {
+        say("");
+      }, 4000);
+    }
   }
 
   function csrf() {
@@ -62,7 +75,11 @@ import Sortable from "sortablejs";
 
   function moved(event) {
     if (event.oldIndex === event.newIndex) return;
-    var row = event.item;
+    save(event.item, event.from);
+  }
+
+  // save tells the API where a row now stands in its list.
+  function save(row, list) {
     var next = row.nextElementSibling;
     var prev = row.previousElementSibling;
     var body;
@@ -73,7 +90,7 @@ import Sortable from "sortablejs";
     } else {
       return;
     }
-    refreshButtons(event.from);
+    refreshButtons(list);
     say("");
     fetch(row.dataset.moveUrl, {
       method: "POST",
@@ -92,7 +109,45 @@ import Sortable from "sortablejs";
   // (which app.css honours too) rows jump at once.
   var reduced = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
+  // A move button moves its row in place and keeps the focus on itself (or,
+  // at the end of the list, on its twin that still can move).
+  function buttonMove(event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form.move-form")) return;
+    var button = event.submitter;
+    var row = form.closest("tr[data-number]");
+    var list = row && row.parentElement;
+    if (!button || !list || !row.dataset.moveUrl) return;
+    event.preventDefault();
+    var all = rows(list);
+    var i = all.indexOf(row);
+    var dir = button.value;
+    if (dir === "up" && i > 0) list.insertBefore(row, all[i - 1]);
+    else if (dir === "down" && i < all.length - 1) list.insertBefore(row, all[i + 1].nextSibling);
+    else if (dir === "top" && i > 0) list.insertBefore(row, all[0]);
+    else if (dir === "bottom" && i < all.length - 1) list.insertBefore(row, all[all.length - 1].nextSibling);
+    else return;
+    save(row, list);
+    var target = button;
+    if (button.disabled) {
+      var twin = { up: "down", top: "bottom", down: "up", bottom: "top" }[dir];
+      target = form.querySelector('button[value="' + twin + '"]') || button;
+    }
+    target.focus();
+  }
+
+  function selectAll(event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("input[data-select-all]")) return;
+    var table = box.closest("table");
+    Array.prototype.forEach.call(table.querySelectorAll('tbody input[type="checkbox"][name="numbers"]'), function (b) {
+      b.checked = box.checked;
+    });
+  }
+
   function init() {
+    doc.addEventListener("submit", buttonMove);
+    doc.addEventListener("change", selectAll);
     var lists = doc.querySelectorAll("tbody[data-sortable]");
     Array.prototype.forEach.call(lists, function (list) {
       Sortable.create(list, {

@@ -30,9 +30,12 @@ type Spec struct {
 	Series     []Series `json:"series,omitempty"`
 	Horizontal bool     `json:"horizontal,omitempty"`
 	Unit       string   `json:"unit,omitempty"`
-	Min        *float64 `json:"min,omitempty"`
-	Max        *float64 `json:"max,omitempty"`
-	Mark       *Mark    `json:"mark,omitempty"`
+	// Currency (ISO 4217) writes the values as money in the reader's
+	// language: ¥25,000.00 / CN¥25,000.00.
+	Currency string   `json:"currency,omitempty"`
+	Min      *float64 `json:"min,omitempty"`
+	Max      *float64 `json:"max,omitempty"`
+	Mark     *Mark    `json:"mark,omitempty"`
 	// Heat map: rows (bottom first), the axes' names and the cells [x, y, n].
 	YLabels []string `json:"ylabels,omitempty"`
 	XName   string   `json:"xname,omitempty"`
