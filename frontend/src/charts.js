@@ -120,7 +120,13 @@ echarts.use([
     }
     var per = Math.floor((width - 70) / Math.max(1, labels.length)) - 6;
     if (longest <= per) return label;
-    if (per >= 56) {
+    // Wrap only between words: a word wider than its bar would be cut in two.
+    var longestWord = labels.reduce(function (m, l) {
+      return l.split(/\s+/).reduce(function (w, word) {
+        return Math.max(w, /[\u3000-\u9fff]/.test(word) ? textWidth(word.slice(0, 2)) : textWidth(word));
+      }, m);
+    }, 0);
+    if (per >= 56 && longestWord <= per) {
       label.width = per;
       label.overflow = "break";
       label.lineHeight = 14;

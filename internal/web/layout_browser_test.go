@@ -23,7 +23,8 @@ import (
 // phone, and then its first column stays in view); a table cell whose
 // content overflows the cell; a chart whose category labels are not all
 // drawn (ECharts draws one text element per shown label: each category must
-// have one, whole or shortened with "…").
+// have one, whole or shortened with "…"); the current project tab scrolled
+// out of view.
 const layoutCheck = `(() => {
   const out = [];
   const de = document.documentElement, phone = window.innerWidth <= 720;
@@ -45,6 +46,12 @@ const layoutCheck = `(() => {
   for (const c of document.querySelectorAll("td, th")) {
     if (c.getBoundingClientRect().width === 0 || !c.checkVisibility()) continue;
     if (c.scrollWidth > c.clientWidth + 1) out.push("cell content overflows by " + (c.scrollWidth - c.clientWidth) + " px: " + name(c));
+  }
+  for (const row of document.querySelectorAll(".tabs")) {
+    const cur = row.querySelector('[aria-current="page"]');
+    if (!cur) continue;
+    const r = cur.getBoundingClientRect(), b = row.getBoundingClientRect();
+    if (r.left < b.left - 1 || r.right > b.right + 1) out.push("the current tab is out of view: " + name(cur));
   }
   for (const el of document.querySelectorAll("[data-chart]")) {
     let spec; try { spec = JSON.parse(el.dataset.chart); } catch (e) { continue; }
