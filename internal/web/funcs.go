@@ -30,7 +30,7 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 			}
 			return tr.T("enum." + kind + "." + c)
 		},
-		"day":       func(d date.Date) string { return d.String() },
+		"day": func(d date.Date) string { return d.String() },
 		// The one set of number formats of the pages (both languages write
 		// figures the same way): num for figures and form values (12.5, no
 		// separators, so a form reads it back), money for amounts: 25,000 with
