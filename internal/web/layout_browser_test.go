@@ -71,7 +71,9 @@ const layoutCheck = `(() => {
 // TestBrowserDemoPagesFit signs in as the demo's project manager and visits
 // every page of the demo project at 1366 and 390 px in English and Chinese;
 // each page must fit its screen (layoutCheck), and its screenshot is saved
-// into ROLLOUT_SCREENSHOTS (or a temporary folder) to be looked at.
+// into ROLLOUT_SCREENSHOTS (or a temporary folder) to be looked at, with
+// the first screen of the dashboard, the backlog and the plan in English
+// (readme-*.png) that the README shows from docs/.
 func TestBrowserDemoPagesFit(t *testing.T) {
 	app, db := testApp(t)
 	if _, err := demo.Load(context.Background(), db, date.Today()); err != nil {
@@ -176,6 +178,16 @@ func TestBrowserDemoPagesFit(t *testing.T) {
 						problems = append(problems[:6], fmt.Sprintf("… and %d more", len(problems)-6))
 					}
 					t.Errorf("%s (%s):\n  %s", name, p[1], strings.Join(problems, "\n  "))
+				}
+				// The README's screenshots: the first screen of three pages, in English.
+				if lang == "en" && width == 1366 && (p[0] == "dashboard" || p[0] == "backlog" || p[0] == "plan") {
+					png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+					if err != nil {
+						t.Fatalf("screenshot %s: %v", name, err)
+					}
+					if err := os.WriteFile(filepath.Join(dir, "readme-"+p[0]+".png"), png, 0o644); err != nil {
+						t.Fatal(err)
+					}
 				}
 				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 				if err != nil {
