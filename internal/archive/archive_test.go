@@ -516,7 +516,7 @@ func TestExportQueryCountIsFixed(t *testing.T) {
 	counter.Reset()
 	_, err = Export(ctx, db, pid)
 	must(t, err)
-	if got := counter.Count(); got != small || got > 25 {
+	if got := counter.Count(); got != small || got > 30 { // a query per table the archive carries
 		t.Fatalf("%d queries for a larger project, %d for the smaller one", got, small)
 	}
 }

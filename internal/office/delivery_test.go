@@ -7,6 +7,7 @@ import (
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/milestone"
+	"rollout/internal/pitfall"
 	"rollout/internal/project"
 	"rollout/internal/risk"
 )
@@ -108,8 +109,8 @@ func TestCombineAndEnoughData(t *testing.T) {
 		}
 	}
 	for score, band := range map[int]string{100: "ok", 80: "ok", 79: "warn", 60: "warn", 59: "bad", 0: "bad"} {
-		if BandOf(score) != band {
-			t.Fatalf("band of %d: %s", score, BandOf(score))
+		if pitfall.Band(score) != band {
+			t.Fatalf("band of %d: %s", score, pitfall.Band(score))
 		}
 	}
 	today := date.New(2026, 6, 1)

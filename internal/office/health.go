@@ -46,18 +46,6 @@ func (h *ProjectHealth) Judged() bool { return h.Score != nil }
 // until delivery itself improves, and the page names the part to work on.
 func Combine(method, delivery int) int { return min(method, delivery) }
 
-// BandOf names the band of a combined score by pitfall.HealthyFrom and
-// pitfall.SlidingFrom: ok, warn or bad.
-func BandOf(score int) string {
-	switch {
-	case score >= pitfall.HealthyFrom:
-		return "ok"
-	case score >= pitfall.SlidingFrom:
-		return "warn"
-	}
-	return "bad"
-}
-
 // EnoughData is the rule for judging a project at all: it holds at least
 // one goal or one requirement, or a milestone that is done or whose planned
 // date has come. A project just created from the template (milestones all
@@ -80,7 +68,7 @@ func combine(method *pitfall.Health, delivery Delivery, enough bool) *ProjectHea
 	h := &ProjectHealth{Method: method, Delivery: delivery, Band: NotEnoughData}
 	if enough {
 		score := Combine(method.Score, delivery.Score)
-		h.Score, h.Band = &score, BandOf(score)
+		h.Score, h.Band = &score, pitfall.Band(score)
 	}
 	return h
 }

@@ -162,6 +162,18 @@ const (
 	SlidingFrom = 60
 )
 
+// Band names where a health score falls, for its colour and its words: "ok"
+// from HealthyFrom, "warn" from SlidingFrom, "bad" below.
+func Band(score int) string {
+	switch {
+	case score >= HealthyFrom:
+		return "ok"
+	case score >= SlidingFrom:
+		return "warn"
+	}
+	return "bad"
+}
+
 // PitfallHealth is one pitfall's part of the score.
 type PitfallHealth struct {
 	Code     string `json:"code"`

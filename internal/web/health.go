@@ -22,7 +22,7 @@ import (
 const trendDays = 90
 
 // healthBand names the colour of a score: ok, warn or bad.
-func healthBand(score int) string { return chart.Band(score) }
+func healthBand(score int) string { return pitfall.Band(score) }
 
 // healthRule is the score rule's numbers, written out on the page and in the API.
 type healthRule struct {

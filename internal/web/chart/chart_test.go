@@ -52,7 +52,7 @@ func TestHealthBandsAndGauge(t *testing.T) {
 	cases := map[int]string{100: "ok", pitfall.HealthyFrom: "ok", pitfall.HealthyFrom - 1: "warn", pitfall.SlidingFrom: "warn",
 		pitfall.SlidingFrom - 1: "bad", 0: "bad"}
 	for score, want := range cases {
-		if got := Band(score); got != want {
+		if got := pitfall.Band(score); got != want {
 			t.Errorf("Band(%d) = %s, want %s", score, got, want)
 		}
 	}

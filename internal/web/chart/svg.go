@@ -257,17 +257,6 @@ func StackedBars(periods []string, series [][]int, names, colours []string, titl
 	return template.HTML(b.String())
 }
 
-// Band names the colour of a health score: ok, warn or bad.
-func Band(score int) string {
-	switch {
-	case score >= pitfall.HealthyFrom:
-		return "ok"
-	case score >= pitfall.SlidingFrom:
-		return "warn"
-	}
-	return "bad"
-}
-
 // bandColours are the colours of a health score: green, amber, red.
 var bandColours = map[string]string{"ok": "#16a34a", "warn": "#d97706", "bad": "#dc2626"}
 
@@ -276,7 +265,7 @@ var bandColours = map[string]string{"ok": "#16a34a", "warn": "#d97706", "bad": "
 func ScoreGauge(score int, size float64, label string) template.HTML {
 	const r = 42.0
 	circ := 2 * math.Pi * r
-	colour := bandColours[Band(score)]
+	colour := bandColours[pitfall.Band(score)]
 	filled := circ * float64(max(0, min(score, 100))) / 100
 	return template.HTML(fmt.Sprintf(`<svg class="gauge" viewBox="0 0 100 100" width="%g" height="%g" role="img" aria-label="%s"><title>%s</title>`+
 		`<circle cx="50" cy="50" r="%g" fill="none" stroke="#e2e8f0" stroke-width="10"/>`+
@@ -319,7 +308,7 @@ func HealthTrend(points []pitfall.Point, from, to date.Date, title string) templ
 	fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#2563eb" stroke-width="2"/>`, strings.TrimSpace(pts.String()))
 	for _, p := range points {
 		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>%s: %d</title></circle>`,
-			x(p.Day), y(p.Score), bandColours[Band(p.Score)], p.Day, p.Score)
+			x(p.Day), y(p.Score), bandColours[pitfall.Band(p.Score)], p.Day, p.Score)
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
