@@ -53,6 +53,26 @@ func ListAgainst(ctx context.Context, db bun.IDB, projectID, against int64, toda
 	return vs, nil
 }
 
+// ListProjects is List for several projects at once, in one query: their
+// milestones by project, then as List orders them, each with its slip
+// against its own project's latest baseline (the portfolio).
+func ListProjects(ctx context.Context, db bun.IDB, projectIDs []int64, today date.Date) ([]View, error) {
+	var vs []View
+	if len(projectIDs) == 0 {
+		return vs, nil
+	}
+	err := selectViews(db, &vs, LatestBaseline).Where("m.project_id IN (?)", bun.List(projectIDs)).
+		OrderExpr("m.project_id, coalesce(ph.position, 1000000), m.planned_on, m.id").
+		Scan(ctx)
+	if err != nil {
+		return nil, database.MapError(err)
+	}
+	for i := range vs {
+		vs[i].evaluate(today)
+	}
+	return vs, nil
+}
+
 // GetView returns one milestone of the project as the plan shows it, its
 // slip against the latest baseline.
 func GetView(ctx context.Context, db bun.IDB, projectID, id int64, today date.Date) (*View, error) {

@@ -153,18 +153,55 @@ type snapshotBreakdown struct {
 	Judged   bool                    `json:"judged"`
 	Pitfalls []pitfall.PitfallHealth `json:"pitfalls"`
 	Costs    map[DeliveryKind]int    `json:"delivery_costs"`
+	// The project's change counter the score stands for is set after the
+	// upsert, as "revision" (keepHealthAt).
 }
 
 // keepHealth stores the day's combined score (no score: not enough data)
-// with both parts.
+// with both parts, as a gate decision keeps it: with no revision, so the
+// portfolio does not take it for the score of the project as it stands
+// (the decision's own writes commit after it).
 func keepHealth(ctx context.Context, db database.IDB, projectID int64, today date.Date, h *ProjectHealth) error {
+	return keepHealthAt(ctx, db, projectID, today, h, 0)
+}
+
+// keepHealthAt stores the day's score worked out from the project's data at
+// revision seen (its change counter read before the data was), and marks
+// the snapshot with that revision when nothing else changed the project
+// meanwhile: the counter after the upsert must be seen, plus one when the
+// upsert itself moves it (a new day or a new score, the revision trigger of
+// health_snapshots). The portfolio takes a snapshot of today so marked, at
+// the project's current revision, as the score the project pages show.
+func keepHealthAt(ctx context.Context, db database.IDB, projectID int64, today date.Date, h *ProjectHealth, seen int64) error {
 	b := snapshotBreakdown{Method: h.Method.Score, Delivery: h.Delivery.Score, Judged: h.Judged(),
 		Pitfalls: h.Method.Pitfalls, Costs: map[DeliveryKind]int{}}
 	for _, it := range h.Delivery.Items {
 		b.Costs[it.Kind] += it.Cost
 	}
-	return pitfall.SnapshotScore(ctx, db, projectID, today, h.Score, b)
+	var old []*int
+	if seen != 0 {
+		if err := db.NewSelect().Table("health_snapshots").Column("score").Where("project_id = ? AND day = ?", projectID, today).
+			Scan(ctx, &old); err != nil {
+			return database.MapError(err)
+		}
+	}
+	if err := pitfall.SnapshotScore(ctx, db, projectID, today, h.Score, b); err != nil || seen == 0 {
+		return err
+	}
+	expect := seen
+	if len(old) == 0 || !sameScore(old[0], h.Score) {
+		expect++
+	}
+	now, err := project.Revision(ctx, db, projectID)
+	if err != nil || now != expect {
+		return err
+	}
+	_, err = db.NewRaw(`UPDATE health_snapshots SET breakdown = jsonb_set(breakdown, '{revision}', to_jsonb(?::bigint))
+WHERE project_id = ? AND day = ?`, now, projectID, today).Exec(ctx)
+	return database.MapError(err)
 }
+
+func sameScore(a, b *int) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
 // SnapshotHealth keeps today's health score of every active (not archived)
 // project, for the trend and the portfolio: one query lists the projects,
@@ -183,7 +220,7 @@ func SnapshotHealth(ctx context.Context, db database.IDB, today date.Date) (int,
 		if err != nil {
 			return i, err
 		}
-		if err := keepHealth(ctx, db, p.ID, today, h); err != nil {
+		if err := keepHealthAt(ctx, db, p.ID, today, h, p.Revision); err != nil {
 			return i, err
 		}
 	}

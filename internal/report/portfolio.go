@@ -74,13 +74,25 @@ type PortfolioSummary struct {
 	Budget       []BudgetTotal         `json:"budget"` // per currency, over every project
 }
 
+// LiveHealth scores a project's health as it stands (the combined score of
+// office.ComputeHealth; nil when there is not enough data to judge), for a
+// project whose latest snapshot is older than its data. revision is the
+// project's change counter, for a cache.
+type LiveHealth func(ctx context.Context, projectID, revision int64) (*int, error)
+
 // Portfolio returns the active projects the user may see (every one for an
 // admin) with their figures on a day, in seven queries whatever the number
 // of projects: the projects, their current phases, their milestones, their
 // latest health snapshots, their highest active risk, their goals with their
 // latest value, and their budget per currency. A user who sees no project
 // costs one query.
-func Portfolio(ctx context.Context, db bun.IDB, userID int64, isAdmin bool, today date.Date) (*PortfolioData, error) {
+//
+// The health shown is the project pages' own: a snapshot kept today at the
+// project's current revision (office.SnapshotHealth keeps them fresh), else
+// live's score for the project as it stands — the only part whose cost
+// grows with the projects changed since the last snapshot round. With live
+// nil, the latest snapshot stands.
+func Portfolio(ctx context.Context, db bun.IDB, userID int64, isAdmin bool, today date.Date, live LiveHealth) (*PortfolioData, error) {
 	ps, err := project.ListFor(ctx, db, userID, isAdmin, false)
 	if err != nil {
 		return nil, err
@@ -113,57 +125,64 @@ func Portfolio(ctx context.Context, db bun.IDB, userID int64, isAdmin bool, toda
 		row(ph.ProjectID).Phase = ph.Name
 	}
 
-	// Milestones: the next gate and the worst slip, by the plan's own rules.
-	var ms []struct {
-		ID         int64     `bun:"id"`
-		ProjectID  int64     `bun:"project_id"`
-		Name       string    `bun:"name"`
-		PhaseName  string    `bun:"phase_name"`
-		PlannedOn  date.Date `bun:"planned_on,type:date"`
-		ForecastOn date.Date `bun:"forecast_on,type:date"`
-		ActualOn   date.Date `bun:"actual_on,type:date"`
-		IsGate     bool      `bun:"is_gate"`
+	// Milestones: the next gate and the worst slip, by the plan's own rules
+	// (milestone.ListProjects measures slip as the dashboard does, against
+	// the latest baseline; the next gate is milestone.Board's).
+	ms, err := milestone.ListProjects(ctx, db, ids, today)
+	if err != nil {
+		return nil, err
 	}
-	// In the order of milestone.Board: by phase position (milestones of no
-	// phase last), then planned date.
-	if err := db.NewSelect().TableExpr("milestones AS m").
-		ColumnExpr("m.id, m.project_id, m.name, coalesce(ph.name, '') AS phase_name, m.planned_on, m.forecast_on, m.actual_on, m.is_gate").
-		Join("LEFT JOIN phases AS ph ON ph.id = m.phase_id").Where("m.project_id IN (?)", in).
-		OrderExpr("m.project_id, coalesce(ph.position, 1000000), m.planned_on, m.id").Scan(ctx, &ms); err != nil {
-		return nil, database.MapError(err)
-	}
-	for _, m := range ms {
-		status := milestone.StatusOf(m.PlannedOn, m.ForecastOn, m.ActualOn, today)
-		if status == milestone.Done {
+	for i := range ms {
+		m := &ms[i]
+		if m.Status == milestone.Done {
 			continue
 		}
-		slip := milestone.Slip(m.PlannedOn, m.ForecastOn, m.ActualOn, today)
 		r := row(m.ProjectID)
-		r.Slip = max(r.Slip, slip)
+		r.Slip = max(r.Slip, m.Slip)
 		if m.IsGate && r.NextGate == nil {
-			v := milestone.View{Milestone: milestone.Milestone{ID: m.ID, Name: m.Name, PlannedOn: m.PlannedOn,
-				ForecastOn: m.ForecastOn, ActualOn: m.ActualOn, IsGate: true}, PhaseName: m.PhaseName, Status: status, Slip: slip}
-			r.NextGate = gateOf(&v, today)
+			r.NextGate = gateOf(m, today)
 		}
 	}
 
 	// Health: the latest snapshot of each project (the combined score,
-	// office.SnapshotHealth).
+	// office.SnapshotHealth) when it was kept today at the project's
+	// current revision; else the score as it stands, from live.
 	var hs []struct {
 		ProjectID int64     `bun:"project_id"`
 		Day       date.Date `bun:"day,type:date"`
 		Score     *int      `bun:"score"`
+		Revision  *int64    `bun:"revision"`
 	}
 	if err := db.NewSelect().TableExpr("health_snapshots AS hs").DistinctOn("hs.project_id").
-		ColumnExpr("hs.project_id, hs.day, hs.score").Where("hs.project_id IN (?)", in).
+		ColumnExpr("hs.project_id, hs.day, hs.score").
+		ColumnExpr("CASE WHEN jsonb_typeof(hs.breakdown) = 'object' THEN (hs.breakdown->>'revision')::bigint END AS revision").
+		Where("hs.project_id IN (?)", in).
 		OrderExpr("hs.project_id, hs.day DESC").Scan(ctx, &hs); err != nil {
 		return nil, database.MapError(err)
 	}
+	fresh := map[int64]bool{}
 	for _, h := range hs {
 		r := row(h.ProjectID)
 		r.HealthOn, r.Band = h.Day, NotEnoughData
 		if h.Score != nil {
 			r.Health, r.Band = h.Score, BandOf(*h.Score)
+		}
+		fresh[h.ProjectID] = h.Day == today && h.Revision != nil && *h.Revision == ps[index[h.ProjectID]].Revision
+	}
+	if live != nil {
+		for _, p := range ps {
+			if fresh[p.ID] {
+				continue
+			}
+			score, err := live(ctx, p.ID, p.Revision)
+			if err != nil {
+				return nil, err
+			}
+			r := row(p.ID)
+			r.HealthOn, r.Health, r.Band = today, score, NotEnoughData
+			if score != nil {
+				r.Band = BandOf(*score)
+			}
 		}
 	}
 

@@ -16,6 +16,7 @@ import (
 	"rollout/internal/demo"
 	"rollout/internal/goal"
 	"rollout/internal/milestone"
+	"rollout/internal/office"
 	"rollout/internal/pitfall"
 	"rollout/internal/project"
 	"rollout/internal/project/projecttest"
@@ -273,20 +274,20 @@ func TestPortfolioListsOnlyVisibleProjects(t *testing.T) {
 		}
 		return out
 	}
-	pm := must[*PortfolioData](t)(Portfolio(ctx, f.db, f.pm.ID, false, f.today))
+	pm := must[*PortfolioData](t)(Portfolio(ctx, f.db, f.pm.ID, false, f.today, nil))
 	if k := keys(pm); len(k) != 1 || k[0] != "CRM" {
 		t.Fatalf("the project manager sees %v", k)
 	}
-	o := must[*PortfolioData](t)(Portfolio(ctx, f.db, other.ID, false, f.today))
+	o := must[*PortfolioData](t)(Portfolio(ctx, f.db, other.ID, false, f.today, nil))
 	if k := keys(o); len(k) != 1 || k[0] != "OTH" {
 		t.Fatalf("the other user sees %v", k)
 	}
-	a := must[*PortfolioData](t)(Portfolio(ctx, f.db, admin.ID, true, f.today))
+	a := must[*PortfolioData](t)(Portfolio(ctx, f.db, admin.ID, true, f.today, nil))
 	if k := keys(a); len(k) != 2 {
 		t.Fatalf("the admin sees %v", k)
 	}
 	nobody := must[*account.User](t)(account.Create(ctx, f.db, 0, account.NewUser{Email: "n@example.com", Name: "Nobody", Password: "long enough password"}))
-	if n := must[*PortfolioData](t)(Portfolio(ctx, f.db, nobody.ID, false, f.today)); len(n.Rows) != 0 || n.Summary.Projects != 0 {
+	if n := must[*PortfolioData](t)(Portfolio(ctx, f.db, nobody.ID, false, f.today, nil)); len(n.Rows) != 0 || n.Summary.Projects != 0 {
 		t.Fatalf("a user in no project sees %+v", n)
 	}
 
@@ -388,7 +389,7 @@ func TestQueriesDoNotGrowWithTheProject(t *testing.T) {
 	}
 	portfolio := func(userID int64, rows int) int64 {
 		count.Reset()
-		p := must[*PortfolioData](t)(Portfolio(ctx, f.db, userID, false, f.today))
+		p := must[*PortfolioData](t)(Portfolio(ctx, f.db, userID, false, f.today, nil))
 		if len(p.Rows) != rows {
 			t.Fatalf("%d rows, want %d", len(p.Rows), rows)
 		}
@@ -399,6 +400,18 @@ func TestQueriesDoNotGrowWithTheProject(t *testing.T) {
 	}
 	if one := portfolio(must[*account.User](t)(account.ByEmail(ctx, f.db, "consultant@demo.example")).ID, 1); one != 7 {
 		t.Errorf("portfolio: %d queries for one project (want 7)", one)
+	}
+
+	// With today's snapshots kept at the projects' revisions, the live
+	// score is asked for no project: still seven queries.
+	if _, err := office.SnapshotHealth(ctx, f.db, f.today); err != nil {
+		t.Fatal(err)
+	}
+	asked := 0
+	live := func(context.Context, int64, int64) (*int, error) { asked++; return nil, nil }
+	count.Reset()
+	if p := must[*PortfolioData](t)(Portfolio(ctx, f.db, pmID, false, f.today, live)); len(p.Rows) != 3 || asked != 0 || count.Count() != 7 {
+		t.Errorf("portfolio with fresh snapshots: %d rows, %d live scores, %d queries (want 3, 0, 7)", len(p.Rows), asked, count.Count())
 	}
 }
 

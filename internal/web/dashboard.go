@@ -202,7 +202,7 @@ func (s *Server) portfolio(c *fiber.Ctx) (*report.PortfolioData, string, bool, e
 		return nil, "", false, err
 	}
 	u := mustUser(c)
-	p, err := report.Portfolio(c.UserContext(), s.db, u.ID, u.IsAdmin, s.today())
+	p, err := report.Portfolio(c.UserContext(), s.db, u.ID, u.IsAdmin, s.today(), s.liveHealth)
 	if err != nil {
 		return nil, "", false, err
 	}

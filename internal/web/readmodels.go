@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/gofiber/fiber/v2"
@@ -64,6 +65,20 @@ func (s *Server) computeHealth(c *fiber.Ctx) (*office.ProjectHealth, error) {
 	return readcache.Get(s.cache, k, "health", func() (*office.ProjectHealth, error) {
 		return office.ComputeHealth(c.UserContext(), s.db, k.ProjectID, k.Day)
 	})
+}
+
+// liveHealth is a project's combined health score as it stands (nil: not
+// enough data), for the portfolio: the same read-cache entry the project
+// home reads, so the portfolio shows what the project's pages show.
+func (s *Server) liveHealth(ctx context.Context, projectID, revision int64) (*int, error) {
+	k := readcache.Key{ProjectID: projectID, Seq: revision, Day: s.today()}
+	h, err := readcache.Get(s.cache, k, "health", func() (*office.ProjectHealth, error) {
+		return office.ComputeHealth(ctx, s.db, projectID, k.Day)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return h.Score, nil
 }
 
 type healthTrend struct {
