@@ -102,6 +102,11 @@ func (g *Glossary) Check(area, text string) []string {
 		problems = append(problems, "你 (use 您)")
 	}
 	for _, t := range g.Terms {
+		// A variant inside the term itself (偏离 in 偏离轨道) is the term.
+		text := text
+		if t.ZH != "" {
+			text = strings.ReplaceAll(text, t.ZH, "\x00")
+		}
 		for _, v := range t.Forbidden {
 			if strings.Contains(text, v) {
 				problems = append(problems, fmt.Sprintf("%s for %q (the glossary says %s)", v, t.EN, t.ZH))

@@ -46,7 +46,7 @@ var Columns = []Column{
 	{Key: "kind", English: "Kind", Chinese: "类型", Aliases: []string{"type", "需求类型", "类别"}, Required: true},
 	{Key: "approach", English: "Approach", Chinese: "实现方式", Aliases: []string{"配置或定制", "方式"}, Required: true},
 	{Key: "owner", English: "Owner email", Chinese: "负责人邮箱", Aliases: []string{"owner_email", "owner", "负责人", "业务负责人"}},
-	{Key: "goals", English: "Goals", Chinese: "服务的目标", Aliases: []string{"goal", "goal_ids", "目标", "服务目标"}},
+	{Key: "goals", English: "Goals", Chinese: "关联目标", Aliases: []string{"goal", "goal_ids", "目标", "服务目标", "服务的目标"}},
 	{Key: "status", English: "Status", Chinese: "状态"},
 	{Key: "estimate", English: "Estimate (days)", Chinese: "估算（人天）", Aliases: []string{"estimate_days", "estimate(days)", "days", "估算", "估算(人天)", "人天", "工作量"}},
 	{Key: "version", English: "Version", Chinese: "版本", Aliases: []string{"版本号"}},
