@@ -73,7 +73,8 @@ func TestChineseMessagesFollowTheGlossary(t *testing.T) {
 }
 
 // Chinese written straight into Go code (template milestones, starter
-// risks, sheet headers, the demo) and templates follows the same rules.
+// risks, sheet headers, the demo), into JSON the app reads (the pitfall
+// catalogue) and into templates follows the same rules.
 func TestChineseInCodeAndTemplatesFollowsTheGlossary(t *testing.T) {
 	g := mustGlossary(t)
 	root := filepath.Join("..", "..")
@@ -118,7 +119,47 @@ func TestChineseInCodeAndTemplatesFollowsTheGlossary(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	err := filepath.WalkDir(filepath.Join(root, "templates"), func(path string, d fs.DirEntry, err error) error {
+	// JSON the app shows from (the pitfall catalogue, its questions and
+	// advice): every string value holding Chinese.
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch v := v.(type) {
+		case string:
+			for _, p := range g.Check("", v) {
+				t.Errorf("%s: %s", path, p)
+			}
+		case []any:
+			for _, x := range v {
+				walk(path, x)
+			}
+		case map[string]any:
+			for _, x := range v {
+				walk(path, x)
+			}
+		}
+	}
+	jsons := 0
+	err := filepath.WalkDir(filepath.Join(root, "internal"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") || strings.Contains(path, string(filepath.Separator)+"locales"+string(filepath.Separator)) ||
+			filepath.Base(path) == "glossary.json" { // names what it forbids
+			return err
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil || !HasHan(string(raw)) {
+			return err
+		}
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return err
+		}
+		jsons++
+		walk(path, v)
+		return nil
+	})
+	if err != nil || jsons == 0 {
+		t.Fatalf("JSON files with Chinese: %d (%v)", jsons, err)
+	}
+	err = filepath.WalkDir(filepath.Join(root, "templates"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".html") {
 			return err
 		}

@@ -103,6 +103,17 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 			}
 			return m
 		},
+		// paren, colon and list put words together as the language writes
+		// them: " (x)" and ": " and "a, b" in English, "（x）" and "：" and
+		// "a、b" in Chinese (no space around full-width punctuation).
+		"paren": func(x any) string { return parenIn(tr.Lang, fmt.Sprint(x)) },
+		"colon": func() string { return colonIn(tr.Lang) },
+		"list":  func(xs []string) string { return listIn(tr.Lang, xs) },
+		"sep":   func() string { return listIn(tr.Lang, []string{"", ""}) },
+		"semi":  func() string { return semiIn(tr.Lang) },
+		// unit writes a goal's unit in the page's language when it is a
+		// common one (days → 天, h → 小时); any other unit as it was typed.
+		"unit": func(u string) string { return unitIn(tr.Lang, u) },
 		// tdata translates a message ID with its data map (a finding kept in a pack).
 		"tdata": tr.TData,
 		// pitfallTitle names a pitfall of the catalogue in this language.
@@ -174,3 +185,51 @@ func codeOf(v any) string {
 // fmtNum writes a number without trailing zeros: 12, 12.5, 0.125 (as the
 // charts' axes do).
 func fmtNum(f float64) string { return chart.Num(f) }
+
+// parenIn encloses x in brackets after a word: " (x)" in English, "（x）"
+// in Chinese.
+func parenIn(lang, x string) string {
+	if lang == i18n.Chinese {
+		return "（" + x + "）"
+	}
+	return " (" + x + ")"
+}
+
+// colonIn is the colon after a label: ": " in English, "：" in Chinese.
+func colonIn(lang string) string {
+	if lang == i18n.Chinese {
+		return "："
+	}
+	return ": "
+}
+
+// listIn joins names: "a, b" in English, "a、b" in Chinese.
+func listIn(lang string, xs []string) string {
+	if lang == i18n.Chinese {
+		return strings.Join(xs, "、")
+	}
+	return strings.Join(xs, ", ")
+}
+
+// chineseUnits are the common units of goals written in Chinese.
+var chineseUnits = map[string]string{"day": "天", "days": "天", "d": "天", "h": "小时", "hr": "小时", "hrs": "小时",
+	"hour": "小时", "hours": "小时", "min": "分钟", "mins": "分钟", "minute": "分钟", "minutes": "分钟",
+	"week": "周", "weeks": "周", "month": "个月", "months": "个月"}
+
+// unitIn is a goal's unit in a language (see the unit template function).
+func unitIn(lang, u string) string {
+	if lang == i18n.Chinese {
+		if zh, ok := chineseUnits[strings.ToLower(strings.TrimSpace(u))]; ok {
+			return zh
+		}
+	}
+	return u
+}
+
+// semiIn separates facts: "; " in English, "；" in Chinese.
+func semiIn(lang string) string {
+	if lang == i18n.Chinese {
+		return "；"
+	}
+	return "; "
+}

@@ -169,7 +169,7 @@ func Churn(weeks []requirement.Week, title string, labels [4]string) template.HT
 			if n == 0 {
 				continue
 			}
-			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s · %s: %d</title></rect>`,
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s · %s %d</title></rect>`,
 				x, y(base+n), slot*0.7, y(base)-y(base+n), churnColors[k], wk.Week, html.EscapeString(labels[k]), n)
 			base += n
 		}
@@ -246,7 +246,7 @@ func StackedBars(periods []string, series [][]int, names, colours []string, titl
 			if n == 0 {
 				continue
 			}
-			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s · %s: %d</title></rect>`,
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s · %s %d</title></rect>`,
 				x, y(base+n), slot*0.7, y(base)-y(base+n), colours[k], html.EscapeString(period), html.EscapeString(names[k]), n)
 			base += n
 		}
