@@ -20,6 +20,7 @@ type Item struct {
 	Title       string `bun:"title"`
 	Parent      int64  `bun:"parent"`
 	ParentTitle string `bun:"parent_title"`
+	Currency    string `bun:"currency"` // a budget line's
 }
 
 // Project is a project an entry belongs to or names.
@@ -131,7 +132,7 @@ func Lookup(ctx context.Context, db bun.IDB, w Wanted) (*Names, error) {
 		FROM review_actions AS a JOIN gate_reviews AS g ON g.id = a.review_id JOIN milestones AS m ON m.id = g.milestone_id
 		WHERE a.id = ANY(?)`)
 	n.Changes = items(w.Changes, "SELECT id, project_id, number, title FROM change_requests WHERE id = ANY(?)")
-	n.BudgetLines = items(w.BudgetLines, "SELECT id, project_id, category AS title FROM budget_lines WHERE id = ANY(?)")
+	n.BudgetLines = items(w.BudgetLines, "SELECT id, project_id, category AS title, currency FROM budget_lines WHERE id = ANY(?)")
 	n.Tokens = items(w.Tokens, "SELECT id, name AS title FROM api_tokens WHERE id = ANY(?)")
 	if err != nil {
 		return nil, err

@@ -47,6 +47,7 @@ type Entry struct {
 	CreatedAt time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"created_at"`
 
 	Category string `bun:"category,scanonly" json:"category,omitempty"`
+	Currency string `bun:"currency,scanonly" json:"currency,omitempty"` // its line's
 }
 
 // LineInput creates or edits a line.
@@ -61,7 +62,7 @@ func (in *LineInput) check() error {
 	in.Category = strings.TrimSpace(in.Category)
 	in.Currency = strings.ToUpper(strings.TrimSpace(in.Currency))
 	if in.Currency == "" {
-		in.Currency = "CNY"
+		in.Currency = DefaultCurrency
 	}
 	if err := validate.Struct(in); err != nil {
 		return err
@@ -208,7 +209,7 @@ func Entries(ctx context.Context, db bun.IDB, projectID int64, limit int) ([]Ent
 		limit = 500
 	}
 	var es []Entry
-	err := db.NewSelect().Model(&es).ColumnExpr("se.*, bl.category").
+	err := db.NewSelect().Model(&es).ColumnExpr("se.*, bl.category, bl.currency").
 		Join("JOIN budget_lines AS bl ON bl.id = se.line_id").
 		Where("se.project_id = ?", projectID).OrderExpr("se.spent_on DESC, se.id DESC").Limit(int64(limit)).Scan(ctx)
 	return es, database.MapError(err)
@@ -269,4 +270,24 @@ func Monthly(ctx context.Context, db bun.IDB, projectID int64) ([]MonthSpend, er
 		ms[i].Cumulative = total
 	}
 	return ms, database.MapError(err)
+}
+
+// DefaultCurrency is the currency of a line created without one.
+const DefaultCurrency = "CNY"
+
+// MainCurrency is the currency a project's amounts outside the budget (a
+// change request's cost) are written in: its budget's currency, the one
+// with the most planned when the budget holds several, DefaultCurrency
+// without budget lines. One query.
+func MainCurrency(ctx context.Context, db bun.IDB, projectID int64) (string, error) {
+	var cs []string
+	err := db.NewSelect().Table("budget_lines").Column("currency").Where("project_id = ?", projectID).
+		GroupExpr("currency").OrderExpr("sum(planned) DESC, currency").Limit(1).Scan(ctx, &cs)
+	if err != nil {
+		return "", database.MapError(err)
+	}
+	if len(cs) == 0 {
+		return DefaultCurrency, nil
+	}
+	return cs[0], nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"rollout/internal/account"
 	"rollout/internal/apperr"
+	"rollout/internal/budget"
 	"rollout/internal/change"
 	"rollout/internal/comment"
 	"rollout/internal/date"
@@ -59,6 +60,7 @@ type changeExtras struct {
 
 type changeView struct {
 	projectPage
+	Currency    string // of the cost (budget.MainCurrency)
 	Comments    *commentsView
 	Request     *change.View
 	Votes       []change.Vote
@@ -207,6 +209,9 @@ func (s *Server) renderChange(c *fiber.Ctx, status, number int, x changeExtras) 
 		return err
 	}
 	if v.Comments, err = s.loadComments(c, &comment.Target{Kind: comment.Change, ID: r.ID, Ref: int64(r.Number)}); err != nil {
+		return err
+	}
+	if v.Currency, err = budget.MainCurrency(c.UserContext(), s.db, p.ID); err != nil {
 		return err
 	}
 	return s.render(c, status, "changes/show", r.Key+" "+r.Title, v)

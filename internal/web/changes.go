@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"rollout/internal/apperr"
+	"rollout/internal/budget"
 	"rollout/internal/change"
 	"rollout/internal/date"
 	"rollout/internal/project"
@@ -107,6 +108,7 @@ type changeListView struct {
 	Rules       []change.Rule
 	CanDraft    bool
 	CanSettings bool
+	Currency    string // of the costs (budget.MainCurrency)
 }
 
 func (s *Server) handleChanges(c *fiber.Ctx) error {
@@ -155,8 +157,12 @@ func (s *Server) renderChanges(c *fiber.Ctx, status int, settings change.Setting
 	for i, m := range months {
 		periods[i] = m.Month
 	}
+	currency, err := budget.MainCurrency(ctx, s.db, p.ID)
+	if err != nil {
+		return err
+	}
 	writable := !p.Archived
-	return s.render(c, status, "changes/list", tr.T("changes.title"), changeListView{
+	return s.render(c, status, "changes/list", tr.T("changes.title"), changeListView{Currency: currency,
 		projectPage: pp, Changes: vs, Filter: filter,
 		Filtered: filter.Status != "" || filter.RequesterID != 0 || filter.Month != "",
 		Statuses: change.Statuses, Members: members,

@@ -34,9 +34,11 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 		// The one set of number formats of the pages (both languages write
 		// figures the same way): num for figures and form values (12.5, no
 		// separators, so a form reads it back), money for amounts: 25,000 with
-		// separators, and with its currency when given: ¥25,000, 1,200 USD.
+		// separators and its currency as the charts write it in the page's
+		// language (Intl.NumberFormat): ¥25,000 in Chinese, CN¥25,000 in
+		// English, CHF 1,200.
 		"num":       fmtNum,
-		"money":     moneyIn,
+		"money":     func(f float64, currency ...string) string { return moneyIn(tr.Lang, f, currency...) },
 		"percent":   func(f float64) string { return fmtNum(math.Round(f*100)) + "%" },
 		"sparkline": chart.Sparkline,
 		"signed":    chart.Signed,
@@ -121,23 +123,38 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 	}
 }
 
-// currencySigns are the currencies written with a sign before the amount.
-var currencySigns = map[string]string{"CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "JP¥", "HKD": "HK$"}
+// currencySigns are the currencies written with a sign before the amount,
+// per language, as the browsers' Intl.NumberFormat writes them on the
+// charts; any other currency is written as its code before the amount.
+var currencySigns = map[string]map[string]string{
+	i18n.English: {"CNY": "CN¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"},
+	i18n.Chinese: {"CNY": "¥", "USD": "US$", "EUR": "€", "GBP": "£", "JPY": "JP¥", "HKD": "HK$"},
+}
 
 // moneyIn writes an amount with thousands separators and, when one is
-// given, its currency: ¥25,000 or 25,000 CHF.
-func moneyIn(f float64, currency ...string) string {
+// given, its currency, in a language: ¥25,000 (zh-CN), CN¥25,000 (en),
+// CHF 25,000.
+func moneyIn(lang string, f float64, currency ...string) string {
 	s := fmtMoney(f)
 	if len(currency) == 0 || currency[0] == "" {
 		return s
 	}
-	if sign, ok := currencySigns[currency[0]]; ok {
-		if neg, ok := strings.CutPrefix(s, "-"); ok {
-			return "-" + sign + neg
-		}
-		return sign + s
+	code := strings.ToUpper(currency[0])
+	if code == "RMB" {
+		code = "CNY"
 	}
-	return s + " " + currency[0]
+	signs, ok := currencySigns[lang]
+	if !ok {
+		signs = currencySigns[i18n.English]
+	}
+	sign, ok := signs[code]
+	if !ok {
+		sign = code + " "
+	}
+	if neg, ok := strings.CutPrefix(s, "-"); ok {
+		return "-" + sign + neg
+	}
+	return sign + s
 }
 
 // refPathOf links a change request's key (CRM-CR-7 → /projects/CRM/changes/7);

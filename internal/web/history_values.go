@@ -167,7 +167,7 @@ func (h historyRenderer) value(spec historySpec, v any) template.HTML {
 		}
 	case hMoney:
 		if isNum {
-			return esc(fmtMoney(f))
+			return esc(moneyIn(h.tr.Lang, f, h.currency()))
 		}
 	case hBool:
 		if v == true {
@@ -342,6 +342,25 @@ func (h historyRenderer) phase(id int64) string {
 		return name
 	}
 	return h.tr.T("history.deleted_phase")
+}
+
+// currency is the currency of the amounts of the entry being rendered: its
+// own (a budget line), or its budget line's (a spend entry); "" unknown.
+func (h historyRenderer) currency() string {
+	if h.item == nil {
+		return ""
+	}
+	for _, rec := range []map[string]any{h.item.after, h.item.before} {
+		if c, ok := rec["currency"].(string); ok && c != "" {
+			return c
+		}
+	}
+	for _, rec := range []map[string]any{h.item.after, h.item.before} {
+		if id := idOf(rec["line_id"]); id != 0 {
+			return h.names.BudgetLines[id].Currency
+		}
+	}
+	return ""
 }
 
 func (h historyRenderer) budgetLine(id int64) string {

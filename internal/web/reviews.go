@@ -11,6 +11,7 @@ import (
 
 	"rollout/internal/account"
 	"rollout/internal/apperr"
+	"rollout/internal/budget"
 	"rollout/internal/comment"
 	"rollout/internal/date"
 	"rollout/internal/i18n"
@@ -66,6 +67,7 @@ type decisionForm struct {
 
 type reviewView struct {
 	projectPage
+	Currency  string // of the change requests' costs (budget.MainCurrency)
 	Comments  *commentsView
 	Review    *milestone.Review
 	Milestone *milestone.Milestone
@@ -175,9 +177,13 @@ func (s *Server) renderReview(c *fiber.Ctx, status int, r *milestone.Review, in 
 	if err != nil {
 		return err
 	}
+	currency, err := budget.MainCurrency(ctx, s.db, pp.Project.ID)
+	if err != nil {
+		return err
+	}
 	writable := !pp.Project.Archived
 	tr := s.translator(c)
-	return s.render(c, status, "milestones/review", tr.T("review.title", "Name", r.MilestoneName), reviewView{
+	return s.render(c, status, "milestones/review", tr.T("review.title", "Name", r.MilestoneName), reviewView{Currency: currency,
 		projectPage: pp, Comments: comments, Review: r, Milestone: m, Pack: pack, Frozen: frozen, Actions: actions, Members: ms, Names: names,
 		In: in, Decisions: milestone.Decisions, Tiers: requirement.Tiers, Statuses: requirement.Statuses,
 		CanDecide: writable && !r.Decided() && pp.Access.Can(project.RecordDecision),
