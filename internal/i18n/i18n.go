@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"math"
 	"strings"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -147,6 +148,11 @@ func (t *Translator) TData(id string, data map[string]any) string {
 		key = k
 	}
 	if n, ok := data[key]; ok && isNumber(n) {
+		// A whole number read back from JSON (a kept pack) is a float64:
+		// go-i18n would take 1.0 for "other" ("1 days").
+		if f, ok := n.(float64); ok && f == math.Trunc(f) && math.Abs(f) < 1e15 {
+			n = int64(f)
+		}
 		// A message of one form (a plain string) has no "one": it reads the same.
 		if s, err := t.loc.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: n}); err == nil && s != "" {
 			return s

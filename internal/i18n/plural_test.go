@@ -56,3 +56,18 @@ func TestNoLazyPlurals(t *testing.T) {
 		}
 	}
 }
+
+// A count read back from JSON (the delivery items of a kept gate pack) is
+// a float64: a whole one picks its plural form like an int ("1 day late").
+func TestPluralFormsOfCountsReadFromJSON(t *testing.T) {
+	b, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := b.For(English)
+	for n, want := range map[float64]string{1: "Milestone X is 1 day late", 2: "Milestone X is 2 days late"} {
+		if got := tr.TData("delivery.milestone_late", map[string]any{"Name": "X", "Days": n}); got != want {
+			t.Errorf("%v days: %q, want %q", n, got, want)
+		}
+	}
+}
