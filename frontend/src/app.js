@@ -99,9 +99,26 @@ import "./mentions.js";
     });
   }
 
+  // Such a row fades at the edge where more of it hides.
+  function markEdges(row) {
+    row.classList.toggle("more-left", row.scrollLeft > 2);
+    row.classList.toggle("more-right", row.scrollLeft + row.clientWidth < row.scrollWidth - 2);
+  }
+  function watchEdges(root) {
+    var rows = root.querySelectorAll(".tabs, .site-header .nav");
+    Array.prototype.forEach.call(rows, function (row) {
+      markEdges(row);
+      row.addEventListener("scroll", function () { markEdges(row); }, { passive: true });
+    });
+    window.addEventListener("resize", function () {
+      Array.prototype.forEach.call(rows, markEdges);
+    });
+  }
+
   function ready() {
     setProgress(doc);
     keepCurrentInView(doc);
+    watchEdges(doc);
   }
 
   if (doc.readyState === "loading") {

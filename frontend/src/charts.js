@@ -158,6 +158,7 @@ echarts.use([
       type: "value",
       min: spec.min,
       max: spec.max,
+      interval: spec.interval,
       minInterval: counts(spec) ? 1 : undefined,
       axisLabel: { color: text, formatter: format(spec, false), hideOverlap: true },
       splitLine: { lineStyle: { color: grid } },

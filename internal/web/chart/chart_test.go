@@ -3,10 +3,12 @@ package chart
 import (
 	"encoding/json"
 	"math"
+	"regexp"
 	"strings"
 	"testing"
 
 	"rollout/internal/date"
+	"rollout/internal/goal"
 	"rollout/internal/milestone"
 	"rollout/internal/pitfall"
 )
@@ -64,7 +66,7 @@ func TestHealthBandsAndGauge(t *testing.T) {
 
 // Nothing to draw is no chart; a chart that cannot be drawn is none either.
 func TestEmptyCharts(t *testing.T) {
-	if Sparkline(nil, 0, 1) != "" || HealthTrend(nil, date.New(2026, 1, 1), date.New(2026, 2, 1), "t") != "" ||
+	if Sparkline(nil, 0, 1) != "" || HealthTrend(nil, date.New(2026, 1, 1), date.New(2026, 2, 1), "t", [2]string{}) != "" ||
 		Churn(nil, "t", [4]string{}) != "" || RiskHistory(nil, date.New(2026, 1, 1), "t") != "" ||
 		Plan(nil, date.New(2026, 1, 1), nil, PlanLabels{}) != "" {
 		t.Error("an empty chart draws something")
@@ -91,5 +93,32 @@ func TestPlanEscapesNames(t *testing.T) {
 	}
 	if !strings.Contains(svg, "&lt;script&gt;") || !strings.Contains(svg, "+0 days") && !strings.Contains(svg, "0 days") {
 		t.Errorf("plan chart %s", svg)
+	}
+}
+
+// Value axes tick on round numbers, and the goal trend's axis starts from 0
+// for a quantity that is never negative and names its unit.
+func TestNiceTicksAndTheGoalTrendAxis(t *testing.T) {
+	for _, c := range []struct {
+		lo, hi float64
+		want   string
+	}{{0, 91.8, "0 25 50 75 100"}, {0, 6, "0 2 4 6"}, {3, 5.1, "3 4 5 6"}, {-6.8, 91.8, "-25 0 25 50 75 100"}, {0, 1500000, "0 500000 1000000 1500000"}} {
+		var got []string
+		for _, v := range NiceTicks(c.lo, c.hi, 5) {
+			got = append(got, Num(v))
+		}
+		if strings.Join(got, " ") != c.want {
+			t.Errorf("NiceTicks(%v, %v) = %v, want %s", c.lo, c.hi, got, c.want)
+		}
+	}
+	g := &goal.View{Goal: goal.Goal{Baseline: 0, Target: 85, StartOn: date.New(2026, 1, 1), DueOn: date.New(2026, 6, 1)}}
+	svg := string(GoalTrend(g, []goal.Measurement{{Value: 42.5, MeasuredOn: date.New(2026, 3, 1)}}, "t", "Baseline", "Target", "%"))
+	ticks := regexp.MustCompile(`text-anchor="end" fill="#475569">([^<]+)</text>`).FindAllStringSubmatch(svg, -1)
+	var labels []string
+	for _, m := range ticks {
+		labels = append(labels, m[1])
+	}
+	if strings.Join(labels, " ") != "0 25 50 75 100 2026-06-01" || !strings.Contains(svg, `class="axis-unit">%</text>`) {
+		t.Errorf("goal trend axis: %v", labels)
 	}
 }

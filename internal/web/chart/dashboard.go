@@ -56,7 +56,8 @@ func Dashboard(tr *i18n.Translator, d *report.DashboardData, slips []report.Mile
 			g.Series[0].Data = append(g.Series[0].Data, v)
 			top = math.Max(top, v)
 		}
-		g.Max = Ptr(math.Ceil(top/10) * 10)
+		// Even ticks every 20 %: the axis ends on a multiple of 20.
+		g.Min, g.Max, g.Interval = Ptr(0.0), Ptr(math.Ceil(top/20)*20), Ptr(20.0)
 		return g.JSON()
 	}
 	charts["goals"] = goalChart(tr.T("dashboard.chart.goals"), d.Goals.Outcomes, Blue)

@@ -197,7 +197,7 @@ func drawPlan(vs []milestone.View, today, lo, hi date.Date, href func(int64) str
 	x := func(d date.Date) float64 { return x0 + width*float64(lo.DaysUntil(d))/span }
 	rowH, nameH, phaseH := 22.0, 0.0, 22.0
 	if narrow {
-		rowH, nameH = 34.0, 14.0
+		rowH, nameH = 40.0, 18.0 // the marks below the name, clear of it
 	}
 
 	var body strings.Builder

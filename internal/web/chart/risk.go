@@ -184,7 +184,7 @@ func RiskHistory(points []risk.Point, today date.Date, title string) template.HT
 	fmt.Fprintf(&path, " H%.1f", x(end))
 	fmt.Fprintf(&b, `<path d="%s" fill="none" stroke="#1f2933" stroke-width="2"/>`, path.String())
 	for _, p := range points {
-		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" fill="%s" stroke="#1f2933"><title>%s: %d × %d = %d</title></circle>`,
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" fill="%s" stroke="#1f2933"><title>%s · %d × %d = %d</title></circle>`,
 			x(p.On), y(float64(p.Score)), levelColors[p.Level][0], p.On, p.Probability, p.Impact, p.Score)
 	}
 	b.WriteString(`</svg>`)

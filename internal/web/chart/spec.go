@@ -35,6 +35,9 @@ type Spec struct {
 	Currency string   `json:"currency,omitempty"`
 	Min      *float64 `json:"min,omitempty"`
 	Max      *float64 `json:"max,omitempty"`
+	// Interval is the step between the value axis's ticks (with Min and
+	// Max on a multiple of it, the ticks are even).
+	Interval *float64 `json:"interval,omitempty"`
 	Mark     *Mark    `json:"mark,omitempty"`
 	// Gauge.
 	Value *float64 `json:"value,omitempty"`

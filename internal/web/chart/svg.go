@@ -67,18 +67,49 @@ func minMax(vs []float64) (float64, float64) {
 	return lo, hi
 }
 
+// NiceTicks returns about n round ticks (steps of 1, 2, 2.5 or 5 times a
+// power of ten) from at or below lo to at or above hi.
+func NiceTicks(lo, hi float64, n int) []float64 {
+	if hi <= lo {
+		hi = lo + 1
+	}
+	raw := (hi - lo) / float64(max(n-1, 1))
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := 10 * mag
+	for _, m := range []float64{1, 2, 2.5, 5} {
+		if m*mag >= raw-1e-12 {
+			step = m * mag
+			break
+		}
+	}
+	first := math.Floor(lo/step+1e-9) * step
+	var ticks []float64
+	for v := first; v < hi+step-1e-9*step; v += step {
+		ticks = append(ticks, math.Round(v/step)*step)
+		if v >= hi-1e-9*step {
+			break
+		}
+	}
+	return ticks
+}
+
 // GoalTrend draws a goal's measurements over time with its baseline and
-// target lines; title is the accessible name, labels are translated.
-func GoalTrend(g *goal.View, ms []goal.Measurement, title, baselineLabel, targetLabel string) template.HTML {
+// target lines; title is the accessible name, labels are translated, unit
+// (in the reader's language) names the value axis. The axis has round
+// ticks, and starts from 0 for a quantity that is never negative.
+func GoalTrend(g *goal.View, ms []goal.Measurement, title, baselineLabel, targetLabel, unit string) template.HTML {
 	const w, h = 640.0, 260.0
-	const left, right, top, bottom = 56.0, 16.0, 16.0, 36.0
+	const left, right, top, bottom = 56.0, 16.0, 24.0, 36.0
 	values := []float64{g.Baseline, g.Target}
 	for _, m := range ms {
 		values = append(values, m.Value)
 	}
 	lo, hi := minMax(values)
-	span := hi - lo
-	lo, hi = lo-span*0.08, hi+span*0.08
+	if lo >= 0 {
+		lo = 0
+	}
+	ticks := NiceTicks(lo, hi, 5)
+	lo, hi = ticks[0], ticks[len(ticks)-1]
 	start, end := g.StartOn, g.DueOn
 	for _, m := range ms {
 		if m.MeasuredOn.Before(start) {
@@ -97,10 +128,12 @@ func GoalTrend(g *goal.View, ms []goal.Measurement, title, baselineLabel, target
 		html.EscapeString(title), html.EscapeString(title))
 	// Axes and value grid.
 	fmt.Fprintf(&b, `<line x1="%g" x2="%g" y1="%g" y2="%g" stroke="#94a3b8"/>`, left, w-right, h-bottom, h-bottom)
-	for i := 0; i <= 4; i++ {
-		v := lo + (hi-lo)*float64(i)/4
+	for _, v := range ticks {
 		fmt.Fprintf(&b, `<line x1="%g" x2="%g" y1="%.1f" y2="%.1f" stroke="#e2e8f0"/><text x="%g" y="%.1f" font-size="11" text-anchor="end" fill="#475569">%s</text>`,
 			left, w-right, y(v), y(v), left-6, y(v)+4, Num(v))
+	}
+	if unit != "" {
+		fmt.Fprintf(&b, `<text x="%g" y="12" font-size="11" text-anchor="end" fill="#475569" class="axis-unit">%s</text>`, left-6, html.EscapeString(unit))
 	}
 	fmt.Fprintf(&b, `<text x="%g" y="%g" font-size="11" fill="#475569">%s</text><text x="%g" y="%g" font-size="11" text-anchor="end" fill="#475569">%s</text>`,
 		left, h-12, start, w-right, h-12, end)
@@ -117,8 +150,8 @@ func GoalTrend(g *goal.View, ms []goal.Measurement, title, baselineLabel, target
 		}
 		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#2563eb" stroke-width="2"/>`, strings.TrimSpace(pts.String()))
 		for _, m := range ms {
-			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3" fill="#2563eb"><title>%s: %s</title></circle>`,
-				x(start.DaysUntil(m.MeasuredOn)), y(m.Value), m.MeasuredOn, Num(m.Value))
+			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3" fill="#2563eb"><title>%s · %s %s</title></circle>`,
+				x(start.DaysUntil(m.MeasuredOn)), y(m.Value), m.MeasuredOn, Num(m.Value), html.EscapeString(unit))
 		}
 	}
 	b.WriteString(`</svg>`)
@@ -275,9 +308,10 @@ func ScoreGauge(score int, size float64, label string) template.HTML {
 }
 
 // HealthTrend draws the daily health scores from one day to another on a
-// fixed 0–100 scale, with the amber and red band lines dotted; days without
+// fixed 0–100 scale, with the lines where the healthy and sliding bands
+// begin dotted and labelled (bands: their names, translated); days without
 // a snapshot are bridged by the line. title is the accessible name.
-func HealthTrend(points []pitfall.Point, from, to date.Date, title string) template.HTML {
+func HealthTrend(points []pitfall.Point, from, to date.Date, title string, bands [2]string) template.HTML {
 	const w, h = 640.0, 180.0
 	const left, right, top, bottom = 36.0, 12.0, 12.0, 26.0
 	if len(points) == 0 {
@@ -293,11 +327,13 @@ func HealthTrend(points []pitfall.Point, from, to date.Date, title string) templ
 		fmt.Fprintf(&b, `<line x1="%g" x2="%g" y1="%.1f" y2="%.1f" stroke="#e2e8f0"/><text x="%g" y="%.1f" font-size="11" text-anchor="end" fill="#475569">%d</text>`,
 			left, w-right, y(v), y(v), left-6, y(v)+4, v)
 	}
-	for _, band := range []struct {
+	for i, band := range []struct {
 		from   int
 		colour string
 	}{{pitfall.HealthyFrom, bandColours["ok"]}, {pitfall.SlidingFrom, bandColours["warn"]}} {
 		fmt.Fprintf(&b, `<line x1="%g" x2="%g" y1="%.1f" y2="%.1f" stroke="%s" stroke-dasharray="2 3"/>`, left, w-right, y(band.from), y(band.from), band.colour)
+		fmt.Fprintf(&b, `<text x="%g" y="%.1f" font-size="11" text-anchor="end" fill="%s" class="band-label">%s ≥ %d</text>`,
+			w-right-2, y(band.from)-3, band.colour, html.EscapeString(bands[i]), band.from)
 	}
 	fmt.Fprintf(&b, `<text x="%g" y="%g" font-size="11" fill="#475569">%s</text><text x="%g" y="%g" font-size="11" text-anchor="end" fill="#475569">%s</text>`,
 		left, h-8, from, w-right, h-8, to)
@@ -307,7 +343,7 @@ func HealthTrend(points []pitfall.Point, from, to date.Date, title string) templ
 	}
 	fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#2563eb" stroke-width="2"/>`, strings.TrimSpace(pts.String()))
 	for _, p := range points {
-		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>%s: %d</title></circle>`,
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>%s · %d</title></circle>`,
 			x(p.Day), y(p.Score), bandColours[pitfall.Band(p.Score)], p.Day, p.Score)
 	}
 	b.WriteString(`</svg>`)
