@@ -178,7 +178,7 @@ func (s *Server) renderHealth(c *fiber.Ctx, status int, entered map[string]strin
 		Rule: theHealthRule, RuleLines: deliveryRuleLines(), Items: deliveryOuts(tr, pp.Project, h.Delivery.Items),
 		Parts: partsOut(tr.Lang, h.Method), Findings: findingsOut(tr, pp.Project, pp.Access, h.Method.Findings),
 		Trend: trend, TrendDays: trendDays,
-		Chart:      chart.HealthTrend(trend, from, today, tr.T("health.trend_chart", "From", from, "To", today),
+		Chart: chart.HealthTrend(trend, from, today, tr.T("health.trend_chart", "From", from, "To", today),
 			[2]string{tr.T("health.band.ok"), tr.T("health.band.warn")}),
 		Thresholds: thresholdRows(h.Method.Thresholds, entered, f),
 		CanAssess:  pp.Access.Can(project.AssessPitfalls) && !pp.Project.Archived,
