@@ -332,8 +332,9 @@ func HealthTrend(points []pitfall.Point, from, to date.Date, title string, bands
 		colour string
 	}{{pitfall.HealthyFrom, bandColours["ok"]}, {pitfall.SlidingFrom, bandColours["warn"]}} {
 		fmt.Fprintf(&b, `<line x1="%g" x2="%g" y1="%.1f" y2="%.1f" stroke="%s" stroke-dasharray="2 3"/>`, left, w-right, y(band.from), y(band.from), band.colour)
-		fmt.Fprintf(&b, `<text x="%g" y="%.1f" font-size="11" text-anchor="end" fill="%s" class="band-label">%s ≥ %d</text>`,
-			w-right-2, y(band.from)-3, band.colour, html.EscapeString(bands[i]), band.from)
+		// At the left end: the latest scores, drawn at the right, stay clear.
+		fmt.Fprintf(&b, `<text x="%g" y="%.1f" font-size="11" fill="%s" class="band-label">%s ≥ %d</text>`,
+			left+4, y(band.from)-3, band.colour, html.EscapeString(bands[i]), band.from)
 	}
 	fmt.Fprintf(&b, `<text x="%g" y="%g" font-size="11" fill="#475569">%s</text><text x="%g" y="%g" font-size="11" text-anchor="end" fill="#475569">%s</text>`,
 		left, h-8, from, w-right, h-8, to)
