@@ -274,7 +274,7 @@ func TestBacklogChurnAndPhaseSummary(t *testing.T) {
 		t.Fatalf("this week %v, want %v", week, want)
 	}
 	for _, label := range []string{"Added", "Removed"} {
-		if !strings.Contains(churn, "</title>") || !strings.Contains(churn, " · "+label+": ") {
+		if !strings.Contains(churn, "</title>") || !strings.Contains(churn, " · "+label+" ") {
 			t.Fatalf("no %s bar in the chart", label)
 		}
 	}
@@ -357,5 +357,5 @@ func TestBacklogInChinese(t *testing.T) {
 	expectStatus(t, b.admin.post("/projects/CRM/requirements", requirementForm("title", "线索查重")), http.StatusSeeOther)
 	page := b.admin.get("/projects/CRM/requirements")
 	expectContains(t, page, "线索查重", "必须", "系统集成", "配置", "已提出", "批量修改", "将 CRM-1 上移", "显示 1 条，共 1 条需求。")
-	expectContains(t, b.admin.get("/projects/CRM/requirements/1"), "变更记录", "验收标准", "创建")
+	expectContains(t, b.admin.get("/projects/CRM/requirements/1"), "修改记录", "验收标准", "创建")
 }

@@ -378,7 +378,7 @@ func TestHealthKeepsOneSnapshotADay(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := ht.viewer.get("/projects/CRM/health")
-	expectContains(t, page, "<td class=\"num\">41</td>", ": 41</title>")
+	expectContains(t, page, "<td class=\"num\">41</td>", " · 41</title>")
 	if h := healthOf(t, ht.viewer); len(h.Trend) != 2 || h.Trend[0].Score != 41 {
 		t.Fatalf("trend %+v", h.Trend)
 	}
