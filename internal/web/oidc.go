@@ -79,7 +79,7 @@ func (s *Server) handleOIDCStart(c *fiber.Ctx) error {
 	if !s.cfg.OIDC.Enabled() {
 		return apperr.NotFound()
 	}
-	next := localPath(c.Query("next"))
+	next := localPath(c.FormValue("next"))
 	if len(next) > 2000 {
 		next = "/"
 	}

@@ -193,9 +193,13 @@ var providerClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Req
 // oidcSignIn runs a whole company sign-in in b: Rollout's start, the
 // provider's authorization, and the callback back in Rollout, whose answer
 // it returns with the callback's path (to replay it).
-func (b *browser) oidcSignIn(start string) (response, string) {
+func (b *browser) oidcSignIn(next string) (response, string) {
 	b.t.Helper()
-	r := b.get(start)
+	form := url.Values{}
+	if next != "" {
+		form.Set("next", next)
+	}
+	r := b.post("/auth/oidc/start", form)
 	if r.StatusCode != http.StatusSeeOther {
 		b.t.Fatalf("start: status %d; body:\n%s", r.StatusCode, r.body)
 	}

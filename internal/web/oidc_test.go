@@ -87,9 +87,9 @@ func TestCompanySignIn(t *testing.T) {
 	users := tableRows(t, db, "users")
 
 	b := newBrowser(t, app)
-	expectContains(t, b.get("/signin"), "Sign in with your company account", `href="/auth/oidc/start"`)
+	expectContains(t, b.get("/signin"), "Sign in with your company account", `action="/auth/oidc/start"`)
 	is.next(map[string]any{"sub": "kc-ann", "email": "Ann@Example.com", "email_verified": true, "name": "Ann A."})
-	r, callback := b.oidcSignIn("/auth/oidc/start")
+	r, callback := b.oidcSignIn("")
 	expectStatus(t, r, http.StatusSeeOther)
 	if r.location() != "/" || b.cookies["rollout_session"] == "" {
 		t.Fatalf("signed in to %q, session %q", r.location(), b.cookies["rollout_session"])
@@ -109,7 +109,7 @@ func TestCompanySignIn(t *testing.T) {
 	t.Run("the link finds the account after an e-mail change", func(t *testing.T) {
 		b := newBrowser(t, app)
 		is.next(map[string]any{"sub": "kc-ann", "email": "ann.new@example.com", "email_verified": false})
-		r, _ := b.oidcSignIn("/auth/oidc/start?next=/account")
+		r, _ := b.oidcSignIn("/account")
 		expectStatus(t, r, http.StatusSeeOther)
 		if r.location() != "/account" {
 			t.Fatalf("went to %q", r.location())
@@ -154,7 +154,7 @@ func TestCompanySignIn(t *testing.T) {
 			is.next(nil)
 			is.set(c.set)
 			b := newBrowser(t, app)
-			r, _ := b.oidcSignIn("/auth/oidc/start")
+			r, _ := b.oidcSignIn("")
 			expectRefused(t, db, b, r, sessions, users, c.message)
 		})
 	}
@@ -174,7 +174,7 @@ func TestCompanySignIn(t *testing.T) {
 	t.Run("a callback in a browser that did not start it is refused", func(t *testing.T) {
 		is.next(map[string]any{"sub": "kc-ann", "email": "ann@example.com", "email_verified": true})
 		b := newBrowser(t, app)
-		r := b.get("/auth/oidc/start")
+		r := b.post("/auth/oidc/start", nil)
 		res, err := providerClient.Get(r.Header.Get("Location"))
 		if err != nil {
 			t.Fatal(err)
@@ -190,7 +190,7 @@ func TestCompanySignIn(t *testing.T) {
 		b := newBrowser(t, app)
 		b.lang = "zh-CN"
 		expectContains(t, b.get("/signin"), "使用企业账号登录")
-		r, _ := b.oidcSignIn("/auth/oidc/start")
+		r, _ := b.oidcSignIn("")
 		expectRefused(t, db, b, r, sessions, users, "没有与 carol@example.com 对应的 Rollout 账户")
 	})
 }
@@ -208,7 +208,7 @@ func TestCompanySignUpAndOnlyMode(t *testing.T) {
 	t.Run("no account before the first administrator", func(t *testing.T) {
 		is.next(map[string]any{"sub": "kc-early", "email": "early@example.com", "email_verified": true})
 		b := newBrowser(t, app)
-		r, _ := b.oidcSignIn("/auth/oidc/start")
+		r, _ := b.oidcSignIn("")
 		expectRefused(t, db, b, r, 0, 0, "Rollout is not set up yet")
 	})
 
@@ -221,7 +221,7 @@ func TestCompanySignUpAndOnlyMode(t *testing.T) {
 	b.lang = "zh-CN"
 	expectContains(t, b.get("/signin"), "使用 Keycloak 登录", "密码登录仅保留给第一个管理员")
 	is.next(map[string]any{"sub": "kc-dan", "email": "dan@example.com", "email_verified": "true", "name": "Dan  Developer"})
-	r, _ := b.oidcSignIn("/auth/oidc/start")
+	r, _ := b.oidcSignIn("")
 	expectStatus(t, r, http.StatusSeeOther)
 	if tableRows(t, db, "users") != users+1 || b.cookies["rollout_session"] == "" {
 		t.Fatal("the first company sign-in created no account or no session")
@@ -244,7 +244,7 @@ func TestCompanySignUpAndOnlyMode(t *testing.T) {
 
 	// The same person again: the same account, no second one.
 	b2 := newBrowser(t, app)
-	r, _ = b2.oidcSignIn("/auth/oidc/start")
+	r, _ = b2.oidcSignIn("")
 	expectStatus(t, r, http.StatusSeeOther)
 	if tableRows(t, db, "users") != users {
 		t.Error("a second sign-in created another account")
@@ -277,6 +277,6 @@ func TestCompanySignInOff(t *testing.T) {
 	if strings.Contains(r.body, "/auth/oidc/start") {
 		t.Error("the sign-in page offers company sign-in that is not configured")
 	}
-	expectStatus(t, b.get("/auth/oidc/start"), http.StatusNotFound)
+	expectStatus(t, b.post("/auth/oidc/start", nil), http.StatusNotFound)
 	expectStatus(t, b.get("/auth/oidc/callback?state=x&code=y"), http.StatusNotFound)
 }

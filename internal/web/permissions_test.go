@@ -72,7 +72,7 @@ var routeAccess = map[string]callers{
 	"GET /signin":                                            everyone,
 	"POST /signin":                                           everyone,
 	"POST /signout":                                          anySignedIn,
-	"GET /auth/oidc/start":                                   everyone,
+	"POST /auth/oidc/start":                                  everyone,
 	"GET /auth/oidc/callback":                                everyone,
 	"GET /account":                                           anySignedIn,
 	"POST /account/profile":                                  anySignedIn,
