@@ -39,6 +39,7 @@ type Config struct {
 	// (TLS), smtp+plain://host:25 (never TLS). Empty: no e-mail is sent.
 	SMTPURL  string
 	MailFrom string // the sender, e.g. "Rollout <rollout@example.com>"
+	OIDC     OIDC   // company sign-in (oidc.go)
 }
 
 // Defaults.
@@ -142,6 +143,9 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 		}
 	}
 	if c.TrustedProxies, err = ParseProxies(proxies); err != nil {
+		return c, err
+	}
+	if c.OIDC, err = loadOIDC(env, c.BaseURL); err != nil {
 		return c, err
 	}
 	return c, nil

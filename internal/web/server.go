@@ -43,6 +43,7 @@ type Server struct {
 	renderer *renderer
 	static   map[string]*staticFile // the built frontend, by file name
 	cache    *readcache.Cache
+	oidc     *oidcClient // company sign-in (oidc.go)
 }
 
 // New builds the Fiber app with every route registered.
@@ -66,7 +67,8 @@ func New(d Deps) (*fiber.App, error) {
 	if d.Cache == nil {
 		d.Cache = readcache.New(0)
 	}
-	s := &Server{db: d.DB, cfg: d.Config, log: d.Logger, i18n: d.I18n, now: d.Now, cache: d.Cache}
+	s := &Server{db: d.DB, cfg: d.Config, log: d.Logger, i18n: d.I18n, now: d.Now, cache: d.Cache,
+		oidc: newOIDCClient()}
 	r, err := newRenderer(d.I18n)
 	if err != nil {
 		return nil, err
