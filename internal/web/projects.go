@@ -235,7 +235,7 @@ const activityPage = 50
 
 // projectEntities are the kinds of item the activity filter offers.
 var projectEntities = []string{"project", "phase", "member", "goal", "measurement", "requirement", "risk", "risk_review",
-	"milestone", "deliverable", "gate_review", "review_action", "change_request", "change_vote", "pitfall", "budget_line", "spend", "setting", "comment"}
+	"milestone", "deliverable", "gate_review", "review_action", "change_request", "change_vote", "pitfall", "budget_line", "spend", "setting", "comment", "weekly_report"}
 
 func (s *Server) handleActivity(c *fiber.Ctx) error {
 	p, _ := currentProject(c)

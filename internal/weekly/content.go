@@ -78,6 +78,14 @@ func (r RiskLine) Change() int {
 	return r.Score - *r.ScoreBefore
 }
 
+// Before is the score at the start of the week (the score when unchanged).
+func (r RiskLine) Before() int {
+	if r.ScoreBefore == nil {
+		return r.Score
+	}
+	return *r.ScoreBefore
+}
+
 // DecisionLine is a gate decision taken this week.
 type DecisionLine struct {
 	ReviewID      int64     `json:"review_id"`
