@@ -26,21 +26,21 @@ import (
 // is stored with the delivery, so a retry (River's or an admin's) sends the
 // very same message.
 type Message struct {
-	Event       string    `json:"event"`
-	ProjectKey  string    `json:"project_key,omitempty"`
-	ProjectName string    `json:"project_name,omitempty"`
-	Title       string    `json:"title"`           // the headline: the mail's subject, the card's title
-	Lines       []string  `json:"lines,omitempty"` // what follows, one paragraph each
+	Event       string   `json:"event"`
+	ProjectKey  string   `json:"project_key,omitempty"`
+	ProjectName string   `json:"project_name,omitempty"`
+	Title       string   `json:"title"`           // the headline: the mail's subject, the card's title
+	Lines       []string `json:"lines,omitempty"` // what follows, one paragraph each
 	// Sections follow the lines, each a heading and its items (the weekly
 	// report); most messages have none.
 	Sections []Section `json:"sections,omitempty"`
-	Link        string    `json:"url,omitempty"`   // back to the item in Rollout
-	LinkText    string    `json:"link_text,omitempty"`
-	Footer      string    `json:"footer,omitempty"`
-	At          time.Time `json:"occurred_at"`
-	Lang        string    `json:"lang"`
-	To          string    `json:"to,omitempty"` // the recipient's address (e-mail)
-	ToName      string    `json:"to_name,omitempty"`
+	Link     string    `json:"url,omitempty"` // back to the item in Rollout
+	LinkText string    `json:"link_text,omitempty"`
+	Footer   string    `json:"footer,omitempty"`
+	At       time.Time `json:"occurred_at"`
+	Lang     string    `json:"lang"`
+	To       string    `json:"to,omitempty"` // the recipient's address (e-mail)
+	ToName   string    `json:"to_name,omitempty"`
 }
 
 // Section is a headed list of a message: "Milestones done" and its items.
