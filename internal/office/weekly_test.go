@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"rollout/internal/account"
 	"rollout/internal/apperr"
 	"rollout/internal/database/dbtest"
 	"rollout/internal/date"
@@ -204,5 +205,70 @@ func TestWeeklyReportOfTheDemo(t *testing.T) {
 	}
 	if counts[0] != counts[1] {
 		t.Errorf("queries: demo %d, empty project %d", counts[0], counts[1])
+	}
+}
+
+// A project set to send its report by itself gets it built and sent at its
+// hour, once, even when two rounds (two instances) run at the same moment;
+// at another hour nothing goes.
+func TestScheduledWeeklyReportGoesOutOnce(t *testing.T) {
+	t.Parallel()
+	ctx, db := context.Background(), dbtest.New(t)
+	u, err := account.Create(ctx, db, 0, account.NewUser{Email: "pm@example.com", Name: "Pat", Password: "a long password 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	today := date.Of(now.UTC())
+	p, err := office.CreateProject(ctx, db, u.ID, project.Input{Key: "CRM", Name: "CRM", Template: "crm"}, "en", today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm, err := project.CallerFor(ctx, db, p.ID, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd := int(now.Local().Weekday())
+	if wd == 0 {
+		wd = 7
+	}
+	if _, err := weekly.SaveSettings(ctx, db, pm, p.ID, weekly.SettingsInput{AutoSend: true, Weekday: wd, Hour: (now.Local().Hour() + 1) % 24,
+		Roles: []string{"project_manager"}, Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := office.SendDueWeeklyReports(ctx, db, now); err != nil || n != 0 {
+		t.Fatalf("at another hour: %d sent, %v", n, err)
+	}
+	s, err := weekly.SettingsOf(ctx, db, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := weekly.SaveSettings(ctx, db, pm, p.ID, weekly.SettingsInput{AutoSend: true, Weekday: wd, Hour: now.Local().Hour(),
+		Roles: []string{"project_manager"}, Version: s.Version}); err != nil {
+		t.Fatal(err)
+	}
+	results := make(chan int, 2)
+	for range 2 {
+		go func() {
+			n, err := office.SendDueWeeklyReports(ctx, db, now)
+			if err != nil {
+				t.Error(err)
+			}
+			results <- n
+		}()
+	}
+	if total := <-results + <-results; total != 1 {
+		t.Fatalf("two rounds sent %d reports", total)
+	}
+	r, err := weekly.OfWeek(ctx, db, p.ID, weekly.WeekOf(today))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.IsSent() || r.SentBy != nil || !slices.Equal(r.SentRoles, []string{"project_manager"}) {
+		t.Fatalf("report %+v", r)
+	}
+	var events int
+	if err := db.NewRaw(`SELECT count(*) FROM river_job WHERE kind = 'notify_event' AND args->>'event' = 'weekly_report'`).Scan(ctx, &events); err != nil || events != 1 {
+		t.Fatalf("%d events, %v", events, err)
 	}
 }

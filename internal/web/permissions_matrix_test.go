@@ -249,6 +249,16 @@ func (m *matrix) fill(path, key string) string {
 					m.t.Fatal(err)
 				}
 				parts[i] = fmt.Sprint(id)
+			case strings.Contains(path, "/reports/"):
+				// A fresh draft for each call (sending one makes it final), each of its own week.
+				var id int64
+				err := m.db.NewRaw(`INSERT INTO weekly_reports (project_id, week_start, content, built_at)
+				    SELECT id, date '2001-01-01' + 7 * (SELECT count(*) FROM weekly_reports)::int, '{}', now() FROM projects WHERE key = ? RETURNING id`, key).
+					Scan(context.Background(), &id)
+				if err != nil {
+					m.t.Fatal(err)
+				}
+				parts[i] = fmt.Sprint(id)
 			default:
 				parts[i] = "999999"
 			}
