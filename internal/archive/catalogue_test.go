@@ -92,13 +92,17 @@ var tablesNotArchived = map[string]string{
 	"deliveries":          "the notification log of this installation",
 	"notification_digest": "messages waiting for this installation's daily digest",
 	"notification_prefs":  "each person's e-mail choices belong to their account, not to the project",
-	"river_job":           "River's job queue (notifications in flight)",
-	"river_leader":        "River's leader election",
-	"river_migration":     "River's schema bookkeeping",
-	"river_notification":  "River's bookkeeping",
-	"river_queue":         "River's queues",
-	"river_client":        "River's bookkeeping",
-	"river_client_queue":  "River's bookkeeping",
+	// Not carried yet: a moved project starts its weekly reports afresh, and
+	// the sent ones stay readable on the installation that sent them.
+	"weekly_reports":         "not carried yet: sent weekly reports stay on the installation that sent them",
+	"weekly_report_settings": "the schedule of this installation's weekly report mail",
+	"river_job":              "River's job queue (notifications in flight)",
+	"river_leader":           "River's leader election",
+	"river_migration":        "River's schema bookkeeping",
+	"river_notification":     "River's bookkeeping",
+	"river_queue":            "River's queues",
+	"river_client":           "River's bookkeeping",
+	"river_client_queue":     "River's bookkeeping",
 }
 
 // TestArchiveCarriesEveryColumn compares the archive with the database's
