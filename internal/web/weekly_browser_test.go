@@ -43,8 +43,7 @@ func TestBrowserWeeklyReportScreenshots(t *testing.T) {
 	u.do(chromedp.EmulateViewport(1366, 900))
 	save("weekly-list-empty-en-1366.png", must1(t, chromedp.FullScreenshot(100), u.ctx))
 	u.do(submit(`form[action="/projects/DEMO/reports"]`, "#w-slip"))
-	var report string
-	report = must1(t, chromedp.Evaluate[string](`location.pathname`), u.ctx)
+	report := must1(t, chromedp.Evaluate[string](`location.pathname`), u.ctx)
 	u.do(fill("#summary", "The readiness review is held.\n\nThe second mock migration is forecast two weeks late: the extract scripts need a dry run first."),
 		submit(`form[action$="/summary"]`, "#w-summary"))
 
