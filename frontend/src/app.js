@@ -86,11 +86,27 @@ import "./mentions.js";
     window.print();
   });
 
-  if (doc.readyState === "loading") {
-    doc.addEventListener("DOMContentLoaded", function () {
-      setProgress(doc);
+  // A row of tabs that scrolls sideways (a phone) shows its current tab:
+  // it scrolls that tab to the middle of the row, never the page.
+  function keepCurrentInView(root) {
+    var rows = root.querySelectorAll(".tabs, .site-header .nav");
+    Array.prototype.forEach.call(rows, function (row) {
+      if (row.scrollWidth <= row.clientWidth) return;
+      var current = row.querySelector('[aria-current="page"], .active');
+      if (!current) return;
+      var left = current.offsetLeft - row.offsetLeft - (row.clientWidth - current.offsetWidth) / 2;
+      row.scrollLeft = Math.max(0, left);
     });
-  } else {
+  }
+
+  function ready() {
     setProgress(doc);
+    keepCurrentInView(doc);
+  }
+
+  if (doc.readyState === "loading") {
+    doc.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
   }
 })();

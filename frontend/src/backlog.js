@@ -9,6 +9,12 @@
 // (the row before it), with the CSRF token of <meta name="csrf-token">. If
 // that fails it says so and reloads, so the page never shows an order that
 // was not saved.
+//
+// With the script the move buttons do the same without reloading the page:
+// the row moves, the focus stays on the button pressed (so ↑ ↑ ↑ from the
+// keyboard walks a row up), and "New order saved." shows at the bottom of
+// the screen, where the reader is, not at the top of the page. The header's
+// box of each group ticks or clears every row of the group.
 import Sortable from "sortablejs";
 
 (function () {
@@ -17,12 +23,19 @@ import Sortable from "sortablejs";
   var doc = document;
   var status = doc.getElementById("backlog-status");
 
+  var quiet;
   function say(text, failed) {
     if (!status) return;
     status.textContent = text || "";
     status.classList.toggle("flash", !!text);
     status.classList.toggle("flash-error", !!failed);
     status.classList.toggle("flash-success", !!text && !failed);
+    window.clearTimeout(quiet);
+    if (text && !failed) {
+      quiet = window.setTimeout(function () {
+        say("");
+      }, 4000);
+    }
   }
 
   function csrf() {
@@ -69,7 +82,11 @@ import Sortable from "sortablejs";
 
   function moved(event) {
     if (event.oldIndex === event.newIndex) return;
-    var row = event.item;
+    save(event.item, event.from);
+  }
+
+  // save tells the API where a row now stands in its list.
+  function save(row, list) {
     var next = row.nextElementSibling;
     var prev = row.previousElementSibling;
     var body;
@@ -80,7 +97,7 @@ import Sortable from "sortablejs";
     } else {
       return;
     }
-    refreshButtons(event.from);
+    refreshButtons(list);
     say("");
     fetch(moveURL(row), {
       method: "POST",
@@ -99,7 +116,45 @@ import Sortable from "sortablejs";
   // (which app.css honours too) rows jump at once.
   var reduced = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
+  // A move button moves its row in place and keeps the focus on itself (or,
+  // at the end of the list, on its twin that still can move).
+  function buttonMove(event) {
+    var form = event.target;
+    var button = event.submitter;
+    if (!form || form.id !== "mv" || !button || button.name !== "m") return;
+    var row = button.closest("tr[data-number]");
+    var list = row && row.parentElement;
+    if (!list) return;
+    event.preventDefault();
+    var all = rows(list);
+    var i = all.indexOf(row);
+    var dir = button.value.split(" ")[1];
+    if (dir === "up" && i > 0) list.insertBefore(row, all[i - 1]);
+    else if (dir === "down" && i < all.length - 1) list.insertBefore(row, all[i + 1].nextSibling);
+    else if (dir === "top" && i > 0) list.insertBefore(row, all[0]);
+    else if (dir === "bottom" && i < all.length - 1) list.insertBefore(row, all[all.length - 1].nextSibling);
+    else return;
+    save(row, list);
+    var target = button;
+    if (button.disabled) {
+      var twin = { up: "down", top: "bottom", down: "up", bottom: "top" }[dir];
+      target = row.querySelector('button[name=m][value^="' + row.dataset.number + " " + twin + '"]') || button;
+    }
+    target.focus();
+  }
+
+  function selectAll(event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("input[data-select-all]")) return;
+    var table = box.closest("table");
+    Array.prototype.forEach.call(table.querySelectorAll('tbody input[type="checkbox"][name="numbers"]'), function (b) {
+      b.checked = box.checked;
+    });
+  }
+
   function init() {
+    doc.addEventListener("submit", buttonMove);
+    doc.addEventListener("change", selectAll);
     var lists = doc.querySelectorAll("tbody[data-sortable]");
     Array.prototype.forEach.call(lists, function (list) {
       Sortable.create(list, {

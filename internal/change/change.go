@@ -191,11 +191,7 @@ func Create(ctx context.Context, db bun.IDB, actorID, projectID int64, in Input)
 		}
 		r = &Request{ProjectID: projectID, RequestedBy: &actorID, Status: Draft, Version: 1}
 		apply(r, in)
-		if err := tx.NewRaw("UPDATE projects SET change_seq = change_seq + 1 WHERE id = ? RETURNING change_seq", projectID).
-			Scan(ctx, &r.Number); err != nil {
-			return database.MapError(err)
-		}
-		if _, err := tx.NewInsert().Model(r).Returning("*").Exec(ctx); err != nil {
+		if _, err := project.InsertNumbered(tx.NewInsert().Model(r), tx, projectID, "change_seq").Returning("*").Exec(ctx); err != nil {
 			return database.MapError(err)
 		}
 		return audit.Record(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "change_request",

@@ -36,6 +36,14 @@ type Bundle struct {
 	translators map[string]*Translator
 }
 
+// Plural forms. A message whose wording depends on a number is an object of
+// go-i18n plural forms instead of a string, in every language that needs
+// them: {"one": "{{.Count}} risk", "other": "{{.Count}} risks"} in English,
+// just {"other": "{{.Count}} 个风险"} in Chinese, which has one form. The
+// number that chooses the form is the data's Count; a message whose number
+// has another name says so in its description: "description": "count: Days".
+const pluralKey = "Count"
+
 // Load reads the embedded message files.
 func Load() (*Bundle, error) {
 	b := goi18n.NewBundle(language.English)
@@ -44,14 +52,21 @@ func Load() (*Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
+	counts := map[string]string{}
 	for _, f := range files {
-		if _, err := b.LoadMessageFileFS(locales, f); err != nil {
+		mf, err := b.LoadMessageFileFS(locales, f)
+		if err != nil {
 			return nil, fmt.Errorf("load messages %s: %w", f, err)
+		}
+		for _, m := range mf.Messages {
+			if name, ok := strings.CutPrefix(m.Description, "count: "); ok {
+				counts[m.ID] = strings.TrimSpace(name)
+			}
 		}
 	}
 	bb := &Bundle{bundle: b, translators: map[string]*Translator{}}
 	for _, lang := range Languages {
-		bb.translators[lang] = &Translator{Lang: lang, loc: goi18n.NewLocalizer(b, lang)}
+		bb.translators[lang] = &Translator{Lang: lang, loc: goi18n.NewLocalizer(b, lang), counts: counts}
 	}
 	return bb, nil
 }
@@ -105,8 +120,9 @@ func Supported(lang string) bool {
 
 // Translator renders message IDs in one language.
 type Translator struct {
-	Lang string
-	loc  *goi18n.Localizer
+	Lang   string
+	loc    *goi18n.Localizer
+	counts map[string]string // message ID → the data key of its plural count, when not Count
 }
 
 // T translates id with template data given as alternating key/value pairs.
@@ -123,12 +139,33 @@ func (t *Translator) T(id string, kv ...any) string {
 }
 
 // TData translates id with a data map.
+// A number in the data (Count, or the key the message's description names)
+// picks the message's plural form.
 func (t *Translator) TData(id string, data map[string]any) string {
+	key := pluralKey
+	if k, ok := t.counts[id]; ok {
+		key = k
+	}
+	if n, ok := data[key]; ok && isNumber(n) {
+		// A message of one form (a plain string) has no "one": it reads the same.
+		if s, err := t.loc.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: n}); err == nil && s != "" {
+			return s
+		}
+	}
 	s, err := t.loc.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data})
 	if err != nil || s == "" {
 		return id
 	}
 	return s
+}
+
+// isNumber reports whether v can choose a plural form.
+func isNumber(v any) bool {
+	switch v.(type) {
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+		return true
+	}
+	return false
 }
 
 // IsChinese reports whether this translator speaks Chinese (for number and date layout).

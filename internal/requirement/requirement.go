@@ -221,21 +221,25 @@ func create(ctx context.Context, tx bun.Tx, actorID, projectID int64, in Input, 
 	}
 	r := &Requirement{ProjectID: projectID, Version: 1}
 	apply(r, in)
-	// Taking the next number locks the project row, so numbers and ranks of
-	// concurrent creations cannot collide.
+	// Taking the next number locks the project row until commit, so numbers
+	// and ranks of concurrent creations cannot collide. It comes after the
+	// checks, and the rank is read in the insert: the lock covers two
+	// statements and the audit entry. (The rank cannot join the number in
+	// one statement: that statement's snapshot would predate the wait for
+	// the lock and miss the rank the previous creation took.)
 	if err := tx.NewRaw("UPDATE projects SET requirement_seq = requirement_seq + 1 WHERE id = ? RETURNING requirement_seq", projectID).
 		Scan(ctx, &r.Number); err != nil {
 		return nil, database.MapError(err)
 	}
-	if err := tx.NewSelect().Table("requirements").ColumnExpr("coalesce(max(rank), 0) + ?", gap).
-		Where("project_id = ?", projectID).Scan(ctx, &r.Rank); err != nil {
+	if _, err := tx.NewInsert().Model(r).
+		Value("rank", "(SELECT coalesce(max(rank), 0) + ? FROM requirements WHERE project_id = ?)", gap, projectID).
+		Returning("*").Exec(ctx); err != nil {
 		return nil, database.MapError(err)
 	}
-	if _, err := tx.NewInsert().Model(r).Returning("*").Exec(ctx); err != nil {
-		return nil, database.MapError(err)
-	}
-	if err := setGoals(ctx, tx, r.ID, r.GoalIDs); err != nil {
-		return nil, err
+	if len(r.GoalIDs) > 0 {
+		if err := setGoals(ctx, tx, r.ID, r.GoalIDs); err != nil {
+			return nil, err
+		}
 	}
 	return r, audit.Record(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "requirement",
 		EntityID: r.ID, Action: audit.Create, After: r, Ref: ref})

@@ -268,21 +268,6 @@ func (in *Input) checkFields(today date.Date) (map[string]apperr.Message, error)
 	return fields, nil
 }
 
-// nextNumber allocates the project's next risk number. The row lock it takes
-// on the project lasts until the transaction ends, so numbers never repeat.
-func nextNumber(ctx context.Context, tx bun.Tx, projectID int64) (int, string, error) {
-	var row struct {
-		RiskSeq int
-		Key     string
-	}
-	err := tx.NewUpdate().Table("projects").Set("risk_seq = risk_seq + 1").Where("id = ?", projectID).
-		Returning("risk_seq, key").Scan(ctx, &row)
-	if err != nil {
-		return 0, "", database.MapError(err)
-	}
-	return row.RiskSeq, row.Key, nil
-}
-
 // Create adds a risk to the project's register.
 func Create(ctx context.Context, db bun.IDB, actorID, projectID int64, in Input, today date.Date) (*Risk, error) {
 	var r *Risk
@@ -305,16 +290,16 @@ func create(ctx context.Context, tx bun.Tx, actorID, projectID int64, in Input, 
 	if err := in.check(ctx, tx, projectID, today); err != nil {
 		return nil, err
 	}
-	n, key, err := nextNumber(ctx, tx, projectID)
-	if err != nil {
-		return nil, err
-	}
-	r := &Risk{ProjectID: projectID, Number: n, Version: 1, InitialProbability: in.Probability, InitialImpact: in.Impact}
-	apply(r, in)
-	if _, err := tx.NewInsert().Model(r).Returning("*").Exec(ctx); err != nil {
+	var key string
+	if err := tx.NewSelect().Table("projects").Column("key").Where("id = ?", projectID).Scan(ctx, &key); err != nil {
 		return nil, database.MapError(err)
 	}
-	r.Key = KeyOf(key, n)
+	r := &Risk{ProjectID: projectID, Version: 1, InitialProbability: in.Probability, InitialImpact: in.Impact}
+	apply(r, in)
+	if _, err := project.InsertNumbered(tx.NewInsert().Model(r), tx, projectID, "risk_seq").Returning("*").Exec(ctx); err != nil {
+		return nil, database.MapError(err)
+	}
+	r.Key = KeyOf(key, r.Number)
 	return r, audit.Record(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "risk",
 		EntityID: r.Key, Action: audit.Create, After: r, Ref: ref})
 }

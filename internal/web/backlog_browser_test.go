@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,6 +73,33 @@ func TestBrowserBacklogDragAndDrop(t *testing.T) {
 	}
 	if got := shown(); !slices.Equal(got, []int{4, 1, 2, 3}) || u.count(`tbody[data-sortable="tier-optional"] #req-5`) != 1 {
 		t.Fatalf("must rows after a drop across groups %v", got)
+	}
+	// From the keyboard, ↑ moves the row in place: no reload, the focus stays
+	// on the button, so pressing it again walks the row further up.
+	u.do(chromedp.Evaluate[chromedp.Void](`window.notReloaded = true`))
+	u.do(chromedp.Focus(chromedp.CSS(`#req-2 button[value^="2 up"]`)), chromedp.KeyEvent("\r"))
+	u.do(chromedp.WaitVisible(chromedp.CSS(`#backlog-status.flash-success`)))
+	if got := shown(); !slices.Equal(got, []int{4, 2, 1, 3}) {
+		t.Fatalf("must rows after ↑ %v", got)
+	}
+	focused, err := chromedp.Run(u.ctx, chromedp.Evaluate[string](`document.activeElement.value`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stayed, err := chromedp.Run(u.ctx, chromedp.Evaluate[bool](`window.notReloaded === true`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !stayed || !strings.HasPrefix(focused, "2 up") {
+		t.Fatalf("after ↑ the page reloaded (%v) or the focus left the button (%q)", !stayed, focused)
+	}
+	if got := b.order(t); !slices.Equal(got, []int{4, 2, 1, 3, 5}) {
+		t.Fatalf("order saved after ↑ %v", got)
+	}
+	// The header's box ticks every row of its group, and only those.
+	u.do(chromedp.Click(chromedp.CSS(`section[aria-labelledby="tier-must"] input[data-select-all]`)))
+	if n := u.count(`input[name=numbers]:checked`); n != 4 {
+		t.Fatalf("select all ticked %d rows, want the 4 must rows", n)
 	}
 }
 

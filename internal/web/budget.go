@@ -98,11 +98,11 @@ func (s *Server) renderBudget(c *fiber.Ctx, status int, lf lineForm, ef entryFor
 	tr := s.translator(c)
 	v.Charts = map[string]string{"budget": chart.BudgetLines(tr, lines, !v.OneCurrency)}
 	if v.OneCurrency {
-		planned := 0.0
+		planned, currency := 0.0, ""
 		if len(totals) == 1 {
-			planned = totals[0].Planned
+			planned, currency = totals[0].Planned, totals[0].Currency
 		}
-		v.Charts["spend"] = chart.Spend(tr, monthly, planned)
+		v.Charts["spend"] = chart.Spend(tr, monthly, planned, currency)
 	}
 	return s.render(c, status, "budget/show", tr.T("budget.title"), v, chart.Script)
 }

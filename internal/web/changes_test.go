@@ -364,7 +364,7 @@ func TestChangeApplyConflictChangesNothing(t *testing.T) {
 
 	page := ct.pm.post(fmt.Sprintf("/projects/CRM/changes/%d/apply", n), nil)
 	expectStatus(t, page, http.StatusConflict)
-	expectContains(t, page, "Nothing was applied: 1 item(s) changed since the approval.", "CRM-2 Quote approval with discounts",
+	expectContains(t, page, "Nothing was applied: 1 item changed since the approval.", "CRM-2 Quote approval with discounts",
 		"Changed since the approval")
 
 	r := ct.pm.api(http.MethodPost, changePath(n, "/apply"), nil)

@@ -244,7 +244,7 @@ func TestDashboardShowsTheItemsFigures(t *testing.T) {
 	expectContains(t, page, `src="/static/charts-`, `aria-current="page">Dashboard</a>`,
 		`id="stat-goals"`, `<span class="stat">2<span class="small muted"> / 3</span>`,
 		`<span class="stat">2</span>`, // active risks
-		`Design signed off`, `40%`, `600 / 1,500 CNY`)
+		`Design signed off`, `40%`, `¥600 / ¥1,500`)
 	// Ten charts drawn by ECharts, and the heat map the register draws.
 	charts := strings.Count(page.body, `data-chart="`) + strings.Count(page.body, `<svg class="heatmap"`)
 	if tables := strings.Count(page.body, `<details class="chart-table">`); charts != 11 || tables != charts {

@@ -30,9 +30,13 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 			}
 			return tr.T("enum." + kind + "." + c)
 		},
-		"day":       func(d date.Date) string { return d.String() },
+		"day": func(d date.Date) string { return d.String() },
+		// The one set of number formats of the pages (both languages write
+		// figures the same way): num for figures and form values (12.5, no
+		// separators, so a form reads it back), money for amounts: 25,000 with
+		// separators, and with its currency when given: ¥25,000, 1,200 USD.
 		"num":       fmtNum,
-		"money":     fmtMoney,
+		"money":     moneyIn,
 		"percent":   func(f float64) string { return fmtNum(math.Round(f*100)) + "%" },
 		"sparkline": chart.Sparkline,
 		"signed":    chart.Signed,
@@ -97,6 +101,10 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 		// refPath links an audit entry's ref to the change request it names
 		// (CRM-CR-7 → /projects/CRM/changes/7); "" for any other ref.
 		"refPath": refPathOf,
+		// keyPath links an item's key wherever it is shown (a pack, a list):
+		// CRM-CR-7 → its change request, CRM-R-3 → its risk, CRM-12 → its
+		// requirement; "" for anything else.
+		"keyPath": keyPathOf,
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -111,6 +119,25 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 	}
 }
 
+// currencySigns are the currencies written with a sign before the amount.
+var currencySigns = map[string]string{"CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "JP¥", "HKD": "HK$"}
+
+// moneyIn writes an amount with thousands separators and, when one is
+// given, its currency: ¥25,000 or 25,000 CHF.
+func moneyIn(f float64, currency ...string) string {
+	s := fmtMoney(f)
+	if len(currency) == 0 || currency[0] == "" {
+		return s
+	}
+	if sign, ok := currencySigns[currency[0]]; ok {
+		if neg, ok := strings.CutPrefix(s, "-"); ok {
+			return "-" + sign + neg
+		}
+		return sign + s
+	}
+	return s + " " + currency[0]
+}
+
 // refPathOf links a change request's key (CRM-CR-7 → /projects/CRM/changes/7);
 // "" for anything else.
 func refPathOf(ref string) string {
@@ -119,6 +146,22 @@ func refPathOf(ref string) string {
 		return ""
 	}
 	return "/projects/" + key + "/changes/" + n
+}
+
+// keyPathOf links an item's key to its page (see the keyPath template function).
+func keyPathOf(key string) string {
+	if p := refPathOf(key); p != "" {
+		return p
+	}
+	digits := func(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
+	if proj, n, ok := strings.Cut(key, "-R-"); ok && proj != "" && digits(n) {
+		return "/projects/" + proj + "/risks/" + n
+	}
+	i := strings.LastIndex(key, "-")
+	if i > 0 && digits(key[i+1:]) && !strings.Contains(key[:i], "-") {
+		return "/projects/" + key[:i] + "/requirements/" + key[i+1:]
+	}
+	return ""
 }
 
 // codeOf prints a stored code, following pointers (an optional decision):

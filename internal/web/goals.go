@@ -1,12 +1,19 @@
 package web
 
 import (
-	"github.com/gofiber/fiber/v2"
+	"maps"
+	"slices"
+	"strings"
 
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/text/width"
+
+	"rollout/internal/apperr"
 	"rollout/internal/comment"
 	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/project"
+	"rollout/internal/sheet"
 	"rollout/internal/web/chart"
 )
 
@@ -21,16 +28,30 @@ type goalsView struct {
 	UserID    int64
 	// Rule numbers for the explanation on the page.
 	OnTrackSlack, AtRiskSlack int
+	// Quick is a quick entry refused, shown again in its row as typed.
+	Quick quickEntry
+}
+
+// quickEntry is a measurement typed into a row of the goals list, kept as
+// typed so a refused one comes back with its message next to it.
+type quickEntry struct {
+	GoalID            int64
+	Value, MeasuredOn string
+	Error             string
 }
 
 func (s *Server) handleGoals(c *fiber.Ctx) error {
+	return s.renderGoals(c, fiber.StatusOK, quickEntry{})
+}
+
+func (s *Server) renderGoals(c *fiber.Ctx, status int, quick quickEntry) error {
 	pp := newProjectPage(c, "goals")
 	gs, err := goal.List(c.UserContext(), s.db, pp.Project.ID, s.today())
 	if err != nil {
 		return err
 	}
-	return s.render(c, fiber.StatusOK, "goals/list", s.translator(c).T("goals.title"), goalsView{
-		projectPage: pp, Goals: gs, Today: s.today(), UserID: mustUser(c).ID,
+	return s.render(c, status, "goals/list", s.translator(c).T("goals.title"), goalsView{
+		projectPage: pp, Goals: gs, Today: s.today(), UserID: mustUser(c).ID, Quick: quick,
 		CanManage:    pp.Access.Can(project.ManageGoals) && !pp.Project.Archived,
 		CanImport:    pp.Access.Can(project.RecordMeasurement) && !pp.Project.Archived,
 		OnTrackSlack: int(goal.OnTrackSlack * 100), AtRiskSlack: int(goal.AtRiskSlack * 100)})
@@ -106,10 +127,11 @@ type goalView struct {
 	CanManage    bool
 	CanMeasure   bool
 	New          goal.MeasurementInput
+	Typed        string // the value as typed, when it was refused
 	Comments     *commentsView
 }
 
-func (s *Server) renderGoal(c *fiber.Ctx, status int, goalID int64, in goal.MeasurementInput, f form) error {
+func (s *Server) renderGoal(c *fiber.Ctx, status int, goalID int64, in goal.MeasurementInput, typed string, f form) error {
 	pp := newProjectPage(c, "goals")
 	pp.Form = f
 	ctx := c.UserContext()
@@ -139,7 +161,7 @@ func (s *Server) renderGoal(c *fiber.Ctx, status int, goalID int64, in goal.Meas
 		Today:      s.today(),
 		CanManage:  writable && pp.Access.Can(project.ManageGoals),
 		CanMeasure: writable && goal.CanMeasure(callerOf(c), &v.Goal),
-		New:        in})
+		New:        in, Typed: typed})
 }
 
 func (s *Server) handleGoal(c *fiber.Ctx) error {
@@ -147,7 +169,7 @@ func (s *Server) handleGoal(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderGoal(c, fiber.StatusOK, g.ID, goal.MeasurementInput{}, form{})
+	return s.renderGoal(c, fiber.StatusOK, g.ID, goal.MeasurementInput{}, "", form{})
 }
 
 func (s *Server) handleGoalEdit(c *fiber.Ctx) error {
@@ -191,7 +213,9 @@ func (s *Server) handleGoalDelete(c *fiber.Ctx) error {
 }
 
 // handleMeasurementCreate records a value from the goal page or the quick
-// entry on the list (back=list returns there).
+// entry on the list (back=list returns there). A value that is not a number
+// ("abc", "20,6") or that the goal refuses comes back on the page it was
+// typed on, as typed, with the message next to it.
 func (s *Server) handleMeasurementCreate(c *fiber.Ctx) error {
 	p, _ := currentProject(c)
 	g, err := s.goalParam(c)
@@ -199,15 +223,46 @@ func (s *Server) handleMeasurementCreate(c *fiber.Ctx) error {
 		return err
 	}
 	var in goal.MeasurementInput
-	if err := bindForm(c, &in); err != nil {
-		return err
+	typed := ""
+	if isJSONBody(c) {
+		if err := bindForm(c, &in); err != nil {
+			return err
+		}
+	} else {
+		var raw struct {
+			Value      string    `form:"value"`
+			MeasuredOn date.Date `form:"measured_on"`
+			Note       string    `form:"note"`
+		}
+		if err := bindForm(c, &raw); err != nil {
+			return err
+		}
+		in.MeasuredOn, in.Note = raw.MeasuredOn, raw.Note
+		if typed = strings.TrimSpace(raw.Value); typed != "" {
+			v, perr := sheet.ParseNumber(strings.TrimSuffix(strings.TrimSpace(width.Narrow.String(typed)), "%"))
+			if perr != nil {
+				err = apperr.InvalidField("value", "import.bad_number", "Value", typed)
+			} else {
+				in.Value = &v
+			}
+		}
 	}
-	if _, err := goal.AddMeasurement(c.UserContext(), s.db, callerOf(c), p.ID, g.ID, in, goal.Manual, s.today()); err != nil {
+	if err == nil {
+		_, err = goal.AddMeasurement(c.UserContext(), s.db, callerOf(c), p.ID, g.ID, in, goal.Manual, s.today())
+	}
+	if err != nil {
 		f, ferr := s.formErrors(c, err)
 		if ferr != nil {
 			return ferr
 		}
-		return s.renderGoal(c, formStatus(err), g.ID, in, f)
+		if c.FormValue("back") == "list" {
+			msg := f.Summary
+			if len(f.Errors) > 0 {
+				msg = strings.Join(slices.Sorted(maps.Values(f.Errors)), " ")
+			}
+			return s.renderGoals(c, formStatus(err), quickEntry{GoalID: g.ID, Value: typed, MeasuredOn: c.FormValue("measured_on"), Error: msg})
+		}
+		return s.renderGoal(c, formStatus(err), g.ID, in, typed, f)
 	}
 	back := projectPath(p, "/goals/"+itoa64(g.ID))
 	if c.FormValue("back") == "list" {

@@ -120,7 +120,7 @@ func TestGateCannotCloseWithoutDecision(t *testing.T) {
 
 	r := admin.post(path+"/edit", closing)
 	expectStatus(t, r, http.StatusUnprocessableEntity)
-	expectContains(t, r, "2 deliverable(s) are still open")
+	expectContains(t, r, "2 deliverables are still open")
 	ds, _ := milestone.Deliverables(context.Background(), db, id)
 	for _, d := range ds {
 		expectStatus(t, admin.post(path+"/deliverables/"+itoa64(d.ID)+"/tick", url.Values{"done": {"true"}}), http.StatusSeeOther)

@@ -72,6 +72,8 @@ var routeAccess = map[string]callers{
 	"GET /signin":                                            everyone,
 	"POST /signin":                                           everyone,
 	"POST /signout":                                          anySignedIn,
+	"POST /auth/oidc/start":                                  everyone,
+	"GET /auth/oidc/callback":                                everyone,
 	"GET /account":                                           anySignedIn,
 	"POST /account/profile":                                  anySignedIn,
 	"POST /account/password":                                 anySignedIn,

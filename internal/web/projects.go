@@ -118,11 +118,34 @@ type projectPage struct {
 	Access  project.Access
 	Tab     string // the current tab
 	Form    form   // errors of a form on the page, if any
+	// Crumbs are the way back shown above the title of a page below a tab (an
+	// item, its edit form, an import): Projects › KEY › the tab's section ›
+	// Via. One pattern on every such page; nil on a tab's own page.
+	Crumbs []crumb
+}
+
+// crumb is one step of a page's trail: a message ID or a text, and its link.
+type crumb struct {
+	LabelID, Label, Href string
+}
+
+// tabPaths are the tabs' own pages, below /projects/KEY.
+var tabPaths = map[string]struct{ path, label string }{
+	"dashboard": {"/dashboard", "project.tab.dashboard"}, "goals": {"/goals", "project.tab.goals"},
+	"risks": {"/risks", "project.tab.risks"}, "backlog": {"/requirements", "project.tab.backlog"},
+	"plan": {"/plan", "project.tab.plan"}, "changes": {"/changes", "project.tab.changes"},
+	"budget": {"/budget", "project.tab.budget"}, "health": {"/health", "project.tab.health"},
+	"phases": {"/phases", "project.tab.phases"}, "members": {"/members", "project.tab.members"},
+	"activity": {"/activity", "project.tab.activity"},
 }
 
 func newProjectPage(c *fiber.Ctx, tab string) projectPage {
 	p, acc := currentProject(c)
-	return projectPage{Project: p, Access: acc, Tab: tab}
+	pp := projectPage{Project: p, Access: acc, Tab: tab}
+	if t, ok := tabPaths[tab]; ok && p != nil && c.Path() != projectPath(p, t.path) {
+		pp.Crumbs = []crumb{{LabelID: t.label, Href: projectPath(p, t.path)}}
+	}
+	return pp
 }
 
 type projectView struct {

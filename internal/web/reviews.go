@@ -148,6 +148,7 @@ func (s *Server) renderReview(c *fiber.Ctx, status int, r *milestone.Review, in 
 	if err != nil {
 		return err
 	}
+	pp.Crumbs = append(pp.Crumbs, crumb{Label: m.Name, Href: projectPath(pp.Project, "/milestones/"+itoa64(m.ID))})
 	pack, frozen, err := office.ReviewPack(ctx, s.db, r, s.now())
 	if err != nil {
 		return err

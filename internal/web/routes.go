@@ -71,6 +71,8 @@ func (s *Server) routes() []route {
 		{get, "/signin", public, s.handleSignInPage},
 		{post, "/signin", public, s.handleSignIn},
 		{post, "/signout", signedIn, s.handleSignOut},
+		{post, "/auth/oidc/start", public, s.handleOIDCStart},
+		{get, "/auth/oidc/callback", public, s.handleOIDCCallback},
 		{get, "/account", signedIn, s.handleAccount},
 		{post, "/account/profile", signedIn, s.handleProfileUpdate},
 		{post, "/account/password", signedIn, s.handlePasswordChange},

@@ -92,7 +92,7 @@ func Dashboard(tr *i18n.Translator, d *report.DashboardData, slips []report.Mile
 	// Budget against plan, by line.
 	charts["budget"] = BudgetLines(tr, d.Budget.Lines, len(d.Budget.Totals) > 1)
 	if len(d.Budget.Totals) == 1 {
-		charts["spend"] = Spend(tr, d.Budget.Monthly, d.Budget.Totals[0].Planned)
+		charts["spend"] = Spend(tr, d.Budget.Monthly, d.Budget.Totals[0].Planned, d.Budget.Totals[0].Currency)
 	}
 
 	// Health score and trend.
@@ -109,10 +109,13 @@ func Dashboard(tr *i18n.Translator, d *report.DashboardData, slips []report.Mile
 }
 
 // BudgetLines draws planned against actual for each line; with lines in
-// several currencies each label names its currency.
+// several currencies each label names its currency, with one the axis does.
 func BudgetLines(tr *i18n.Translator, lines []budget.Line, currencies bool) string {
 	c := Spec{Type: "bar", Title: tr.T("budget.chart.lines"), Series: []Series{
 		{Name: tr.T("budget.planned"), Color: Planned}, {Name: tr.T("budget.actual"), Color: Blue}}}
+	if !currencies && len(lines) > 0 {
+		c.Currency = lines[0].Currency
+	}
 	for _, l := range lines {
 		label := l.Category
 		if currencies {
@@ -127,8 +130,8 @@ func BudgetLines(tr *i18n.Translator, lines []budget.Line, currencies bool) stri
 
 // Spend draws the spend of each month and its running total against
 // the whole plan (one currency only).
-func Spend(tr *i18n.Translator, ms []budget.MonthSpend, planned float64) string {
-	c := Spec{Type: "line", Title: tr.T("budget.chart.spend"), Series: []Series{
+func Spend(tr *i18n.Translator, ms []budget.MonthSpend, planned float64, currency string) string {
+	c := Spec{Type: "line", Title: tr.T("budget.chart.spend"), Currency: currency, Series: []Series{
 		{Name: tr.T("budget.cumulative"), Color: Blue, Area: true},
 		{Name: tr.T("budget.monthly"), Color: Warn, Dashed: true}}}
 	if planned > 0 {

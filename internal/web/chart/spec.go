@@ -24,20 +24,18 @@ const Script = "charts.js"
 
 // Spec is one chart; charts.js documents the fields.
 type Spec struct {
-	Type       string   `json:"type"` // bar, line, heatmap, gauge
+	Type       string   `json:"type"` // bar, line, gauge
 	Title      string   `json:"title,omitempty"`
 	Labels     []string `json:"labels,omitempty"`
 	Series     []Series `json:"series,omitempty"`
 	Horizontal bool     `json:"horizontal,omitempty"`
 	Unit       string   `json:"unit,omitempty"`
-	Min        *float64 `json:"min,omitempty"`
-	Max        *float64 `json:"max,omitempty"`
-	Mark       *Mark    `json:"mark,omitempty"`
-	// Heat map: rows (bottom first), the axes' names and the cells [x, y, n].
-	YLabels []string `json:"ylabels,omitempty"`
-	XName   string   `json:"xname,omitempty"`
-	YName   string   `json:"yname,omitempty"`
-	Cells   [][3]int `json:"cells,omitempty"`
+	// Currency (ISO 4217) writes the values as money in the reader's
+	// language: ¥25,000.00 / CN¥25,000.00.
+	Currency string   `json:"currency,omitempty"`
+	Min      *float64 `json:"min,omitempty"`
+	Max      *float64 `json:"max,omitempty"`
+	Mark     *Mark    `json:"mark,omitempty"`
 	// Gauge.
 	Value *float64 `json:"value,omitempty"`
 }
