@@ -136,7 +136,7 @@ var tabPaths = map[string]struct{ path, label string }{
 	"plan": {"/plan", "project.tab.plan"}, "changes": {"/changes", "project.tab.changes"},
 	"budget": {"/budget", "project.tab.budget"}, "health": {"/health", "project.tab.health"},
 	"phases": {"/phases", "project.tab.phases"}, "members": {"/members", "project.tab.members"},
-	"activity": {"/activity", "project.tab.activity"},
+	"activity": {"/activity", "project.tab.activity"}, "reports": {"/reports", "weekly.tab"},
 }
 
 func newProjectPage(c *fiber.Ctx, tab string) projectPage {

@@ -19,9 +19,7 @@ import (
 
 // reportsView is the list of a project's reports.
 type reportsView struct {
-	Project   *project.Project
-	Access    project.Access
-	Tab       string
+	projectPage
 	Reports   []weekly.Report
 	ThisWeek  *weekly.Report // this week's report, if built
 	WeekStart string
@@ -30,19 +28,19 @@ type reportsView struct {
 	Weekdays  []int
 	Hours     []int
 	Roles     []project.Role
-	Form      form
 }
 
 func (s *Server) renderReports(c *fiber.Ctx, status int, settings *weekly.Settings, f form) error {
-	p, acc := currentProject(c)
+	p, _ := currentProject(c)
 	ctx := c.UserContext()
 	rs, err := weekly.List(ctx, s.db, p.ID)
 	if err != nil {
 		return err
 	}
 	week := weekly.WeekOf(s.today())
-	v := reportsView{Project: p, Access: acc, Tab: "reports", Reports: rs, WeekStart: week.String(),
-		CanManage: weekly.CanManage(callerOf(c)), Weekdays: []int{1, 2, 3, 4, 5, 6, 7}, Roles: project.Roles, Form: f}
+	v := reportsView{projectPage: newProjectPage(c, "reports"), Reports: rs, WeekStart: week.String(),
+		CanManage: weekly.CanManage(callerOf(c)), Weekdays: []int{1, 2, 3, 4, 5, 6, 7}, Roles: project.Roles}
+	v.Form = f
 	for i := range rs {
 		if rs[i].WeekStart == week {
 			v.ThisWeek = &rs[i]
@@ -98,9 +96,7 @@ func (s *Server) handleReportSettings(c *fiber.Ctx) error {
 
 // reportView is one report's page (and its print view).
 type reportView struct {
-	Project   *project.Project
-	Access    project.Access
-	Tab       string
+	projectPage
 	Report    *weekly.Report
 	C         *weekly.Content
 	Health    string // the health sentence
@@ -109,7 +105,6 @@ type reportView struct {
 	Summary   weekly.SummaryInput
 	SendRoles []string
 	Roles     []project.Role
-	Form      form
 	SendForm  form
 	SentTo    string // the roles it was sent to, in words
 }
@@ -124,9 +119,12 @@ func (s *Server) reportParam(c *fiber.Ctx) (*weekly.Report, error) {
 }
 
 func (s *Server) renderReport(c *fiber.Ctx, status int, name string, r *weekly.Report, v reportView) error {
-	p, acc := currentProject(c)
+	p, _ := currentProject(c)
 	tr := s.translator(c)
-	v.Project, v.Access, v.Tab, v.Report, v.C, v.Roles = p, acc, "reports", r, &r.Content, project.Roles
+	form := v.Form
+	v.projectPage = newProjectPage(c, "reports")
+	v.Form = form
+	v.Report, v.C, v.Roles = r, &r.Content, project.Roles
 	v.CanManage = weekly.CanManage(callerOf(c))
 	v.Health = notify.HealthText(tr, r.Content.Health)
 	for i, role := range r.SentRoles {
@@ -191,7 +189,9 @@ func (s *Server) handleReportSummary(c *fiber.Ctx) error {
 		if ferr != nil {
 			return ferr
 		}
-		return s.renderReport(c, formStatus(err), "weekly/show", r, reportView{Summary: in, Form: f})
+		v := reportView{Summary: in}
+		v.Form = f
+		return s.renderReport(c, formStatus(err), "weekly/show", r, v)
 	}
 	return s.redirectWith(c, projectPath(p, "/reports/"+itoa64(r.ID)), "success", "flash.weekly.summary_saved")
 }
