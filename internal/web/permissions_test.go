@@ -189,6 +189,7 @@ var routeAccess = map[string]callers{
 	"DELETE /api/v1/projects/:key/requirements/:number":      requirementEditors,
 	"POST /api/v1/projects/:key/requirements/:number/move":   requirementEditors,
 	"GET /api/v1/projects/:key/requirements/:number/history": projectReader,
+	"GET /api/v1/openapi.json":                               everyone,
 	"GET /api/v1/me":                                         anySignedIn,
 	"GET /api/v1/projects":                                   anySignedIn,
 	"POST /api/v1/projects":                                  anySignedIn,
