@@ -70,6 +70,8 @@ var columnsNotCarried = map[string]map[string]string{
 		"version":       "the account's own bookkeeping, not the project's",
 		"created_at":    "the account's own bookkeeping, not the project's",
 		"updated_at":    "the account's own bookkeeping, not the project's",
+		"oidc_issuer":   "the link to a company sign-in belongs to the installation's identity provider",
+		"oidc_subject":  "the link to a company sign-in belongs to the installation's identity provider",
 	},
 	// The read cache's change counter (migration 0019) counts the writes of
 	// one installation; the moved project starts a count of its own.
@@ -85,6 +87,7 @@ var tablesNotArchived = map[string]string{
 	"sessions":            "sign-in sessions belong to the installation",
 	"api_tokens":          "personal credentials belong to the installation",
 	"signin_failures":     "sign-in throttling belongs to the installation",
+	"oidc_logins":         "company sign-ins in progress belong to the installation",
 	"bun_migrations":      "schema bookkeeping",
 	"bun_migration_locks": "schema bookkeeping",
 	"work_reads":          "what each person marked done on My work belongs to their account, not to the project",
@@ -92,13 +95,17 @@ var tablesNotArchived = map[string]string{
 	"deliveries":          "the notification log of this installation",
 	"notification_digest": "messages waiting for this installation's daily digest",
 	"notification_prefs":  "each person's e-mail choices belong to their account, not to the project",
-	"river_job":           "River's job queue (notifications in flight)",
-	"river_leader":        "River's leader election",
-	"river_migration":     "River's schema bookkeeping",
-	"river_notification":  "River's bookkeeping",
-	"river_queue":         "River's queues",
-	"river_client":        "River's bookkeeping",
-	"river_client_queue":  "River's bookkeeping",
+	// Not carried yet: a moved project starts its weekly reports afresh, and
+	// the sent ones stay readable on the installation that sent them.
+	"weekly_reports":         "not carried yet: sent weekly reports stay on the installation that sent them",
+	"weekly_report_settings": "the schedule of this installation's weekly report mail",
+	"river_job":              "River's job queue (notifications in flight)",
+	"river_leader":           "River's leader election",
+	"river_migration":        "River's schema bookkeeping",
+	"river_notification":     "River's bookkeeping",
+	"river_queue":            "River's queues",
+	"river_client":           "River's bookkeeping",
+	"river_client_queue":     "River's bookkeeping",
 }
 
 // TestArchiveCarriesEveryColumn compares the archive with the database's

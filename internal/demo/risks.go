@@ -127,7 +127,14 @@ func addRisks(ctx context.Context, tx bun.Tx, w *words, proj *project.Project, u
 		if d.residual != nil {
 			in.ResidualProbability, in.ResidualImpact = &d.residual[0], &d.residual[1]
 		}
-		r, err := risk.Create(ctx, tx, pm.ID, proj.ID, in, today)
+		// The activity log dates each write to when it happened, as the
+		// weekly report reads a risk's moves from it.
+		var r *risk.Risk
+		err := dated(ctx, tx, proj.ID, at(identified), func() error {
+			var err error
+			r, err = risk.Create(ctx, tx, pm.ID, proj.ID, in, today)
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("demo risk %q: %w", d.title, err)
 		}
@@ -149,7 +156,11 @@ func addRisks(ctx context.Context, tx bun.Tx, w *words, proj *project.Project, u
 			if k%2 == 0 {
 				reviewer = pm.ID // the project manager runs every other review
 			}
-			if _, err := risk.AddReview(ctx, tx, member(ctx, tx, proj.ID, reviewer), proj.ID, r.Number, rv, today); err != nil {
+			err := dated(ctx, tx, proj.ID, at(rv.ReviewedOn), func() error {
+				_, err := risk.AddReview(ctx, tx, member(ctx, tx, proj.ID, reviewer), proj.ID, r.Number, rv, today)
+				return err
+			})
+			if err != nil {
 				return fmt.Errorf("demo review of %q: %w", d.title, err)
 			}
 		}

@@ -42,11 +42,12 @@ const (
 	RiskReviewDue       = "risk_review_due"       // a risk's review date came (sweep)
 	MeasurementDue      = "measurement_due"       // a goal's next measurement is due (sweep)
 	ConditionDue        = "condition_due"         // a gate condition passed its due date (sweep)
+	WeeklyReport        = "weekly_report"         // a project manager (or the schedule) sent the weekly report
 )
 
 // EventKinds lists every kind, in the order pages show them.
 var EventKinds = []string{VoteRequested, ChangeApproved, ChangeRejected, ChangeApplied, GateReviewScheduled,
-	GateReviewDecided, Mention, RiskReviewDue, MeasurementDue, ConditionDue}
+	GateReviewDecided, Mention, RiskReviewDue, MeasurementDue, ConditionDue, WeeklyReport}
 
 // Event is one thing that happened in a project, as River job arguments.
 type Event struct {
@@ -130,6 +131,8 @@ func FromWrite(entity, action string, projectID, actorID int64, entityID any) (E
 		kind = GateReviewDecided
 	case "comment.create":
 		kind = Mention
+	case "weekly_report.send":
+		kind = WeeklyReport
 	default:
 		return Event{}, false
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"rollout/internal/jobs"
+	"rollout/internal/weekly"
 )
 
 // item is what a message says about the event's item.
@@ -69,6 +70,8 @@ var itemSQL = map[string]string{
 	           coalesce(x.next_review_on::text, '') AS due, 0::bigint AS anchor FROM risks AS x WHERE x.id = ?1 AND x.project_id = ?0`,
 	"goal": `SELECT 'goals' AS segment, x.id AS ref, x.title, '' AS detail, '' AS due, 0::bigint AS anchor
 	           FROM goals AS x WHERE x.id = ?1 AND x.project_id = ?0`,
+	"weekly": `SELECT 'reports' AS segment, x.id AS ref, x.week_start::text AS title, '' AS detail, '' AS due, 0::bigint AS anchor
+	           FROM weekly_reports AS x WHERE x.id = ?1 AND x.project_id = ?0`,
 	"condition": `SELECT 'reviews' AS segment, r.id AS ref, x.text AS title, m.name AS detail, coalesce(x.due_on::text, '') AS due, 0::bigint AS anchor
 	           FROM review_actions AS x JOIN gate_reviews AS r ON r.id = x.review_id JOIN milestones AS m ON m.id = r.milestone_id
 	           WHERE x.id = ?1 AND r.project_id = ?0`,
@@ -90,6 +93,9 @@ var recipientSQL = map[string]string{
 	jobs.RiskReviewDue:       `SELECT owner_id FROM risks WHERE id = ?1`,
 	jobs.MeasurementDue:      `SELECT owner_id FROM goals WHERE id = ?1`,
 	jobs.ConditionDue:        `SELECT owner_id FROM review_actions WHERE id = ?1`,
+	// The members of the roles the report was sent to.
+	jobs.WeeklyReport: `SELECT m.user_id FROM members AS m JOIN weekly_reports AS w ON w.project_id = m.project_id
+	                    WHERE w.id = ?1 AND m.role = ANY(w.sent_roles)`,
 }
 
 // itemOf says which itemSQL an event reads.
@@ -107,6 +113,8 @@ func itemOf(kind string) string {
 		return "goal"
 	case jobs.ConditionDue:
 		return "condition"
+	case jobs.WeeklyReport:
+		return "weekly"
 	}
 	return ""
 }
@@ -176,6 +184,14 @@ func (s *Service) fanOut(ctx context.Context, ev jobs.Event, key string, recipie
 	if ev.Event == jobs.Mention && len(people) == 0 {
 		return nil // a comment that mentions no one else is no news
 	}
+	msgFor := func(lang string) Message { return s.message(ev, it, lang) }
+	if ev.Event == jobs.WeeklyReport {
+		r, err := weekly.Get(ctx, s.db, ev.ProjectID, ev.EntityID)
+		if err != nil {
+			return err
+		}
+		msgFor = func(lang string) Message { return s.weeklyMessage(r, it, lang) }
+	}
 	hooks, err := Webhooks(ctx, s.db, ev.ProjectID)
 	if err != nil {
 		return err
@@ -188,10 +204,10 @@ func (s *Service) fanOut(ctx context.Context, ev jobs.Event, key string, recipie
 			if !r.wants(ev.Event) || r.Email == "" {
 				continue
 			}
-			msg := s.message(ev, it, r.Language)
+			msg := msgFor(r.Language)
 			msg.To, msg.ToName = r.Email, r.Name
 			k := fmt.Sprintf("%s:user%d:email", key, r.ID)
-			if r.Digest {
+			if r.Digest && ev.Event != jobs.WeeklyReport { // a report is a digest of its own
 				digests = append(digests, digestLine{UserID: r.ID, Key: k, Message: msg})
 				continue
 			}
@@ -205,7 +221,7 @@ func (s *Service) fanOut(ctx context.Context, ev jobs.Event, key string, recipie
 		}
 		id := h.ID
 		plan = append(plan, planned{d: Delivery{Key: fmt.Sprintf("%s:webhook%d:%s", key, h.ID, h.Kind), ProjectID: &pid,
-			Event: ev.Event, Channel: h.Kind, Target: strconv.FormatInt(h.ID, 10), WebhookID: &id}, msg: s.message(ev, it, h.Language)})
+			Event: ev.Event, Channel: h.Kind, Target: strconv.FormatInt(h.ID, 10), WebhookID: &id}, msg: msgFor(h.Language)})
 	}
 	if len(plan) == 0 && len(digests) == 0 {
 		return nil

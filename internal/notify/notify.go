@@ -15,7 +15,11 @@
 //     (/admin/deliveries) with the error and a retry button;
 //   - notify_sweep (periodic) finds reviews, measurements and conditions
 //     falling due and publishes their events, keyed by item and due date so
-//     each is told once; notify_digest (periodic) sends the daily digests.
+//     each is told once; notify_digest (periodic) sends the daily digests;
+//   - weekly_due (periodic, hourly) sends the weekly reports that projects
+//     set to go out by themselves (office.SendDueWeeklyReports), and
+//     weekly_report events carry a report to the members of the roles it
+//     was sent to and to the project's bots (weekly.go).
 //
 // Periodic jobs are enqueued by River's elected leader only, so with
 // several Rollout instances on one database each runs once.
@@ -112,6 +116,7 @@ func New(db *bun.DB, dsn string, cfg Config) (*Service, error) {
 	river.AddWorker(workers, &deliverWorker{s: s})
 	river.AddWorker(workers, &sweepWorker{s: s})
 	river.AddWorker(workers, &digestWorker{s: s})
+	river.AddWorker(workers, &weeklyDueWorker{s: s})
 	client, err := river.NewClient(riverdatabasesql.New(pool), &river.Config{
 		ID:                cfg.ID,
 		Logger:            cfg.Logger.With("component", "river"),
@@ -128,6 +133,9 @@ func New(db *bun.DB, dsn string, cfg Config) (*Service, error) {
 			river.NewPeriodicJob(dailyAt(cfg.DigestHour), func() (river.JobArgs, *river.InsertOpts) {
 				return Digest{}, nil
 			}, &river.PeriodicJobOpts{ID: "notify_digest"}),
+			river.NewPeriodicJob(hourly{}, func() (river.JobArgs, *river.InsertOpts) {
+				return WeeklyDue{}, nil
+			}, &river.PeriodicJobOpts{ID: "weekly_due"}),
 		},
 	})
 	if err != nil {

@@ -26,18 +26,27 @@ import (
 // is stored with the delivery, so a retry (River's or an admin's) sends the
 // very same message.
 type Message struct {
-	Event       string    `json:"event"`
-	ProjectKey  string    `json:"project_key,omitempty"`
-	ProjectName string    `json:"project_name,omitempty"`
-	Title       string    `json:"title"`           // the headline: the mail's subject, the card's title
-	Lines       []string  `json:"lines,omitempty"` // what follows, one paragraph each
-	Link        string    `json:"url,omitempty"`   // back to the item in Rollout
-	LinkText    string    `json:"link_text,omitempty"`
-	Footer      string    `json:"footer,omitempty"`
-	At          time.Time `json:"occurred_at"`
-	Lang        string    `json:"lang"`
-	To          string    `json:"to,omitempty"` // the recipient's address (e-mail)
-	ToName      string    `json:"to_name,omitempty"`
+	Event       string   `json:"event"`
+	ProjectKey  string   `json:"project_key,omitempty"`
+	ProjectName string   `json:"project_name,omitempty"`
+	Title       string   `json:"title"`           // the headline: the mail's subject, the card's title
+	Lines       []string `json:"lines,omitempty"` // what follows, one paragraph each
+	// Sections follow the lines, each a heading and its items (the weekly
+	// report); most messages have none.
+	Sections []Section `json:"sections,omitempty"`
+	Link     string    `json:"url,omitempty"` // back to the item in Rollout
+	LinkText string    `json:"link_text,omitempty"`
+	Footer   string    `json:"footer,omitempty"`
+	At       time.Time `json:"occurred_at"`
+	Lang     string    `json:"lang"`
+	To       string    `json:"to,omitempty"` // the recipient's address (e-mail)
+	ToName   string    `json:"to_name,omitempty"`
+}
+
+// Section is a headed list of a message: "Milestones done" and its items.
+type Section struct {
+	Heading string   `json:"heading"`
+	Items   []string `json:"items"`
 }
 
 // Mailer sends e-mail over SMTP with github.com/wneessen/go-mail.
@@ -122,6 +131,9 @@ var mailText = texttemplate.Must(texttemplate.New("text").Parse(`{{.Title}}
 {{end}}
 {{range .Lines}}{{.}}
 
+{{end}}{{range .Sections}}{{.Heading}}
+{{range .Items}}  - {{.}}
+{{end}}
 {{end}}{{if .Link}}{{.LinkText}}: {{.Link}}
 {{end}}{{if .Footer}}
 -- 
@@ -134,6 +146,8 @@ var mailHTML = htmltemplate.Must(htmltemplate.New("html").Parse(`<!DOCTYPE html>
 {{if .ProjectName}}<p style="color: #52606d; margin: 0">{{.ProjectName}} ({{.ProjectKey}})</p>{{end}}
 <h1 style="font-size: 20px; margin: 4px 0 12px">{{.Title}}</h1>
 {{range .Lines}}<p>{{.}}</p>
+{{end}}{{range .Sections}}<h2 style="font-size: 16px; margin: 16px 0 4px">{{.Heading}}</h2>
+<ul style="margin: 0; padding-left: 20px">{{range .Items}}<li>{{.}}</li>{{end}}</ul>
 {{end}}{{if .Link}}<p><a href="{{.Link}}" style="color: #1d4ed8">{{.LinkText}}</a></p>{{end}}
 {{if .Footer}}<p style="color: #7b8794; font-size: 12px; border-top: 1px solid #e4e7eb; padding-top: 8px">{{.Footer}}</p>{{end}}
 </body></html>`))
@@ -159,6 +173,13 @@ func markdown(msg Message) string {
 	for _, l := range msg.Lines {
 		b.WriteString(l + "\n\n")
 	}
+	for _, sec := range msg.Sections {
+		fmt.Fprintf(&b, "**%s**\n", sec.Heading)
+		for _, it := range sec.Items {
+			b.WriteString("- " + it + "\n")
+		}
+		b.WriteString("\n")
+	}
 	if msg.Link != "" {
 		fmt.Fprintf(&b, "[%s](%s)\n", msg.LinkText, msg.Link)
 	}
@@ -171,6 +192,7 @@ type Payload struct {
 	Project    *Project  `json:"project,omitempty"`
 	Title      string    `json:"title"`
 	Lines      []string  `json:"lines"`
+	Sections   []Section `json:"sections,omitempty"`
 	URL        string    `json:"url,omitempty"`
 	OccurredAt time.Time `json:"occurred_at"`
 	Delivery   string    `json:"delivery"` // the idempotency key: the same for every retry of one message
@@ -214,7 +236,7 @@ func Post(ctx context.Context, client *http.Client, kind, rawURL, secret, key st
 	target := rawURL
 	switch kind {
 	case KindWeCom:
-		body = map[string]any{"msgtype": "markdown", "markdown": map[string]string{"content": markdown(msg)}}
+		body = map[string]any{"msgtype": "markdown", "markdown": map[string]string{"content": capBytes(markdown(msg), wecomMax)}}
 	case KindDingTalk:
 		body = map[string]any{"msgtype": "markdown", "markdown": map[string]string{"title": msg.Title, "text": markdown(msg)}}
 		if secret != "" {
@@ -239,7 +261,7 @@ func Post(ctx context.Context, client *http.Client, kind, rawURL, secret, key st
 		}
 		body = m
 	case KindGeneric:
-		p := Payload{Event: msg.Event, Title: msg.Title, Lines: msg.Lines, URL: msg.Link, OccurredAt: msg.At, Delivery: key}
+		p := Payload{Event: msg.Event, Title: msg.Title, Lines: msg.Lines, Sections: msg.Sections, URL: msg.Link, OccurredAt: msg.At, Delivery: key}
 		if p.Lines == nil {
 			p.Lines = []string{}
 		}
@@ -298,11 +320,42 @@ func Post(ctx context.Context, client *http.Client, kind, rawURL, secret, key st
 	return nil
 }
 
+// wecomMax is how many bytes of markdown a WeCom bot takes (its documented
+// limit is 4096); a longer message is cut with its link kept.
+const wecomMax = 4000
+
+// capBytes cuts a message's markdown to max bytes on a line boundary,
+// keeping its last line (the link back).
+func capBytes(md string, max int) string {
+	if len(md) <= max {
+		return md
+	}
+	body, link := md, ""
+	if i := strings.LastIndex(strings.TrimRight(md, "\n"), "\n"); i > 0 {
+		body, link = md[:i+1], md[i+1:]
+	}
+	room := max - len(link) - len("…\n\n")
+	if room < 0 {
+		room = 0
+	}
+	cut := body[:min(room, len(body))]
+	if i := strings.LastIndex(cut, "\n"); i > 0 {
+		cut = cut[:i+1]
+	}
+	return cut + "…\n\n" + link
+}
+
 // feishuCard is an interactive card: a header with the title, the lines as
 // markdown, and a button back to Rollout.
 func feishuCard(msg Message) map[string]any {
 	elements := []any{}
 	text := strings.Join(msg.Lines, "\n")
+	for _, sec := range msg.Sections {
+		text += "\n**" + sec.Heading + "**"
+		for _, it := range sec.Items {
+			text += "\n- " + it
+		}
+	}
 	if msg.ProjectName != "" {
 		text = msg.ProjectName + " (" + msg.ProjectKey + ")\n" + text
 	}

@@ -167,6 +167,20 @@ func MilestoneCost(kind DeliveryKind, slip int) int {
 	return min(MilestoneCostMax, base+SlipWeekCost*(slip/7))
 }
 
+// Slipping says whether a milestone costs delivery points, and as which
+// signal: not done and late against its baseline (milestone.View's Slip),
+// MilestoneLate once its date has passed, MilestoneForecastLate before. The
+// weekly report lists the same milestones as slipping.
+func Slipping(m milestone.View) (DeliveryKind, bool) {
+	if m.Status == milestone.Done || m.Slip <= 0 {
+		return "", false
+	}
+	if m.Status == milestone.Missed {
+		return MilestoneLate, true
+	}
+	return MilestoneForecastLate, true
+}
+
 // MilestoneProgress is the share of the project's milestones done, the
 // progress the budget is held against (0 without milestones).
 func MilestoneProgress(ms []milestone.View) (float64, bool) {
@@ -189,12 +203,9 @@ func ScoreDelivery(f *DeliveryFacts) Delivery {
 		items = append(items, DeliveryItem{Kind: kind, Cost: cost, Name: name, Path: path, Data: data})
 	}
 	for _, m := range f.Milestones {
-		if m.Status == milestone.Done || m.Slip <= 0 {
+		kind, ok := Slipping(m)
+		if !ok {
 			continue
-		}
-		kind := MilestoneForecastLate
-		if m.Status == milestone.Missed {
-			kind = MilestoneLate
 		}
 		add(kind, MilestoneCost(kind, m.Slip), m.Name, fmt.Sprintf("/milestones/%d", m.ID), map[string]any{"Days": m.Slip})
 	}

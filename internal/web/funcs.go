@@ -51,6 +51,15 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 		},
 		// hasID reports whether an id is in a list (checked boxes).
 		"hasID": slices.Contains[[]int64, int64],
+		// derefI reads an optional number (0 when unset).
+		"derefI": func(p *int) int {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
+		// hasRole reports whether a list of role codes holds role.
+		"hasRole": func(roles []string, role any) bool { return slices.Contains(roles, codeOf(role)) },
 		// pct5 rounds a progress to the nearest 5 % step of the .progress bar classes.
 		"pct5": func(f float64) int { return int(math.Max(0, math.Min(100, math.Round(f*20)*5))) },
 		"when": func(t any) string {

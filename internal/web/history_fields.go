@@ -27,6 +27,7 @@ const (
 	hMoney                         // an amount
 	hBool                          // yes / no
 	hList                          // a list of texts
+	hEnums                         // a list of codes: enum.<enum>.<code> each
 	hOperations                    // a change request's operations
 	hResults                       // what applying a change request did
 	hConditions                    // a gate decision's conditions
@@ -175,6 +176,17 @@ var historyFieldOrder = []struct {
 	{"taken_at", historySpec{kind: hTime}},
 	{"taken_by", historySpec{kind: hHidden}},  // the person who made the entry
 	{"review_id", historySpec{kind: hHidden}}, // the entry's source says "at a gate decision"
+	{"week_start", historySpec{kind: hDate}},
+	{"summary", historySpec{kind: hLong}},
+	{"built_at", historySpec{kind: hTime}},
+	{"built_by", historySpec{kind: hUser}},
+	{"sent_at", historySpec{kind: hTime}},
+	{"sent_by", historySpec{kind: hUser}},
+	{"sent_roles", historySpec{hEnums, "role"}},
+	{"auto_send", historySpec{kind: hBool}},
+	{"weekday", historySpec{hEnum, "weekday"}},
+	{"hour", historySpec{kind: hNumber}},
+	{"roles", historySpec{hEnums, "role"}},
 	{"format_version", historySpec{kind: hNumber}},
 	{"audit_entries", historySpec{kind: hNumber}},
 	// Bookkeeping and what the heading of the entry already says.
@@ -192,6 +204,8 @@ var historyFieldOrder = []struct {
 	{"milestone_name", historySpec{kind: hHidden}},
 	{"decided_by_name", historySpec{kind: hHidden}},
 	{"done_by_name", historySpec{kind: hHidden}},
+	{"built_by_name", historySpec{kind: hHidden}},
+	{"sent_by_name", historySpec{kind: hHidden}},
 }
 
 // historyEntitySpecs is where an entity reads a shared field name its own way.
@@ -208,6 +222,7 @@ var historyEntitySpecs = map[string]map[string]historySpec{
 	"adoption_figure": {"role": {kind: hText}},
 	"webhook":         {"kind": {hEnum, "webhook_kind"}},
 	"delivery":        {"status": {hEnum, "delivery_status"}},
+	"weekly_report":   {"status": {hEnum, "weekly_status"}},
 	// A member's entry repeats the person's account; the heading names them.
 	"member": {"user_id": {kind: hHidden}, "name": {kind: hHidden}, "email": {kind: hHidden}, "disabled": {kind: hHidden}},
 	// A token's owner is the person who made the entry.

@@ -3,6 +3,7 @@ package web
 import (
 	"rollout/internal/jobs"
 	"rollout/internal/notify"
+	"rollout/internal/office"
 
 	"context"
 	"encoding/json"
@@ -32,6 +33,7 @@ import (
 	"rollout/internal/project"
 	"rollout/internal/requirement"
 	"rollout/internal/risk"
+	"rollout/internal/weekly"
 )
 
 // historyWrites loads the demo project and adds the writes it does not make,
@@ -98,6 +100,17 @@ func historyWrites(t *testing.T, db *database.DB) (pm *account.User, p *project.
 	ok(db.NewRaw(`INSERT INTO deliveries (key, project_id, event, channel, target, status, attempts, last_error, message)
 	    VALUES ('history', ?, 'mention', 'email', 'pm@example.com', 'failed', 8, 'connection refused', '{}') RETURNING id`, pid).Scan(ctx, &delivery))
 	ok(notify.RetryDelivery(ctx, db, pm.ID, delivery))
+	// The weekly report: built, built again, its summary edited, sent; its schedule set.
+	rep, err := office.BuildWeeklyReport(ctx, db, caller, pid, time.Now())
+	ok(err)
+	_, err = office.BuildWeeklyReport(ctx, db, caller, pid, time.Now())
+	ok(err)
+	rep, err = weekly.UpdateSummary(ctx, db, caller, pid, rep.ID, weekly.SummaryInput{Summary: "A calm week.", Version: rep.Version + 1})
+	ok(err)
+	_, err = office.SendWeeklyReport(ctx, db, caller, pid, rep.ID, weekly.SendInput{Roles: []string{"steering", "project_manager"}}, time.Now())
+	ok(err)
+	_, err = weekly.SaveSettings(ctx, db, caller, pid, weekly.SettingsInput{AutoSend: true, Weekday: 5, Hour: 17, Roles: []string{"steering"}, Version: 1})
+	ok(err)
 	// Goals.
 	gs, err := goal.List(ctx, db, pid, today)
 	ok(err)

@@ -174,6 +174,13 @@ func (h historyRenderer) value(spec historySpec, v any) template.HTML {
 			return esc(h.tr.T("history.yes"))
 		}
 		return esc(h.tr.T("history.no"))
+	case hEnums:
+		list, _ := v.([]any)
+		names := make([]string, len(list))
+		for i, x := range list {
+			names[i] = h.tr.T("enum." + spec.enum + "." + fmt.Sprint(x))
+		}
+		return esc(strings.Join(names, h.tr.T("history.list_sep")))
 	case hList:
 		list, _ := v.([]any)
 		return h.list(list, func(x any) template.HTML { return h.long(fmt.Sprint(x)) })

@@ -249,6 +249,18 @@ func (m *matrix) fill(path, key string) string {
 					m.t.Fatal(err)
 				}
 				parts[i] = fmt.Sprint(id)
+			case strings.Contains(path, "/reports/"):
+				// A fresh draft for each call (sending one makes it final), each of its own week.
+				var id int64
+				err := m.db.NewRaw(`INSERT INTO weekly_reports (project_id, week_start, content, built_at)
+				    SELECT id, date '2001-01-01' + 7 * (SELECT count(*) FROM weekly_reports)::int,
+				      '{"week_start": "2001-01-01", "week_end": "2001-01-07", "as_of": "2001-01-01", "health": {"band": "not_enough_data"}}', now()
+				    FROM projects WHERE key = ? RETURNING id`, key).
+					Scan(context.Background(), &id)
+				if err != nil {
+					m.t.Fatal(err)
+				}
+				parts[i] = fmt.Sprint(id)
 			default:
 				parts[i] = "999999"
 			}

@@ -136,7 +136,7 @@ var tabPaths = map[string]struct{ path, label string }{
 	"plan": {"/plan", "project.tab.plan"}, "changes": {"/changes", "project.tab.changes"},
 	"budget": {"/budget", "project.tab.budget"}, "health": {"/health", "project.tab.health"},
 	"phases": {"/phases", "project.tab.phases"}, "members": {"/members", "project.tab.members"},
-	"activity": {"/activity", "project.tab.activity"},
+	"activity": {"/activity", "project.tab.activity"}, "reports": {"/reports", "weekly.tab"},
 }
 
 func newProjectPage(c *fiber.Ctx, tab string) projectPage {
@@ -258,7 +258,7 @@ const activityPage = 50
 
 // projectEntities are the kinds of item the activity filter offers.
 var projectEntities = []string{"project", "phase", "member", "goal", "measurement", "requirement", "risk", "risk_review",
-	"milestone", "deliverable", "gate_review", "review_action", "change_request", "change_vote", "pitfall", "budget_line", "spend", "setting", "comment"}
+	"milestone", "deliverable", "gate_review", "review_action", "change_request", "change_vote", "pitfall", "budget_line", "spend", "setting", "comment", "weekly_report"}
 
 func (s *Server) handleActivity(c *fiber.Ctx) error {
 	p, _ := currentProject(c)

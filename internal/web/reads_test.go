@@ -50,6 +50,11 @@ func TestReadingPagesWritesNothing(t *testing.T) {
 	expectStatus(t, admin.api(http.MethodPost, "/api/v1/projects/CRM/adoption", map[string]any{"rows": []map[string]any{
 		{"week": today.AddDays(-7).String(), "department": "sales", "licensed_users": 20, "active_users": 15, "required_filled": 80}}}), http.StatusCreated)
 
+	// This week's report: its pages and API only read it.
+	r = admin.post("/projects/CRM/reports", nil)
+	expectStatus(t, r, http.StatusSeeOther)
+	report := r.location()
+
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -78,6 +83,8 @@ func TestReadingPagesWritesNothing(t *testing.T) {
 		"/projects/CRM/adoption/export.xlsx", "/api/v1/projects/CRM/pitfalls/thresholds", "/api/v1" + review + "/actions",
 		"/api/v1/projects/CRM/phases",
 		"/projects/CRM/webhooks", "/api/v1/projects/CRM/webhooks", "/admin/deliveries", "/account",
+		// The weekly reports, one of them and its print view.
+		"/projects/CRM/reports", report, report + "/print", "/api/v1/projects/CRM/reports", "/api/v1" + report,
 		// The aggregate pages of the read cache (readmodels.go) and their API.
 		"/projects/CRM/risks", "/projects/CRM/risks?status=active&p=4&i=5", "/projects/CRM/requirements",
 		"/projects/CRM/requirements?group=phase", "/projects/CRM/pitfalls", "/projects/CRM/dashboard.xlsx",

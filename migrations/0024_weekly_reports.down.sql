@@ -1,0 +1,2 @@
+DROP TABLE weekly_report_settings;
+DROP TABLE weekly_reports;
