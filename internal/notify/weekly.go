@@ -175,10 +175,11 @@ func DecisionText(t *i18n.Translator, d weekly.DecisionLine) string {
 // GoalText says a goal's latest value against its target.
 func GoalText(t *i18n.Translator, g weekly.GoalLine) string {
 	if g.CurrentOn.IsZero() {
-		return t.T("weekly.line.goal_none", "Title", g.Title, "Target", num(g.Target, g.Unit))
+		return t.T("weekly.line.goal_none", "Title", g.Title, "Target", num(g.Target, t.Unit(g.Unit)))
 	}
-	return t.T("weekly.line.goal", "Title", g.Title, "Current", num(g.Current, g.Unit), "Target", num(g.Target, g.Unit),
-		"Baseline", num(g.Baseline, g.Unit), "On", g.CurrentOn.String(), "Status", t.T("enum.goal_status."+g.Status))
+	unit := t.Unit(g.Unit)
+	return t.T("weekly.line.goal", "Title", g.Title, "Current", num(g.Current, unit), "Target", num(g.Target, unit),
+		"Baseline", num(g.Baseline, unit), "On", g.CurrentOn.String(), "Status", t.T("enum.goal_status."+g.Status))
 }
 
 // num is a figure with its unit: 42 %, 3.5 days.

@@ -91,8 +91,11 @@ func TestChinesePagesFollowTheGlossary(t *testing.T) {
 		"/projects/DEMO/requirements", "/projects/DEMO/goals", "/projects/DEMO/risks", "/projects/DEMO/plan",
 		"/projects/DEMO/changes", "/projects/DEMO/health", "/projects/DEMO/pitfalls", "/projects/DEMO/budget",
 		"/projects/DEMO/activity", "/projects/DEMO/members", "/projects/DEMO/phases"}
+	// This week's report, its page and its print found on the list.
+	expectStatus(t, pm.post("/projects/DEMO/reports", nil), http.StatusSeeOther)
+	pages = append(pages, "/projects/DEMO/reports")
 	// Two of each kind of detail page, found on the pages above.
-	detail := regexp.MustCompile(`href="(/projects/DEMO/(?:requirements|goals|risks|milestones|reviews|changes)/\d+)"`)
+	detail := regexp.MustCompile(`href="(/projects/DEMO/(?:requirements|goals|risks|milestones|reviews|changes|reports)/\d+(?:/print)?)"`)
 	seen := map[string]bool{}
 	perKind := map[string]int{}
 	for _, p := range pages {
@@ -110,7 +113,7 @@ func TestChinesePagesFollowTheGlossary(t *testing.T) {
 			}
 		}
 	}
-	if len(perKind) < 6 {
+	if len(perKind) < 7 {
 		t.Fatalf("detail pages found: %v", perKind)
 	}
 	problems := map[string][]string{}
@@ -120,6 +123,10 @@ func TestChinesePagesFollowTheGlossary(t *testing.T) {
 		for _, s := range pageText(t, r.body) {
 			for _, pr := range g.Check("", s) {
 				problems[pr] = append(problems[pr], p)
+			}
+			// Goal units are the common ones, written in Chinese (天, 小时).
+			if regexp.MustCompile(`\d (days?|h|hours?)\b`).MatchString(s) {
+				problems["an English unit: "+s] = append(problems["an English unit: "+s], p)
 			}
 			if strings.Contains(s, "。 ") && !strings.HasSuffix(strings.TrimSpace(s), "。") {
 				problems["a space after 。: "+s] = append(problems["a space after 。: "+s], p)

@@ -124,7 +124,7 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 		"semi":  func() string { return semiIn(tr.Lang) },
 		// unit writes a goal's unit in the page's language when it is a
 		// common one (days → 天, h → 小时); any other unit as it was typed.
-		"unit": func(u string) string { return unitIn(tr.Lang, u) },
+		"unit": tr.Unit,
 		// tdata translates a message ID with its data map (a finding kept in a pack).
 		"tdata": tr.TData,
 		// pitfallTitle names a pitfall of the catalogue in this language.
@@ -235,21 +235,6 @@ func listIn(lang string, xs []string) string {
 		return strings.Join(xs, "、")
 	}
 	return strings.Join(xs, ", ")
-}
-
-// chineseUnits are the common units of goals written in Chinese.
-var chineseUnits = map[string]string{"day": "天", "days": "天", "d": "天", "h": "小时", "hr": "小时", "hrs": "小时",
-	"hour": "小时", "hours": "小时", "min": "分钟", "mins": "分钟", "minute": "分钟", "minutes": "分钟",
-	"week": "周", "weeks": "周", "month": "个月", "months": "个月"}
-
-// unitIn is a goal's unit in a language (see the unit template function).
-func unitIn(lang, u string) string {
-	if lang == i18n.Chinese {
-		if zh, ok := chineseUnits[strings.ToLower(strings.TrimSpace(u))]; ok {
-			return zh
-		}
-	}
-	return u
 }
 
 // semiIn separates facts: "; " in English, "；" in Chinese.

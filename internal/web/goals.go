@@ -157,7 +157,7 @@ func (s *Server) renderGoal(c *fiber.Ctx, status int, goalID int64, in goal.Meas
 	}
 	writable := !pp.Project.Archived
 	return s.render(c, status, "goals/show", v.Title, goalView{projectPage: pp, Goal: v, Measurements: ms, Trail: trail, Comments: comments,
-		Chart:      chart.GoalTrend(v, ms, tr.T("goal.chart_title", "Title", v.Title), tr.T("goal.baseline"), tr.T("goal.target"), unitIn(tr.Lang, v.Unit)),
+		Chart:      chart.GoalTrend(v, ms, tr.T("goal.chart_title", "Title", v.Title), tr.T("goal.baseline"), tr.T("goal.target"), tr.Unit(v.Unit)),
 		Today:      s.today(),
 		CanManage:  writable && pp.Access.Can(project.ManageGoals),
 		CanMeasure: writable && goal.CanMeasure(callerOf(c), &v.Goal),
