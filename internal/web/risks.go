@@ -52,7 +52,8 @@ func filterQuery(f risk.Filter) url.Values {
 
 type risksView struct {
 	projectPage
-	Risks              []risk.View
+	Risks              []risk.View // this page's
+	Pager              pager
 	Filter             risk.Filter
 	Filtered           bool
 	Heat               risk.HeatMap
@@ -80,6 +81,11 @@ func (s *Server) handleRisks(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	q := newQueryReader(c)
+	page := pageNumber(q)
+	if err := q.err(); err != nil {
+		return err
+	}
 	// One read of the register gives the list and its heat maps.
 	vs, heat, err := s.risks(c, f)
 	if err != nil {
@@ -95,7 +101,7 @@ func (s *Server) handleRisks(c *fiber.Ctx) error {
 	if sel.Map == "" {
 		sel.Map = risk.Inherent
 	}
-	v := risksView{projectPage: pp, Risks: vs, Filter: f, Heat: heat, Members: ms,
+	v := risksView{projectPage: pp, Filter: f, Heat: heat, Members: ms,
 		Inherent:   chart.RiskHeatMap(tr, heat.Inherent, risk.Inherent, path, base, sel),
 		Residual:   chart.RiskHeatMap(tr, heat.Residual, risk.Residual, path, base, sel),
 		CellMap:    tr.T("enum.risk_map." + string(sel.Map)),
@@ -128,6 +134,16 @@ func (s *Server) handleRisks(c *fiber.Ctx) error {
 			v.Overdue++
 		}
 	}
+	// A page of the register: the heat maps and the counts cover it all.
+	here := filterQuery(f)
+	if f.Cell() {
+		here.Set("p", strconv.Itoa(f.Probability))
+		here.Set("i", strconv.Itoa(f.Impact))
+		here.Set("map", string(sel.Map))
+	}
+	var lo, hi int
+	v.Pager, lo, hi = pageOf(page, riskPageSize, len(vs), func(n int) string { return withPage(path, here, n, "#risk-list") })
+	v.Risks = vs[lo:hi]
 	return s.render(c, fiber.StatusOK, "risks/list", tr.T("risks.title"), v)
 }
 
