@@ -152,9 +152,11 @@ type healthView struct {
 	MethodBand, DeliveryBand string
 	Rule                     healthRule
 	RuleLines                []ruleLine
-	Items                    []deliveryOut
+	Items                    []deliveryOut // the first healthListCap of each kind
+	ItemsMore                []moreOut
 	Parts                    []partOut
-	Findings                 []findingOut
+	Findings                 []findingOut // the first healthListCap of each detector
+	FindingsMore             []moreOut
 	Trend                    []pitfall.Point
 	TrendDays                int
 	Chart                    template.HTML
@@ -172,11 +174,13 @@ func (s *Server) renderHealth(c *fiber.Ctx, status int, entered map[string]strin
 		return err
 	}
 	tr := s.translator(c)
+	items, itemsMore := cappedDelivery(tr, pp.Project, h.Delivery.Items)
+	findings, findingsMore := cappedFindings(tr, pp.Project, pp.Access, h.Method.Findings)
 	return s.render(c, status, "pitfalls/health", tr.T("health.title"), healthView{
 		projectPage: pp, Sub: "health", ThresholdError: f.Error("thresholds"), healthScore: scoreOf(tr, h, 132),
 		MethodBand: healthBand(h.Method.Score), DeliveryBand: healthBand(h.Delivery.Score),
-		Rule: theHealthRule, RuleLines: deliveryRuleLines(), Items: deliveryOuts(tr, pp.Project, h.Delivery.Items),
-		Parts: partsOut(tr.Lang, h.Method), Findings: findingsOut(tr, pp.Project, pp.Access, h.Method.Findings),
+		Rule: theHealthRule, RuleLines: deliveryRuleLines(), Items: items, ItemsMore: itemsMore,
+		Parts: partsOut(tr.Lang, h.Method), Findings: findings, FindingsMore: findingsMore,
 		Trend: trend, TrendDays: trendDays,
 		Chart:      chart.HealthTrend(trend, from, today, tr.T("health.trend_chart", "From", from, "To", today)),
 		Thresholds: thresholdRows(h.Method.Thresholds, entered, f),
@@ -206,9 +210,10 @@ func (s *Server) healthCard(c *fiber.Ctx, p *project.Project, acc project.Access
 		return nil, err
 	}
 	tr := s.translator(c)
-	ds := deliveryOuts(tr, p, h.Delivery.Items)
-	fs := findingsOut(tr, p, acc, h.Method.Findings)
-	card := &healthCard{healthScore: scoreOf(tr, h, 96), Top: ds[:min(len(ds), topReasons)], Findings: fs[:min(len(fs), topReasons)]}
+	// Only the reasons shown are translated.
+	ds, fs := h.Delivery.Items, pitfall.Ordered(h.Method.Findings)
+	card := &healthCard{healthScore: scoreOf(tr, h, 96), Top: deliveryOuts(tr, p, ds[:min(len(ds), topReasons)]),
+		Findings: findingsOut(tr, p, acc, fs[:min(len(fs), topReasons)])}
 	card.More = len(ds) + len(fs) - len(card.Top) - len(card.Findings)
 	return card, nil
 }
@@ -216,21 +221,24 @@ func (s *Server) healthCard(c *fiber.Ctx, p *project.Project, acc project.Access
 // healthOut is the health as the API answers it: score null and band
 // not_enough_data when there is too little to judge.
 type healthOut struct {
-	Score      *int               `json:"score"`
-	Band       string             `json:"band"`
-	Method     int                `json:"method"`
-	Delivery   int                `json:"delivery"`
-	Rule       healthRule         `json:"rule"`
-	Items      []deliveryOut      `json:"delivery_items"`
-	Pitfalls   []partOut          `json:"pitfalls"`
-	Findings   []findingOut       `json:"findings"`
-	Thresholds pitfall.Thresholds `json:"thresholds"`
-	Trend      []pitfall.Point    `json:"trend"`
+	Score        *int               `json:"score"`
+	Band         string             `json:"band"`
+	Method       int                `json:"method"`
+	Delivery     int                `json:"delivery"`
+	Rule         healthRule         `json:"rule"`
+	Items        []deliveryOut      `json:"delivery_items"` // the first healthListCap of each kind
+	ItemsMore    []moreOut          `json:"delivery_more"`  // per kind, how many more and where
+	Pitfalls     []partOut          `json:"pitfalls"`
+	Findings     []findingOut       `json:"findings"` // the first healthListCap of each detector
+	FindingsMore []moreOut          `json:"findings_more"`
+	Thresholds   pitfall.Thresholds `json:"thresholds"`
+	Trend        []pitfall.Point    `json:"trend"`
 }
 
 // apiHealth answers the combined score, both parts, the delivery items and
-// the findings (with their text in the caller's language), the rule, the
-// thresholds and the trend.
+// the findings (with their text in the caller's language; the first
+// healthListCap of each kind, with how many more and a link to them all),
+// the rule, the thresholds and the trend.
 func (s *Server) apiHealth(c *fiber.Ctx) error {
 	p, acc := currentProject(c)
 	h, trend, err := s.health(c)
@@ -238,7 +246,9 @@ func (s *Server) apiHealth(c *fiber.Ctx) error {
 		return err
 	}
 	tr := s.translator(c)
+	items, itemsMore := cappedDelivery(tr, p, h.Delivery.Items)
+	findings, findingsMore := cappedFindings(tr, p, acc, h.Method.Findings)
 	return c.JSON(healthOut{Score: h.Score, Band: h.Band, Method: h.Method.Score, Delivery: h.Delivery.Score, Rule: theHealthRule,
-		Items: deliveryOuts(tr, p, h.Delivery.Items), Pitfalls: partsOut(tr.Lang, h.Method),
-		Findings: findingsOut(tr, p, acc, h.Method.Findings), Thresholds: h.Method.Thresholds, Trend: trend})
+		Items: items, ItemsMore: itemsMore, Pitfalls: partsOut(tr.Lang, h.Method),
+		Findings: findings, FindingsMore: findingsMore, Thresholds: h.Method.Thresholds, Trend: trend})
 }
