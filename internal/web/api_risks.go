@@ -1,6 +1,8 @@
 package web
 
 import (
+	"fmt"
+
 	"github.com/gofiber/fiber/v2"
 
 	"rollout/internal/apperr"
@@ -26,7 +28,7 @@ func (s *Server) apiRisks(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendPage(c, vs, offset, limit)
+	return sendPage(s, c, fmt.Sprintf("risks:%+v", f), vs, offset, limit)
 }
 
 // apiRiskHeatmap counts the filtered risks per cell:

@@ -174,13 +174,12 @@ func (s *Server) renderHealth(c *fiber.Ctx, status int, entered map[string]strin
 		return err
 	}
 	tr := s.translator(c)
-	items, itemsMore := cappedDelivery(tr, pp.Project, h.Delivery.Items)
-	findings, findingsMore := cappedFindings(tr, pp.Project, pp.Access, h.Method.Findings)
+	l := s.healthLists(c, h)
 	return s.render(c, status, "pitfalls/health", tr.T("health.title"), healthView{
 		projectPage: pp, Sub: "health", ThresholdError: f.Error("thresholds"), healthScore: scoreOf(tr, h, 132),
 		MethodBand: healthBand(h.Method.Score), DeliveryBand: healthBand(h.Delivery.Score),
-		Rule: theHealthRule, RuleLines: deliveryRuleLines(), Items: items, ItemsMore: itemsMore,
-		Parts: partsOut(tr.Lang, h.Method), Findings: findings, FindingsMore: findingsMore,
+		Rule: theHealthRule, RuleLines: deliveryRuleLines(), Items: l.items, ItemsMore: l.itemsMore,
+		Parts: partsOut(tr.Lang, h.Method), Findings: l.findings, FindingsMore: l.findingsMore,
 		Trend: trend, TrendDays: trendDays,
 		Chart:      chart.HealthTrend(trend, from, today, tr.T("health.trend_chart", "From", from, "To", today)),
 		Thresholds: thresholdRows(h.Method.Thresholds, entered, f),
@@ -240,15 +239,16 @@ type healthOut struct {
 // healthListCap of each kind, with how many more and a link to them all),
 // the rule, the thresholds and the trend.
 func (s *Server) apiHealth(c *fiber.Ctx) error {
-	p, acc := currentProject(c)
-	h, trend, err := s.health(c)
-	if err != nil {
-		return err
-	}
+	_, acc := currentProject(c)
 	tr := s.translator(c)
-	items, itemsMore := cappedDelivery(tr, p, h.Delivery.Items)
-	findings, findingsMore := cappedFindings(tr, p, acc, h.Method.Findings)
-	return c.JSON(healthOut{Score: h.Score, Band: h.Band, Method: h.Method.Score, Delivery: h.Delivery.Score, Rule: theHealthRule,
-		Items: items, ItemsMore: itemsMore, Pitfalls: partsOut(tr.Lang, h.Method),
-		Findings: findings, FindingsMore: findingsMore, Thresholds: h.Method.Thresholds, Trend: trend})
+	return s.sendCachedJSON(c, "health:"+healthVariant(tr, acc), func() (any, error) {
+		h, trend, err := s.health(c)
+		if err != nil {
+			return nil, err
+		}
+		l := s.healthLists(c, h)
+		return healthOut{Score: h.Score, Band: h.Band, Method: h.Method.Score, Delivery: h.Delivery.Score, Rule: theHealthRule,
+			Items: l.items, ItemsMore: l.itemsMore, Pitfalls: partsOut(tr.Lang, h.Method),
+			Findings: l.findings, FindingsMore: l.findingsMore, Thresholds: h.Method.Thresholds, Trend: trend}, nil
+	})
 }

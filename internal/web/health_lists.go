@@ -1,10 +1,15 @@
 package web
 
 import (
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
+
 	"rollout/internal/i18n"
 	"rollout/internal/office"
 	"rollout/internal/pitfall"
 	"rollout/internal/project"
+	"rollout/internal/readcache"
 )
 
 // The health page and API list what costs points a few of a kind at a time:
@@ -97,4 +102,33 @@ func cappedFindings(tr *i18n.Translator, p *project.Project, acc project.Access,
 		more = append(more, moreOf(tr, p, d, code+" "+pitfallTitle(code, tr.Lang), left[d], "/pitfalls#"+code))
 	}
 	return findingsOut(tr, p, acc, shown), more
+}
+
+// healthLists are the health's capped lists, translated.
+type healthLists struct {
+	items        []deliveryOut
+	itemsMore    []moreOut
+	findings     []findingOut
+	findingsMore []moreOut
+}
+
+// healthVariant names what the health's lists depend on besides the state
+// of the project: the language, and whether the caller may edit the
+// project (a finding's link to its settings).
+func healthVariant(tr *i18n.Translator, acc project.Access) string {
+	return fmt.Sprintf("%s:%t", tr.Lang, acc.Can(project.EditProject))
+}
+
+// healthLists are h's lists, capped and translated once per state of the
+// project and variant (h is the request's health, read with the same key).
+func (s *Server) healthLists(c *fiber.Ctx, h *office.ProjectHealth) healthLists {
+	p, acc := currentProject(c)
+	tr := s.translator(c)
+	l, _ := readcache.Get(s.cache, s.readKey(c), "health-lists:"+healthVariant(tr, acc), func() (healthLists, error) {
+		var l healthLists
+		l.items, l.itemsMore = cappedDelivery(tr, p, h.Delivery.Items)
+		l.findings, l.findingsMore = cappedFindings(tr, p, acc, h.Method.Findings)
+		return l, nil
+	})
+	return l
 }

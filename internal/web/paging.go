@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 
@@ -117,8 +118,10 @@ type pagedList[T any] struct {
 	Total int `json:"total"`
 }
 
-// sendPage answers items[offset:offset+limit] as a pagedList.
-func sendPage[T any](c *fiber.Ctx, items []T, offset, limit int) error {
+// sendPage answers items[offset:offset+limit] as a pagedList; the items
+// come from a read model, so the answer is encoded once per state of the
+// project under name (which names everything the items depend on).
+func sendPage[T any](s *Server, c *fiber.Ctx, name string, items []T, offset, limit int) error {
 	total := len(items)
 	lo, hi := min(offset, total), min(offset+limit, total)
 	next := ""
@@ -126,5 +129,7 @@ func sendPage[T any](c *fiber.Ctx, items []T, offset, limit int) error {
 		next = strconv.Itoa(hi)
 	}
 	c.Set(totalCountHeader, strconv.Itoa(total))
-	return c.JSON(pagedList[T]{list: listOf(items[lo:hi], next), Total: total})
+	return s.sendCachedJSON(c, fmt.Sprintf("%s:%d:%d", name, lo, hi), func() (any, error) {
+		return pagedList[T]{list: listOf(items[lo:hi], next), Total: total}, nil
+	})
 }
