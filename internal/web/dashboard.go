@@ -136,7 +136,7 @@ func (s *Server) handleDashboard(c *fiber.Ctx) error {
 		GoalGroups: []goalGroup{{"goals", tr.T("dashboard.chart.goals"), outcomes, outcomesMore, len(d.Goals.Outcomes)},
 			{"adoption", tr.T("dashboard.chart.adoption"), adopted, adoptedMore, len(d.Goals.Adoption)}},
 		SlipsTotal: len(all), SlipsMore: slipsMore,
-		HeatRows:   heatRows(d.Risks.Heat), BudgetLines: budgetLineRows(d.Budget.Lines),
+		HeatRows: heatRows(d.Risks.Heat), BudgetLines: budgetLineRows(d.Budget.Lines),
 		Heat: chart.RiskHeatMap(tr, d.Risks.Heat.Inherent, risk.Inherent, projectPath(pp.Project, "/risks"),
 			url.Values{"status": {risk.ActiveStatuses}}, chart.HeatCell{}),
 		Tiers: requirement.Tiers, ChangeStatuses: change.Statuses, Levels: risk.Levels,
