@@ -153,9 +153,11 @@ type healthView struct {
 	Rule                     healthRule
 	RuleLines                []ruleLine
 	Items                    []deliveryOut // the first healthListCap of each kind
+	ItemsHTML                template.HTML // Items rendered (pitfalls/delivery_item)
 	ItemsMore                []moreOut
 	Parts                    []partOut
-	Findings                 []findingOut // the first healthListCap of each detector
+	Findings                 []findingOut  // the first healthListCap of each detector
+	FindingsHTML             template.HTML // Findings rendered (pitfalls/finding)
 	FindingsMore             []moreOut
 	Trend                    []pitfall.Point
 	TrendDays                int
@@ -175,11 +177,20 @@ func (s *Server) renderHealth(c *fiber.Ctx, status int, entered map[string]strin
 	}
 	tr := s.translator(c)
 	l := s.healthLists(c, h)
+	variant := healthVariant(tr, pp.Access)
+	itemsHTML, err := fragment(s, c, "health-items:"+variant, "pitfalls/delivery_item", func() []deliveryOut { return l.items })
+	if err != nil {
+		return err
+	}
+	findingsHTML, err := fragment(s, c, "health-findings:"+variant, "pitfalls/finding", func() []findingOut { return l.findings })
+	if err != nil {
+		return err
+	}
 	return s.render(c, status, "pitfalls/health", tr.T("health.title"), healthView{
 		projectPage: pp, Sub: "health", ThresholdError: f.Error("thresholds"), healthScore: scoreOf(tr, h, 132),
 		MethodBand: healthBand(h.Method.Score), DeliveryBand: healthBand(h.Delivery.Score),
-		Rule: theHealthRule, RuleLines: deliveryRuleLines(), Items: l.items, ItemsMore: l.itemsMore,
-		Parts: partsOut(tr.Lang, h.Method), Findings: l.findings, FindingsMore: l.findingsMore,
+		Rule: theHealthRule, RuleLines: deliveryRuleLines(), Items: l.items, ItemsHTML: itemsHTML, ItemsMore: l.itemsMore,
+		Parts: partsOut(tr.Lang, h.Method), Findings: l.findings, FindingsHTML: findingsHTML, FindingsMore: l.findingsMore,
 		Trend: trend, TrendDays: trendDays,
 		Chart:      chart.HealthTrend(trend, from, today, tr.T("health.trend_chart", "From", from, "To", today)),
 		Thresholds: thresholdRows(h.Method.Thresholds, entered, f),

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"bytes"
+	"html/template"
+
 	"github.com/gofiber/fiber/v2"
 
 	"rollout/internal/readcache"
@@ -31,4 +34,23 @@ func (s *Server) sendCachedJSON(c *fiber.Ctx, name string, build func() (any, er
 	c.Response().SetBodyRaw(body) // shared: never written to
 	c.Response().Header.SetContentType(fiber.MIMEApplicationJSON)
 	return nil
+}
+
+// fragment is the HTML of template tmpl executed for each of items in the
+// caller's language, rendered once per state of the project under name
+// (which, with the language, names everything the items depend on): a list
+// whose rows are the same for every reader is not rendered again on every
+// view. The rows' markup stays in its template.
+func fragment[T any](s *Server, c *fiber.Ctx, name, tmpl string, items func() []T) (template.HTML, error) {
+	lang := lang(c)
+	return readcache.Get(s.cache, s.readKey(c), "html:"+lang+":"+name, func() (template.HTML, error) {
+		set := s.renderer.engines[lang].Templates
+		var b bytes.Buffer
+		for _, it := range items() {
+			if err := set.ExecuteTemplate(&b, tmpl, it); err != nil {
+				return "", err
+			}
+		}
+		return template.HTML(b.String()), nil // escaped by html/template
+	})
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
 	"net/url"
 	"strconv"
@@ -52,7 +53,8 @@ func filterQuery(f risk.Filter) url.Values {
 
 type risksView struct {
 	projectPage
-	Risks              []risk.View // this page's
+	Risks              []risk.View   // this page's
+	Rows               template.HTML // Risks rendered (risks/row), once per state of the project
 	Pager              pager
 	Filter             risk.Filter
 	Filtered           bool
@@ -72,6 +74,12 @@ type risksView struct {
 	CanManage          bool
 	CanImport          bool
 	Bands              map[string]int
+}
+
+// riskRow is a risk as a row of the register (template risks/row).
+type riskRow struct {
+	risk.View
+	ProjectKey string
 }
 
 func (s *Server) handleRisks(c *fiber.Ctx) error {
@@ -144,6 +152,15 @@ func (s *Server) handleRisks(c *fiber.Ctx) error {
 	var lo, hi int
 	v.Pager, lo, hi = pageOf(page, riskPageSize, len(vs), func(n int) string { return withPage(path, here, n, "#risk-list") })
 	v.Risks = vs[lo:hi]
+	if v.Rows, err = fragment(s, c, fmt.Sprintf("risk-rows:%+v:%d", f, page), "risks/row", func() []riskRow {
+		rows := make([]riskRow, len(v.Risks))
+		for i, r := range v.Risks {
+			rows[i] = riskRow{View: r, ProjectKey: pp.Project.Key}
+		}
+		return rows
+	}); err != nil {
+		return err
+	}
 	return s.render(c, fiber.StatusOK, "risks/list", tr.T("risks.title"), v)
 }
 
