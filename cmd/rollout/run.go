@@ -28,6 +28,8 @@ Commands:
   demo      create the demo project (a CRM rollout with its team and data); demo --lang zh-CN writes it in Chinese; demo --size large adds LARGE
   export    write a project with its history to a JSON archive: export --key KEY FILE
   import    restore a project archive: import [--key NEWKEY] FILE
+  backup    write the whole database to a file with pg_dump: backup FILE
+  restore   load a backup into an empty database: restore [--force] FILE
   user      create an account: user create --email E --name N [--admin] [--language en|zh-CN] --password-stdin
   token     create an API token: token create --email E --name LABEL (prints the token once)
   version   print the version and exit
@@ -65,6 +67,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = cmdImport(ctx, rest, cli{getenv: getenv, stdout: stdout, stderr: stderr})
 	case "export":
 		err = cmdExport(ctx, rest, cli{getenv: getenv, stdout: stdout, stderr: stderr})
+	case "backup":
+		err = cmdBackup(ctx, rest, cli{getenv: getenv, stdout: stdout, stderr: stderr})
+	case "restore":
+		err = cmdRestore(ctx, rest, cli{getenv: getenv, stdout: stdout, stderr: stderr})
 	case "version":
 		fmt.Fprintln(stdout, "rollout", buildVersion())
 	case "help":

@@ -17,6 +17,7 @@ import (
 	"rollout/internal/config"
 	"rollout/internal/database"
 	"rollout/internal/date"
+	"rollout/internal/metrics"
 	"rollout/internal/notify"
 	"rollout/internal/office"
 	"rollout/internal/pglocal"
@@ -36,6 +37,14 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return listenError(cfg.Addr, err)
 	}
 	defer ln.Close()
+	// The metrics have a listener of their own, off unless asked for.
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("cannot listen on %s for the metrics: %v; check ROLLOUT_METRICS_ADDR", cfg.MetricsAddr, err)
+		}
+		defer metricsLn.Close()
+	}
 
 	// The embedded PostgreSQL is restarted if it dies; pgFailed closes when
 	// that keeps failing (nil, never closing, with DATABASE_URL).
@@ -57,17 +66,40 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 	}
-	app, err := web.New(web.Deps{DB: db, Config: cfg, Logger: log})
+	var mx *metrics.Metrics
+	if metricsLn != nil {
+		mx = metrics.New()
+	}
+	app, err := web.New(web.Deps{DB: db, Config: cfg, Logger: log, Metrics: mx})
 	if err != nil {
 		return err
 	}
 	// Notifications: River's workers, sweeps and digests, until shutdown.
-	notifier, err := notify.New(db, dsn, notify.Config{
+	ncfg := notify.Config{
 		Mailer:  notify.Mailer{URL: cfg.SMTPURL, From: cfg.MailFrom},
 		BaseURL: cfg.BaseURL, Logger: log,
-	})
+	}
+	if mx != nil {
+		ncfg.Delivered = mx.Delivered
+	}
+	notifier, err := notify.New(db, dsn, ncfg)
 	if err != nil {
 		return err
+	}
+	if mx != nil {
+		mx.WatchPool("app", db.DB)
+		mx.WatchPool("jobs", notifier.Pool())
+		mx.WatchJobs(db.DB)
+		metricsCtx, stopMetrics := context.WithCancel(ctx)
+		metricsDone := make(chan struct{})
+		go func() {
+			defer close(metricsDone)
+			if err := mx.Serve(metricsCtx, metricsLn); err != nil {
+				log.Error("the metrics listener stopped", "error", err.Error())
+			}
+		}()
+		defer func() { stopMetrics(); <-metricsDone }()
+		fmt.Fprintf(stdout, "Metrics are served at http://%s/metrics\n", metricsLn.Addr())
 	}
 	if err := notifier.Start(ctx); err != nil {
 		return fmt.Errorf("starting the notification workers: %w", err)

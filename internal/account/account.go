@@ -23,16 +23,20 @@ import (
 type User struct {
 	bun.BaseModel `bun:"table:users"`
 
-	ID           int64     `bun:",pk,autoincrement" json:"id"`
-	Email        string    `json:"email"`
-	Name         string    `json:"name"`
-	PasswordHash string    `json:"-"`
-	Language     string    `json:"language"`
-	IsAdmin      bool      `json:"is_admin"`
-	Disabled     bool      `json:"disabled"`
-	Version      int       `json:"version"`
-	CreatedAt    time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"created_at"`
-	UpdatedAt    time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"updated_at"`
+	ID           int64  `bun:",pk,autoincrement" json:"id"`
+	Email        string `json:"email"`
+	Name         string `json:"name"`
+	PasswordHash string `json:"-"`
+	Language     string `json:"language"`
+	IsAdmin      bool   `json:"is_admin"`
+	Disabled     bool   `json:"disabled"`
+	// Who the company's provider says this is, once linked (oidc.go). Not in
+	// JSON: the trail records the link in words, answers never show it.
+	OIDCIssuer  string    `bun:"oidc_issuer,nullzero" json:"-"`
+	OIDCSubject string    `bun:"oidc_subject,nullzero" json:"-"`
+	Version     int       `json:"version"`
+	CreatedAt   time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"created_at"`
+	UpdatedAt   time.Time `bun:",nullzero,notnull,default:current_timestamp" json:"updated_at"`
 }
 
 // MinPasswordLen is the shortest password accepted.

@@ -39,6 +39,23 @@ type Session struct {
 // session named by oldToken, if any, ends: a session id is never reused across a
 // sign-in (no session fixation). It returns the new session's token.
 func SignIn(ctx context.Context, db bun.IDB, email, password, ip, oldToken string, now time.Time) (*User, string, error) {
+	return SignInPassword(ctx, db, PasswordsForAll, email, password, ip, oldToken, now)
+}
+
+// PasswordRule says whose local password opens a session.
+type PasswordRule int
+
+const (
+	// PasswordsForAll: every account with a password may use it.
+	PasswordsForAll PasswordRule = iota
+	// PasswordsForFirstAdmin: company sign-in only; the first administrator
+	// keeps a local password, the way in when the provider is away.
+	PasswordsForFirstAdmin
+)
+
+// SignInPassword is SignIn under rule. A right password that the rule
+// refuses is told apart from a wrong one only to whoever knew it.
+func SignInPassword(ctx context.Context, db bun.IDB, rule PasswordRule, email, password, ip, oldToken string, now time.Time) (*User, string, error) {
 	keys := []string{"email:" + strings.ToLower(strings.TrimSpace(email)), "ip:" + ip}
 	if err := checkThrottle(ctx, db, keys, now); err != nil {
 		return nil, "", err
@@ -52,25 +69,43 @@ func SignIn(ctx context.Context, db bun.IDB, email, password, ip, oldToken strin
 		}
 		return nil, "", err
 	}
+	if rule == PasswordsForFirstAdmin {
+		first, err := isFirstAdmin(ctx, db, u)
+		if err != nil {
+			return nil, "", err
+		}
+		if !first {
+			return nil, "", &apperr.Error{Kind: apperr.KindUnauthenticated, Message: apperr.Msg("oidc.passwords_off")}
+		}
+	}
 	var token string
 	err = database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewDelete().Table("signin_failures").Where("key = ?", keys[0]).Exec(ctx); err != nil {
 			return database.MapError(err)
 		}
-		if oldToken != "" {
-			if err := EndSession(ctx, tx, oldToken); err != nil {
-				return err
-			}
-		}
-		token = randomToken(32)
-		s := &Session{TokenHash: hashToken(token), UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(SessionMax)}
-		_, err := tx.NewInsert().Model(s).Exec(ctx)
-		return database.MapError(err)
+		token, err = startSession(ctx, tx, u.ID, oldToken, now)
+		return err
 	})
 	if err != nil {
 		return nil, "", err
 	}
 	return u, token, nil
+}
+
+// startSession opens a session for userID and ends oldToken's, if any; it
+// returns the new session's token.
+func startSession(ctx context.Context, tx bun.Tx, userID int64, oldToken string, now time.Time) (string, error) {
+	if oldToken != "" {
+		if err := EndSession(ctx, tx, oldToken); err != nil {
+			return "", err
+		}
+	}
+	token := randomToken(32)
+	s := &Session{TokenHash: hashToken(token), UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(SessionMax)}
+	if _, err := tx.NewInsert().Model(s).Exec(ctx); err != nil {
+		return "", database.MapError(err)
+	}
+	return token, nil
 }
 
 // SessionUser returns the user of a live session, or Unauthenticated.
@@ -124,14 +159,18 @@ func DeleteSpentThrottles(ctx context.Context, db bun.IDB, now time.Time) (int64
 	return n, nil
 }
 
-// CleanUp deletes expired sessions and spent throttle rows and says how many
-// of each. Each is one DELETE of rows nobody can use any more, so two server
+// CleanUp deletes expired sessions, spent throttle rows and abandoned company
+// sign-ins, and says how many sessions and throttle rows it deleted. Each is one DELETE of rows nobody can use any more, so two server
 // instances running it at the same moment do no harm.
 func CleanUp(ctx context.Context, db bun.IDB, now time.Time) (sessions, throttles int64, err error) {
 	if sessions, err = DeleteExpiredSessions(ctx, db, now); err != nil {
 		return 0, 0, err
 	}
-	throttles, err = DeleteSpentThrottles(ctx, db, now)
+	if throttles, err = DeleteSpentThrottles(ctx, db, now); err != nil {
+		return 0, 0, err
+	}
+	// Company sign-ins abandoned at the provider: nobody can finish them.
+	_, err = deleteExpiredOIDCLogins(ctx, db, now)
 	return sessions, throttles, err
 }
 

@@ -39,6 +39,10 @@ type Config struct {
 	// (TLS), smtp+plain://host:25 (never TLS). Empty: no e-mail is sent.
 	SMTPURL  string
 	MailFrom string // the sender, e.g. "Rollout <rollout@example.com>"
+	OIDC     OIDC   // company sign-in (oidc.go)
+	// MetricsAddr is where /metrics is served (host:port), apart from the
+	// site; empty: no metrics (serve only).
+	MetricsAddr string
 }
 
 // Defaults.
@@ -77,6 +81,7 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	if name == "serve" {
 		fs.BoolVar(&c.Demo, "demo", false, "create the demo project at start if it does not exist yet")
 		fs.StringVar(&c.DemoLang, "lang", "en", "`language` of the demo project --demo creates: en or zh-CN")
+		fs.StringVar(&c.MetricsAddr, "metrics-addr", env("ROLLOUT_METRICS_ADDR", ""), "listen address `host:port` of the Prometheus metrics (/metrics), apart from the site; empty: off (ROLLOUT_METRICS_ADDR)")
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: rollout %s [flags]\n\nFlags:\n", name)
@@ -97,6 +102,11 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	}
 	if err := checkAddr(c.Addr); err != nil {
 		return c, err
+	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
+			return c, fmt.Errorf("ROLLOUT_METRICS_ADDR %q is not host:port: write it like 127.0.0.1:9090", c.MetricsAddr)
+		}
 	}
 	if c.DatabaseURL != "" {
 		if err := checkDatabaseURL(c.DatabaseURL); err != nil {
@@ -142,6 +152,9 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 		}
 	}
 	if c.TrustedProxies, err = ParseProxies(proxies); err != nil {
+		return c, err
+	}
+	if c.OIDC, err = loadOIDC(env, c.BaseURL); err != nil {
 		return c, err
 	}
 	return c, nil

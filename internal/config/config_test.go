@@ -100,6 +100,7 @@ func TestBadValuesSayWhatToDo(t *testing.T) {
 		{"stray argument", nil, []string{"extra"}, "unexpected argument"},
 		{"unknown flag", nil, []string{"--colour"}, "flag provided but not defined"},
 		{"demo language", nil, []string{"--demo", "--lang", "fr"}, `--lang "fr" is not a language of the demo`},
+		{"metrics address", map[string]string{"ROLLOUT_METRICS_ADDR": "9090"}, nil, `ROLLOUT_METRICS_ADDR "9090" is not host:port`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Load("serve", c.args, env(c.env), io.Discard)

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -111,6 +112,16 @@ func (s *Service) deliver(ctx context.Context, id int64, last bool) error {
 			status = StatusFailed
 		}
 		s.cfg.Logger.Warn("a notification was not delivered", "delivery", d.ID, "channel", d.Channel, "error", lastErr)
+	}
+	if s.cfg.Delivered != nil && !errors.Is(sendErr, errSkip) {
+		outcome := "sent"
+		if sendErr != nil {
+			outcome = "retry"
+			if last {
+				outcome = StatusFailed
+			}
+		}
+		s.cfg.Delivered(d.Channel, outcome)
 	}
 	q := s.db.NewUpdate().Model((*Delivery)(nil)).Where("id = ?", id).
 		Set("status = ?", status).Set("attempts = attempts + 1").Set("last_error = ?", lastErr)

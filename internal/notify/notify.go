@@ -57,6 +57,10 @@ type Config struct {
 	DeliverAttempts int
 	// ID names this instance in River (leader election); empty: River's.
 	ID string
+	// Delivered, if set, hears of every attempt to send a delivery: its
+	// channel and "sent", "retry" (failed, to be tried again) or "failed"
+	// (for good). The metrics count them.
+	Delivered func(channel, outcome string)
 }
 
 // Service runs the notification workers of one Rollout process.
@@ -143,6 +147,9 @@ func (s *Service) Stop(ctx context.Context) error {
 	_ = s.pool.Close()
 	return err
 }
+
+// Pool is the connection pool River's workers use (for the metrics).
+func (s *Service) Pool() *sql.DB { return s.pool }
 
 // Client is the River client, for tests that watch it.
 func (s *Service) Client() *river.Client[*sql.Tx] { return s.client }

@@ -8,10 +8,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/uptrace/bun"
@@ -234,6 +236,13 @@ func TestFailingReceiverGetsTheMessageOnce(t *testing.T) {
 	cfg := f.config()
 	cfg.Mailer = notify.Mailer{} // no e-mail here
 	cfg.DeliverAttempts = 3
+	var outcomesMu sync.Mutex
+	outcomes := map[string]int{} // what the metrics hear: channel/outcome → attempts
+	cfg.Delivered = func(channel, outcome string) {
+		outcomesMu.Lock()
+		defer outcomesMu.Unlock()
+		outcomes[channel+"/"+outcome]++
+	}
 	f.start(cfg)
 	f.waitFor("the generic delivery sent", func() bool { return f.sent() == 1 })
 	f.waitFor("the WeCom delivery failed", func() bool {
@@ -266,6 +275,11 @@ func TestFailingReceiverGetsTheMessageOnce(t *testing.T) {
 		failed[0].ProjectKey != "CRM" || failed[0].Attempts != 3 {
 		t.Fatalf("failed deliveries %+v", failed)
 	}
+	outcomesMu.Lock()
+	if want := "map[generic/retry:2 generic/sent:1 wecom/failed:1 wecom/retry:2]"; fmt.Sprint(outcomes) != want {
+		t.Errorf("delivery outcomes %v, want %s", outcomes, want)
+	}
+	outcomesMu.Unlock()
 	// The receiver is back; an admin retries: it goes once, and the retry is audited.
 	down.mu.Lock()
 	down.fail = 0

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -69,6 +70,11 @@ func (b *browser) do(req *http.Request) response {
 	if b.bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+b.bearer)
 	}
+	var sent []byte // kept to check the exchange against the OpenAPI document
+	if req.Body != nil {
+		sent, _ = io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(sent))
+	}
 	res, err := b.app.Test(req, -1)
 	if err != nil {
 		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
@@ -81,6 +87,9 @@ func (b *browser) do(req *http.Request) response {
 		}
 	}
 	raw, _ := io.ReadAll(res.Body)
+	if strings.HasPrefix(req.URL.Path, "/api/v1/") {
+		checkAgainstOpenAPI(b.t, req, sent, res, raw)
+	}
 	return response{res, string(raw)}
 }
 

@@ -51,6 +51,7 @@ var historyFieldOrder = []struct {
 	{"title", historySpec{kind: hText}},
 	{"text", historySpec{kind: hLong}},
 	{"email", historySpec{kind: hText}},
+	{"company_signin", historySpec{kind: hText}}, // the provider's issuer, once an account is linked
 	{"decision", historySpec{hEnum, "decision"}},
 	{"approve", historySpec{kind: hBool}},
 	{"status", historySpec{kind: hText}},

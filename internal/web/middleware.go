@@ -33,6 +33,9 @@ func (s *Server) useMiddleware(app *fiber.App) {
 		s.log.Error("panic", "request_id", requestID(c), "panic", e)
 	}}))
 	app.Use(requestid.New())
+	if s.metrics != nil {
+		app.Use(s.metrics.Middleware()) // outside accessLog: it counts the status sent
+	}
 	app.Use(s.accessLog)
 	hsts := 0
 	if s.cfg.SecureCookies {

@@ -28,7 +28,7 @@ func TestWebhooksAPIAndSettingsPage(t *testing.T) {
 
 	r := ct.pm.api(http.MethodPost, path, map[string]any{"kind": "slack", "url": "ftp://x", "events": []string{"lunch"}})
 	expectStatus(t, r, http.StatusUnprocessableEntity)
-	expectContains(t, r, "Choose generic, WeCom, DingTalk or Feishu.", "Enter the bot", "Choose events from the list.")
+	expectContains(t, r, "Choose generic, WeCom, DingTalk or Feishu.", "Enter the full address of the bot or webhook", "Choose events from the list.")
 	expectStatus(t, ct.pm.api(http.MethodPost, path, map[string]any{"kind": "wecom", "url": "https://x", "token": "x"}), http.StatusUnprocessableEntity)
 	expectStatus(t, ct.bo.api(http.MethodPost, path, map[string]any{"kind": "wecom", "url": "https://qyapi.weixin.qq.com/x"}), http.StatusForbidden)
 	expectStatus(t, ct.bo.api(http.MethodGet, path, nil), http.StatusForbidden)

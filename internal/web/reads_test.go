@@ -82,7 +82,7 @@ func TestReadingPagesWritesNothing(t *testing.T) {
 		"/projects/CRM/risks", "/projects/CRM/risks?status=active&p=4&i=5", "/projects/CRM/requirements",
 		"/projects/CRM/requirements?group=phase", "/projects/CRM/pitfalls", "/projects/CRM/dashboard.xlsx",
 		"/api/v1/projects/CRM/risks", "/api/v1/projects/CRM/risks/heatmap", "/api/v1/projects/CRM/milestones",
-		"/api/v1/projects/CRM/requirements/trend", "/api/v1/projects/CRM/pitfalls"} {
+		"/api/v1/projects/CRM/requirements/trend", "/api/v1/projects/CRM/pitfalls", "/api/v1/openapi.json"} {
 		expectStatus(t, reader.get(path), http.StatusOK)
 	}
 	// And what a user sees: the health trend has today's score, no snapshot was kept.

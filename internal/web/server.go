@@ -17,6 +17,7 @@ import (
 	"rollout/internal/config"
 	"rollout/internal/database"
 	"rollout/internal/i18n"
+	"rollout/internal/metrics"
 	"rollout/internal/readcache"
 )
 
@@ -31,6 +32,8 @@ type Deps struct {
 	// Cache holds the read models of the aggregate pages (readmodels.go);
 	// nil: a cache of readcache.MaxProjects projects.
 	Cache *readcache.Cache
+	// Metrics counts and times requests per route pattern; nil: none.
+	Metrics *metrics.Metrics
 }
 
 // Server holds the dependencies shared by every handler.
@@ -43,6 +46,8 @@ type Server struct {
 	renderer *renderer
 	static   map[string]*staticFile // the built frontend, by file name
 	cache    *readcache.Cache
+	oidc     *oidcClient // company sign-in (oidc.go)
+	metrics  *metrics.Metrics
 }
 
 // New builds the Fiber app with every route registered.
@@ -66,7 +71,8 @@ func New(d Deps) (*fiber.App, error) {
 	if d.Cache == nil {
 		d.Cache = readcache.New(0)
 	}
-	s := &Server{db: d.DB, cfg: d.Config, log: d.Logger, i18n: d.I18n, now: d.Now, cache: d.Cache}
+	s := &Server{db: d.DB, cfg: d.Config, log: d.Logger, i18n: d.I18n, now: d.Now, cache: d.Cache,
+		metrics: d.Metrics, oidc: newOIDCClient()}
 	r, err := newRenderer(d.I18n)
 	if err != nil {
 		return nil, err

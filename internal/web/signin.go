@@ -56,6 +56,23 @@ type signInView struct {
 	Email string
 	Next  string
 	Form  form
+	// OIDCButton is "Sign in with …" when company sign-in is on, else "".
+	OIDCButton string
+	OIDCOnly   bool // local passwords are for the first administrator only
+}
+
+// signInView is the sign-in page's data, with the company sign-in button
+// when it is configured.
+func (s *Server) signInView(c *fiber.Ctx, email, next string, f form) signInView {
+	v := signInView{Email: email, Next: next, Form: f}
+	if o := s.cfg.OIDC; o.Enabled() {
+		tr := s.translator(c)
+		v.OIDCButton, v.OIDCOnly = tr.T("oidc.signin_company"), o.Only
+		if o.Name != "" {
+			v.OIDCButton = tr.T("oidc.signin_with", "Name", o.Name)
+		}
+	}
+	return v
 }
 
 func (s *Server) handleSignInPage(c *fiber.Ctx) error {
@@ -63,7 +80,7 @@ func (s *Server) handleSignInPage(c *fiber.Ctx) error {
 		return c.Redirect(localPath(c.Query("next")), fiber.StatusSeeOther)
 	}
 	return s.render(c, fiber.StatusOK, "account/signin", s.translator(c).T("signin.title"),
-		signInView{Next: localPath(c.Query("next"))})
+		s.signInView(c, "", localPath(c.Query("next")), form{}))
 }
 
 func (s *Server) handleSignIn(c *fiber.Ctx) error {
@@ -78,7 +95,11 @@ func (s *Server) handleSignIn(c *fiber.Ctx) error {
 // if any, is dropped: no session fixation) and goes on to next.
 func (s *Server) signIn(c *fiber.Ctx, email, password, next string) error {
 	old := c.Cookies(s.sessionCookieName())
-	_, token, err := account.SignIn(c.UserContext(), s.db, email, password, s.clientIP(c), old, s.now())
+	rule := account.PasswordsForAll
+	if s.cfg.OIDC.Enabled() && s.cfg.OIDC.Only {
+		rule = account.PasswordsForFirstAdmin
+	}
+	_, token, err := account.SignInPassword(c.UserContext(), s.db, rule, email, password, s.clientIP(c), old, s.now())
 	if err != nil {
 		kind := apperr.KindOf(err)
 		if kind != apperr.KindUnauthenticated && kind != apperr.KindTooManyRequests {
@@ -90,8 +111,8 @@ func (s *Server) signIn(c *fiber.Ctx, email, password, next string) error {
 			status = fiber.StatusTooManyRequests
 		}
 		tr := s.translator(c)
-		return s.render(c, status, "account/signin", tr.T("signin.title"), signInView{
-			Email: email, Next: next, Form: form{Summary: tr.TData(ae.Message.ID, ae.Message.Data)}})
+		return s.render(c, status, "account/signin", tr.T("signin.title"),
+			s.signInView(c, email, next, form{Summary: tr.TData(ae.Message.ID, ae.Message.Data)}))
 	}
 	s.setSessionCookie(c, token)
 	return c.Redirect(next, fiber.StatusSeeOther)
