@@ -103,13 +103,13 @@ func TestRiskRegisterIsShownAPageAtATime(t *testing.T) {
 		t.Fatalf("first page: %d items, total %d, next %q, header %q", len(p.Items), p.Total, p.NextCursor, r.Header.Get("X-Total-Count"))
 	}
 	var walked []risk.View
-	for cursor := ""; ; {
-		p, _ := get("?limit=45&cursor=" + cursor)
+	for query := "?limit=45"; ; {
+		p, _ := get(query)
 		walked = append(walked, p.Items...)
 		if p.NextCursor == "" {
 			break
 		}
-		cursor = p.NextCursor
+		query = "?limit=45&cursor=" + p.NextCursor
 	}
 	if keysOf(walked) != keysOf(all) {
 		t.Fatal("walking the pages by next_cursor does not give the register in its order")
