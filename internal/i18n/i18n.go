@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"math"
 	"strings"
+	"sync"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -124,11 +125,27 @@ type Translator struct {
 	Lang   string
 	loc    *goi18n.Localizer
 	counts map[string]string // message ID → the data key of its plural count, when not Count
+	// plain holds the messages translated without data (labels, headings,
+	// enum names): they always read the same, and pages ask for the same
+	// few hundred of them on every view, once per row for a list's labels.
+	plain sync.Map // message ID → string
 }
 
 // T translates id with template data given as alternating key/value pairs.
 // A missing message shows its ID, so a gap is visible rather than blank.
 func (t *Translator) T(id string, kv ...any) string {
+	if len(kv) < 2 {
+		if s, ok := t.plain.Load(id); ok {
+			return s.(string)
+		}
+		s := t.TData(id, nil)
+		if s != id {
+			// Only messages that exist: an ID built from stored data
+			// that has no message must not grow the map.
+			t.plain.Store(id, s)
+		}
+		return s
+	}
 	var data map[string]any
 	if len(kv) > 1 {
 		data = make(map[string]any, len(kv)/2)

@@ -59,7 +59,7 @@ func CallerIn(ctx context.Context, db bun.IDB, c account.Credential, key string,
 
 // projectColumns is "p.id AS p_id, p.key AS p_key, …": every column of
 // Project under the prefix CallerIn embeds it with, listed from the model so
-// a new column needs no edit here.
+// a new column needs no edit here, and the change counter.
 var projectColumns = func() func(bun.IDB) string {
 	var once sync.Once
 	var cols string
@@ -72,6 +72,10 @@ var projectColumns = func() func(bun.IDB) string {
 				}
 				b.WriteString("p." + string(f.SQLName) + " AS p_" + f.Name)
 			}
+			// The change counter is scan-only (no write sets it), so the
+			// model's fields leave it out: read it too, or every read
+			// model of the request would read it again (web.readKey).
+			b.WriteString(", p.revision AS p_revision")
 			cols = b.String()
 		})
 		return cols

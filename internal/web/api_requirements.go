@@ -40,7 +40,7 @@ func (s *Server) apiRequirements(c *fiber.Ctx) error {
 		return err
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
-		f.Limit = 100
+		f.Limit = backlogPageSize
 	}
 	vs, next, err := requirement.List(c.UserContext(), s.db, p.ID, f)
 	if err != nil {

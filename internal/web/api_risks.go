@@ -1,6 +1,8 @@
 package web
 
 import (
+	"fmt"
+
 	"github.com/gofiber/fiber/v2"
 
 	"rollout/internal/apperr"
@@ -9,17 +11,24 @@ import (
 
 // apiRisks lists the register, filtered like the page: category, level,
 // status (or "active"), owner_id, overdue=true, p and i (a heat-map cell) with
-// map=inherent|residual, and sort=score|key|review.
+// map=inherent|residual, and sort=score|key|review; a page at a time:
+// limit (1–500, default 50) risks from cursor (the next_cursor of the page
+// before), with the total in "total" and the X-Total-Count header.
 func (s *Server) apiRisks(c *fiber.Ctx) error {
 	f, err := riskFilter(c)
 	if err != nil {
+		return err
+	}
+	q := newQueryReader(c)
+	offset, limit := offsetWindow(q, riskAPILimit, riskAPILimitMax)
+	if err := q.err(); err != nil {
 		return err
 	}
 	vs, _, err := s.risks(c, f)
 	if err != nil {
 		return err
 	}
-	return c.JSON(listOf(vs, ""))
+	return sendPage(s, c, fmt.Sprintf("risks:%+v", f), vs, offset, limit)
 }
 
 // apiRiskHeatmap counts the filtered risks per cell:

@@ -37,7 +37,7 @@ func (bb *bigBacklog) backlogRowBytes(key string) (rows, perRow int) {
 	return len(all), total / len(all)
 }
 
-// TestBacklogRowsAreLean: a page of the backlog shows at most 200 rows, and
+// TestBacklogRowsAreLean: a page of the backlog shows at most 50 rows, and
 // each row's markup stays small (one page-wide form for the rank buttons).
 func TestBacklogRowsAreLean(t *testing.T) {
 	t.Parallel()
@@ -45,8 +45,8 @@ func TestBacklogRowsAreLean(t *testing.T) {
 	bb.seed("BIG", 300)
 	rows, perRow := bb.backlogRowBytes("BIG")
 	t.Logf("%d rows, %d bytes a row", rows, perRow)
-	if rows > 200 {
-		t.Errorf("%d rows on one page, want at most 200", rows)
+	if rows > backlogPageSize || backlogPageSize > 50 {
+		t.Errorf("%d rows on one page, want at most 50", rows)
 	}
 	// Before the rows shed their four-button forms they took 1,779 bytes
 	// each on this page; at most half of that now.

@@ -9,9 +9,11 @@ import (
 	"rollout/internal/apperr"
 	"rollout/internal/budget"
 	"rollout/internal/change"
+	"rollout/internal/i18n"
 	"rollout/internal/milestone"
 	"rollout/internal/pitfall"
 	"rollout/internal/project"
+	"rollout/internal/readcache"
 	"rollout/internal/report"
 	"rollout/internal/requirement"
 	"rollout/internal/risk"
@@ -35,7 +37,9 @@ type dashboardView struct {
 	Probabilities  []int // heat-map rows, highest first
 	Impacts        []int
 	PitfallTitles  map[string]string
-	Slips          []report.MilestoneSlip // the milestones the slip chart shows
+	Slips          []report.MilestoneSlip // the milestones the slip chart shows (boundedSlips)
+	SlipsTotal     int                    // of all that slip
+	SlipsMore      int                    // left out
 	GoalGroups     []goalGroup
 	HeatRows       []heatRow
 	Heat           template.HTML // the heat map of the active risks, as the register draws it
@@ -47,10 +51,12 @@ type dashboardView struct {
 	Adoption       *adoptionFigures // the CRM's usage per department against the adoption goal
 }
 
-// goalGroup is one goal chart: outcomes, or adoption.
+// goalGroup is one goal chart: outcomes, or adoption (boundedGoals).
 type goalGroup struct {
 	ID, Title string
 	Goals     []report.GoalLine
+	More      int // left out
+	Total     int
 }
 
 // heatRow is a row of the heat map's table: one probability, its cells by impact.
@@ -109,7 +115,10 @@ func (s *Server) handleDashboard(c *fiber.Ctx) error {
 		return err
 	}
 	tr := s.translator(c)
-	slips := shownSlips(d.Milestones.Items)
+	all := shownSlips(d.Milestones.Items)
+	slips, slipsMore := boundedSlips(all)
+	outcomes, outcomesMore := boundedGoals(d.Goals.Outcomes)
+	adopted, adoptedMore := boundedGoals(d.Goals.Adoption)
 	titles := map[string]string{}
 	for _, code := range pitfall.Codes() {
 		titles[code] = pitfallTitle(code, tr.Lang)
@@ -123,15 +132,30 @@ func (s *Server) handleDashboard(c *fiber.Ctx) error {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "dashboard/show", tr.T("dashboard.title"), dashboardView{
-		Adoption: usage, projectPage: pp, D: d, Charts: chart.Dashboard(tr, d, slips), HasReview: review != nil,
-		GoalGroups: []goalGroup{{"goals", tr.T("dashboard.chart.goals"), d.Goals.Outcomes}, {"adoption", tr.T("dashboard.chart.adoption"), d.Goals.Adoption}},
-		HeatRows:   heatRows(d.Risks.Heat), BudgetLines: budgetLineRows(d.Budget.Lines),
+		Adoption: usage, projectPage: pp, D: d, Charts: s.dashboardCharts(c, tr, d, slips, outcomes, adopted), HasReview: review != nil,
+		GoalGroups: []goalGroup{{"goals", tr.T("dashboard.chart.goals"), outcomes, outcomesMore, len(d.Goals.Outcomes)},
+			{"adoption", tr.T("dashboard.chart.adoption"), adopted, adoptedMore, len(d.Goals.Adoption)}},
+		SlipsTotal: len(all), SlipsMore: slipsMore,
+		HeatRows: heatRows(d.Risks.Heat), BudgetLines: budgetLineRows(d.Budget.Lines),
 		Heat: chart.RiskHeatMap(tr, d.Risks.Heat.Inherent, risk.Inherent, projectPath(pp.Project, "/risks"),
 			url.Values{"status": {risk.ActiveStatuses}}, chart.HeatCell{}),
 		Tiers: requirement.Tiers, ChangeStatuses: change.Statuses, Levels: risk.Levels,
 		Probabilities: []int{5, 4, 3, 2, 1}, Impacts: []int{1, 2, 3, 4, 5}, PitfallTitles: titles, Slips: slips,
 		BudgetUsed: budgetUses(d.Budget.Totals), HealthTone: bandTone(d.Health.Band), CanBudget: pp.Access.Can(project.ManageBudget) && !pp.Project.Archived,
 	}, chart.Script)
+}
+
+// dashboardCharts are the dashboard's chart specs in the reader's language,
+// built once per state of the project (d is the request's figures; the
+// slips and goals charted are bounded).
+func (s *Server) dashboardCharts(c *fiber.Ctx, tr *i18n.Translator, d *report.DashboardData, slips []report.MilestoneSlip,
+	outcomes, adopted []report.GoalLine) map[string]string {
+	charts, _ := readcache.Get(s.cache, s.readKey(c), "dashboard-charts:"+tr.Lang, func() (map[string]string, error) {
+		shown := *d // shared: only its copy's goal lists change
+		shown.Goals.Outcomes, shown.Goals.Adoption = outcomes, adopted
+		return chart.Dashboard(tr, &shown, slips), nil
+	})
+	return charts
 }
 
 // shownSlips are the milestones the slip chart draws: every one not done,
@@ -243,12 +267,10 @@ func (s *Server) handlePortfolio(c *fiber.Ctx) error {
 
 // ---------- the API ----------
 
+// apiDashboard answers the dashboard's figures (the same for every reader:
+// encoded once per state of the project).
 func (s *Server) apiDashboard(c *fiber.Ctx) error {
-	d, err := s.dashboard(c)
-	if err != nil {
-		return err
-	}
-	return c.JSON(d)
+	return s.sendCachedJSON(c, "dashboard", func() (any, error) { return s.dashboard(c) })
 }
 
 func (s *Server) apiPortfolio(c *fiber.Ctx) error {

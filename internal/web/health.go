@@ -152,9 +152,13 @@ type healthView struct {
 	MethodBand, DeliveryBand string
 	Rule                     healthRule
 	RuleLines                []ruleLine
-	Items                    []deliveryOut
+	Items                    []deliveryOut // the first healthListCap of each kind
+	ItemsHTML                template.HTML // Items rendered (pitfalls/delivery_item)
+	ItemsMore                []moreOut
 	Parts                    []partOut
-	Findings                 []findingOut
+	Findings                 []findingOut  // the first healthListCap of each detector
+	FindingsHTML             template.HTML // Findings rendered (pitfalls/finding)
+	FindingsMore             []moreOut
 	Trend                    []pitfall.Point
 	TrendDays                int
 	Chart                    template.HTML
@@ -172,11 +176,21 @@ func (s *Server) renderHealth(c *fiber.Ctx, status int, entered map[string]strin
 		return err
 	}
 	tr := s.translator(c)
+	l := s.healthLists(c, h)
+	variant := healthVariant(tr, pp.Access)
+	itemsHTML, err := fragment(s, c, "health-items:"+variant, "pitfalls/delivery_item", func() []deliveryOut { return l.items })
+	if err != nil {
+		return err
+	}
+	findingsHTML, err := fragment(s, c, "health-findings:"+variant, "pitfalls/finding", func() []findingOut { return l.findings })
+	if err != nil {
+		return err
+	}
 	return s.render(c, status, "pitfalls/health", tr.T("health.title"), healthView{
 		projectPage: pp, Sub: "health", ThresholdError: f.Error("thresholds"), healthScore: scoreOf(tr, h, 132),
 		MethodBand: healthBand(h.Method.Score), DeliveryBand: healthBand(h.Delivery.Score),
-		Rule: theHealthRule, RuleLines: deliveryRuleLines(), Items: deliveryOuts(tr, pp.Project, h.Delivery.Items),
-		Parts: partsOut(tr.Lang, h.Method), Findings: findingsOut(tr, pp.Project, pp.Access, h.Method.Findings),
+		Rule: theHealthRule, RuleLines: deliveryRuleLines(), Items: l.items, ItemsHTML: itemsHTML, ItemsMore: l.itemsMore,
+		Parts: partsOut(tr.Lang, h.Method), Findings: l.findings, FindingsHTML: findingsHTML, FindingsMore: l.findingsMore,
 		Trend: trend, TrendDays: trendDays,
 		Chart: chart.HealthTrend(trend, from, today, tr.T("health.trend_chart", "From", from, "To", today),
 			[2]string{tr.T("health.band.ok"), tr.T("health.band.warn")}),
@@ -207,9 +221,10 @@ func (s *Server) healthCard(c *fiber.Ctx, p *project.Project, acc project.Access
 		return nil, err
 	}
 	tr := s.translator(c)
-	ds := deliveryOuts(tr, p, h.Delivery.Items)
-	fs := findingsOut(tr, p, acc, h.Method.Findings)
-	card := &healthCard{healthScore: scoreOf(tr, h, 96), Top: ds[:min(len(ds), topReasons)], Findings: fs[:min(len(fs), topReasons)]}
+	// Only the reasons shown are translated.
+	ds, fs := h.Delivery.Items, pitfall.Ordered(h.Method.Findings)
+	card := &healthCard{healthScore: scoreOf(tr, h, 96), Top: deliveryOuts(tr, p, ds[:min(len(ds), topReasons)]),
+		Findings: findingsOut(tr, p, acc, fs[:min(len(fs), topReasons)])}
 	card.More = len(ds) + len(fs) - len(card.Top) - len(card.Findings)
 	return card, nil
 }
@@ -217,29 +232,35 @@ func (s *Server) healthCard(c *fiber.Ctx, p *project.Project, acc project.Access
 // healthOut is the health as the API answers it: score null and band
 // not_enough_data when there is too little to judge.
 type healthOut struct {
-	Score      *int               `json:"score"`
-	Band       string             `json:"band"`
-	Method     int                `json:"method"`
-	Delivery   int                `json:"delivery"`
-	Rule       healthRule         `json:"rule"`
-	Items      []deliveryOut      `json:"delivery_items"`
-	Pitfalls   []partOut          `json:"pitfalls"`
-	Findings   []findingOut       `json:"findings"`
-	Thresholds pitfall.Thresholds `json:"thresholds"`
-	Trend      []pitfall.Point    `json:"trend"`
+	Score        *int               `json:"score"`
+	Band         string             `json:"band"`
+	Method       int                `json:"method"`
+	Delivery     int                `json:"delivery"`
+	Rule         healthRule         `json:"rule"`
+	Items        []deliveryOut      `json:"delivery_items"` // the first healthListCap of each kind
+	ItemsMore    []moreOut          `json:"delivery_more"`  // per kind, how many more and where
+	Pitfalls     []partOut          `json:"pitfalls"`
+	Findings     []findingOut       `json:"findings"` // the first healthListCap of each detector
+	FindingsMore []moreOut          `json:"findings_more"`
+	Thresholds   pitfall.Thresholds `json:"thresholds"`
+	Trend        []pitfall.Point    `json:"trend"`
 }
 
 // apiHealth answers the combined score, both parts, the delivery items and
-// the findings (with their text in the caller's language), the rule, the
-// thresholds and the trend.
+// the findings (with their text in the caller's language; the first
+// healthListCap of each kind, with how many more and a link to them all),
+// the rule, the thresholds and the trend.
 func (s *Server) apiHealth(c *fiber.Ctx) error {
-	p, acc := currentProject(c)
-	h, trend, err := s.health(c)
-	if err != nil {
-		return err
-	}
+	_, acc := currentProject(c)
 	tr := s.translator(c)
-	return c.JSON(healthOut{Score: h.Score, Band: h.Band, Method: h.Method.Score, Delivery: h.Delivery.Score, Rule: theHealthRule,
-		Items: deliveryOuts(tr, p, h.Delivery.Items), Pitfalls: partsOut(tr.Lang, h.Method),
-		Findings: findingsOut(tr, p, acc, h.Method.Findings), Thresholds: h.Method.Thresholds, Trend: trend})
+	return s.sendCachedJSON(c, "health:"+healthVariant(tr, acc), func() (any, error) {
+		h, trend, err := s.health(c)
+		if err != nil {
+			return nil, err
+		}
+		l := s.healthLists(c, h)
+		return healthOut{Score: h.Score, Band: h.Band, Method: h.Method.Score, Delivery: h.Delivery.Score, Rule: theHealthRule,
+			Items: l.items, ItemsMore: l.itemsMore, Pitfalls: partsOut(tr.Lang, h.Method),
+			Findings: l.findings, FindingsMore: l.findingsMore, Thresholds: h.Method.Thresholds, Trend: trend}, nil
+	})
 }

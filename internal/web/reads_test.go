@@ -86,9 +86,9 @@ func TestReadingPagesWritesNothing(t *testing.T) {
 		// The weekly reports, one of them and its print view.
 		"/projects/CRM/reports", report, report + "/print", "/api/v1/projects/CRM/reports", "/api/v1" + report,
 		// The aggregate pages of the read cache (readmodels.go) and their API.
-		"/projects/CRM/risks", "/projects/CRM/risks?status=active&p=4&i=5", "/projects/CRM/requirements",
+		"/projects/CRM/risks", "/projects/CRM/risks?status=active&p=4&i=5", "/projects/CRM/risks?page=2", "/projects/CRM/requirements",
 		"/projects/CRM/requirements?group=phase", "/projects/CRM/pitfalls", "/projects/CRM/dashboard.xlsx",
-		"/api/v1/projects/CRM/risks", "/api/v1/projects/CRM/risks/heatmap", "/api/v1/projects/CRM/milestones",
+		"/api/v1/projects/CRM/risks", "/api/v1/projects/CRM/risks?limit=1&cursor=1", "/api/v1/projects/CRM/risks/heatmap", "/api/v1/projects/CRM/milestones",
 		"/api/v1/projects/CRM/requirements/trend", "/api/v1/projects/CRM/pitfalls", "/api/v1/openapi.json"} {
 		expectStatus(t, reader.get(path), http.StatusOK)
 	}

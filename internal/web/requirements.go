@@ -21,8 +21,10 @@ import (
 // paged, ranked by drag and drop or by buttons, bulk-changed), the weekly
 // churn and the phase summary, and one requirement with its history.
 
-// backlogPageSize is how many requirements one page of the backlog shows.
-const backlogPageSize = 200
+// backlogPageSize is how many requirements one page of the backlog shows
+// (and the API lists when not told): what a view renders does not grow with
+// the backlog.
+const backlogPageSize = 50
 
 // churnWeeks is how many weeks the churn chart covers.
 const churnWeeks = 26

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
 	"net/url"
 	"strconv"
@@ -52,7 +53,9 @@ func filterQuery(f risk.Filter) url.Values {
 
 type risksView struct {
 	projectPage
-	Risks              []risk.View
+	Risks              []risk.View   // this page's
+	Rows               template.HTML // Risks rendered (risks/row), once per state of the project
+	Pager              pager
 	Filter             risk.Filter
 	Filtered           bool
 	Heat               risk.HeatMap
@@ -73,11 +76,22 @@ type risksView struct {
 	Bands              map[string]int
 }
 
+// riskRow is a risk as a row of the register (template risks/row).
+type riskRow struct {
+	risk.View
+	ProjectKey string
+}
+
 func (s *Server) handleRisks(c *fiber.Ctx) error {
 	pp := newProjectPage(c, "risks")
 	ctx, tr := c.UserContext(), s.translator(c)
 	f, err := riskFilter(c)
 	if err != nil {
+		return err
+	}
+	q := newQueryReader(c)
+	page := pageNumber(q)
+	if err := q.err(); err != nil {
 		return err
 	}
 	// One read of the register gives the list and its heat maps.
@@ -95,7 +109,7 @@ func (s *Server) handleRisks(c *fiber.Ctx) error {
 	if sel.Map == "" {
 		sel.Map = risk.Inherent
 	}
-	v := risksView{projectPage: pp, Risks: vs, Filter: f, Heat: heat, Members: ms,
+	v := risksView{projectPage: pp, Filter: f, Heat: heat, Members: ms,
 		Inherent:   chart.RiskHeatMap(tr, heat.Inherent, risk.Inherent, path, base, sel),
 		Residual:   chart.RiskHeatMap(tr, heat.Residual, risk.Residual, path, base, sel),
 		CellMap:    tr.T("enum.risk_map." + string(sel.Map)),
@@ -127,6 +141,25 @@ func (s *Server) handleRisks(c *fiber.Ctx) error {
 		if r.Overdue {
 			v.Overdue++
 		}
+	}
+	// A page of the register: the heat maps and the counts cover it all.
+	here := filterQuery(f)
+	if f.Cell() {
+		here.Set("p", strconv.Itoa(f.Probability))
+		here.Set("i", strconv.Itoa(f.Impact))
+		here.Set("map", string(sel.Map))
+	}
+	var lo, hi int
+	v.Pager, lo, hi = pageOf(page, riskPageSize, len(vs), func(n int) string { return withPage(path, here, n, "#risk-list") })
+	v.Risks = vs[lo:hi]
+	if v.Rows, err = fragment(s, c, fmt.Sprintf("risk-rows:%+v:%d", f, page), "risks/row", func() []riskRow {
+		rows := make([]riskRow, len(v.Risks))
+		for i, r := range v.Risks {
+			rows[i] = riskRow{View: r, ProjectKey: pp.Project.Key}
+		}
+		return rows
+	}); err != nil {
+		return err
 	}
 	return s.render(c, fiber.StatusOK, "risks/list", tr.T("risks.title"), v)
 }
