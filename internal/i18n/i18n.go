@@ -129,6 +129,9 @@ type Translator struct {
 	// enum names): they always read the same, and pages ask for the same
 	// few hundred of them on every view, once per row for a list's labels.
 	plain sync.Map // message ID → string
+	// shapes holds messages whose data are all strings, translated once
+	// with markers in the values' places (see withStrings).
+	shapes sync.Map // message ID and data keys → *shape
 }
 
 // T translates id with template data given as alternating key/value pairs.
@@ -144,6 +147,9 @@ func (t *Translator) T(id string, kv ...any) string {
 			// that has no message must not grow the map.
 			t.plain.Store(id, s)
 		}
+		return s
+	}
+	if s, ok := t.withStrings(id, kv); ok {
 		return s
 	}
 	var data map[string]any

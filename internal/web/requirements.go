@@ -31,9 +31,26 @@ const churnWeeks = 26
 
 // backlogRow is one requirement in a group, with its neighbours as shown, so
 // the up and down buttons move it past the item the reader sees next to it.
+// Its fields are copied out of requirement.View rather than embedded: the
+// template reads a dozen per row, and a field reached through embedded
+// structs costs text/template a search of every level on each read.
 type backlogRow struct {
-	requirement.View
-	Prev, Next int // numbers of the neighbours in the group, 0 at its ends
+	Number       int
+	Key, Title   string
+	Tier         requirement.Tier
+	Kind         requirement.Kind
+	Approach     requirement.Approach
+	Status       requirement.Status
+	PhaseName    string
+	OwnerName    string
+	EstimateDays *float64
+	Goals        int
+	Prev, Next   int // numbers of the neighbours in the group, 0 at its ends
+}
+
+func newBacklogRow(v requirement.View) backlogRow {
+	return backlogRow{Number: v.Number, Key: v.Key, Title: v.Title, Tier: v.Tier, Kind: v.Kind, Approach: v.Approach,
+		Status: v.Status, PhaseName: v.PhaseName, OwnerName: v.OwnerName, EstimateDays: v.EstimateDays, Goals: len(v.GoalIDs)}
 }
 
 // backlogGroup is one tier or one phase of the backlog.
@@ -245,7 +262,7 @@ func groupBacklog(tr *i18n.Translator, items []requirement.View, by string, phas
 			continue // a phase deleted since the page was read
 		}
 		rows := groups[i].Rows
-		row := backlogRow{View: r}
+		row := newBacklogRow(r)
 		if n := len(rows); n > 0 {
 			row.Prev = rows[n-1].Number
 			rows[n-1].Next = r.Number
