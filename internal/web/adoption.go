@@ -38,8 +38,8 @@ type adoptionFigures struct {
 
 // adoptionChart reads the weekly figures (one query) and draws them against
 // the adoption goal among goals.
-func (s *Server) adoptionChart(c *fiber.Ctx, projectID int64, goals []goal.View) (*adoptionFigures, error) {
-	ws, err := adoption.Weekly(c.UserContext(), s.db, projectID, adoptionChartSince(s.today()))
+func (s *Server) adoptionChart(c *fiber.Ctx, goals []goal.View) (*adoptionFigures, error) {
+	ws, err := s.adoptionWeeks(c, adoptionChartSince(s.today()))
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func (s *Server) handleAdoption(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ch, err := s.adoptionChart(c, pp.Project.ID, goals)
+	ch, err := s.adoptionChart(c, goals)
 	if err != nil {
 		return err
 	}

@@ -123,16 +123,16 @@ func (s *Server) handleDashboard(c *fiber.Ctx) error {
 	for _, code := range pitfall.Codes() {
 		titles[code] = pitfallTitle(code, tr.Lang)
 	}
-	review, err := report.LatestReview(c.UserContext(), s.db, pp.Project.ID)
+	hasReview, err := s.hasReview(c)
 	if err != nil {
 		return err
 	}
-	usage, err := s.adoptionChart(c, pp.Project.ID, adoptionGoalsOf(d.Goals.Adoption))
+	usage, err := s.adoptionChart(c, adoptionGoalsOf(d.Goals.Adoption))
 	if err != nil {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "dashboard/show", tr.T("dashboard.title"), dashboardView{
-		Adoption: usage, projectPage: pp, D: d, Charts: s.dashboardCharts(c, tr, d, slips, outcomes, adopted), HasReview: review != nil,
+		Adoption: usage, projectPage: pp, D: d, Charts: s.dashboardCharts(c, tr, d, slips, outcomes, adopted), HasReview: hasReview,
 		GoalGroups: []goalGroup{{"goals", tr.T("dashboard.chart.goals"), outcomes, outcomesMore, len(d.Goals.Outcomes)},
 			{"adoption", tr.T("dashboard.chart.adoption"), adopted, adoptedMore, len(d.Goals.Adoption)}},
 		SlipsTotal: len(all), SlipsMore: slipsMore,

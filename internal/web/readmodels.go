@@ -6,6 +6,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"rollout/internal/adoption"
+	"rollout/internal/date"
 	"rollout/internal/goal"
 	"rollout/internal/milestone"
 	"rollout/internal/office"
@@ -160,5 +162,24 @@ func (s *Server) milestones(c *fiber.Ctx, against int64) ([]milestone.View, erro
 	k := s.readKey(c)
 	return readcache.Get(s.cache, k, fmt.Sprintf("milestones:%d", against), func() ([]milestone.View, error) {
 		return milestone.ListAgainst(c.UserContext(), s.db, k.ProjectID, against, k.Day)
+	})
+}
+
+// adoptionWeeks are the project's CRM usage figures by week since a day
+// (adoption imports are audited writes, so they move the revision).
+func (s *Server) adoptionWeeks(c *fiber.Ctx, since date.Date) ([]adoption.Week, error) {
+	k := s.readKey(c)
+	return readcache.Get(s.cache, k, "adoption:"+since.String(), func() ([]adoption.Week, error) {
+		return adoption.Weekly(c.UserContext(), s.db, k.ProjectID, since)
+	})
+}
+
+// hasReview says whether the project has a gate review on record,
+// for the dashboard's link to the latest gate pack.
+func (s *Server) hasReview(c *fiber.Ctx) (bool, error) {
+	k := s.readKey(c)
+	return readcache.Get(s.cache, k, "has-review", func() (bool, error) {
+		r, err := report.LatestReview(c.UserContext(), s.db, k.ProjectID)
+		return r != nil, err
 	})
 }
