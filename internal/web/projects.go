@@ -157,12 +157,7 @@ type projectView struct {
 
 func (s *Server) handleProject(c *fiber.Ctx) error {
 	p, acc := currentProject(c)
-	ctx := c.UserContext()
-	phases, err := project.Phases(ctx, s.db, p.ID)
-	if err != nil {
-		return err
-	}
-	members, err := project.Members(ctx, s.db, p.ID)
+	lists, err := s.overviewLists(c)
 	if err != nil {
 		return err
 	}
@@ -171,7 +166,7 @@ func (s *Server) handleProject(c *fiber.Ctx) error {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "projects/show", p.Name,
-		projectView{projectPage: newProjectPage(c, "overview"), Phases: phases, Members: members, Health: health})
+		projectView{projectPage: newProjectPage(c, "overview"), Phases: lists.phases, Members: lists.members, Health: health})
 }
 
 func (s *Server) handleProjectEdit(c *fiber.Ctx) error {

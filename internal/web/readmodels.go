@@ -183,3 +183,23 @@ func (s *Server) hasReview(c *fiber.Ctx) (bool, error) {
 		return r != nil, err
 	})
 }
+
+// overviewLists are the phases and members the project's overview shows
+// (phase, membership and user edits are audited: they move the revision).
+type overviewLists struct {
+	phases  []project.Phase
+	members []project.Member
+}
+
+func (s *Server) overviewLists(c *fiber.Ctx) (overviewLists, error) {
+	k := s.readKey(c)
+	return readcache.Get(s.cache, k, "overview-lists", func() (overviewLists, error) {
+		ctx := c.UserContext()
+		phases, err := project.Phases(ctx, s.db, k.ProjectID)
+		if err != nil {
+			return overviewLists{}, err
+		}
+		members, err := project.Members(ctx, s.db, k.ProjectID)
+		return overviewLists{phases, members}, err
+	})
+}
