@@ -41,16 +41,8 @@ func List(ctx context.Context, db bun.IDB, projectID int64, today date.Date) ([]
 // (a baseline id, LatestBaseline or CurrentPlan).
 func ListAgainst(ctx context.Context, db bun.IDB, projectID, against int64, today date.Date) ([]View, error) {
 	var vs []View
-	err := selectViews(db, &vs, against).Where("m.project_id = ?", projectID).
-		OrderExpr("coalesce(ph.position, 1000000), m.planned_on, m.id").
-		Scan(ctx)
-	if err != nil {
-		return nil, database.MapError(err)
-	}
-	for i := range vs {
-		vs[i].evaluate(today)
-	}
-	return vs, nil
+	return scanEvaluated(ctx, selectViews(db, &vs, against).Where("m.project_id = ?", projectID).
+		OrderExpr("coalesce(ph.position, 1000000), m.planned_on, m.id"), &vs, today)
 }
 
 // ListProjects is List for several projects at once, in one query: their
@@ -61,16 +53,20 @@ func ListProjects(ctx context.Context, db bun.IDB, projectIDs []int64, today dat
 	if len(projectIDs) == 0 {
 		return vs, nil
 	}
-	err := selectViews(db, &vs, LatestBaseline).Where("m.project_id IN (?)", bun.List(projectIDs)).
-		OrderExpr("m.project_id, coalesce(ph.position, 1000000), m.planned_on, m.id").
-		Scan(ctx)
-	if err != nil {
+	return scanEvaluated(ctx, selectViews(db, &vs, LatestBaseline).Where("m.project_id IN (?)", bun.List(projectIDs)).
+		OrderExpr("m.project_id, coalesce(ph.position, 1000000), m.planned_on, m.id"), &vs, today)
+}
+
+// scanEvaluated runs q, which scans into vs, and works out each milestone's
+// status and slip as of today.
+func scanEvaluated(ctx context.Context, q *bun.SelectQuery, vs *[]View, today date.Date) ([]View, error) {
+	if err := q.Scan(ctx); err != nil {
 		return nil, database.MapError(err)
 	}
-	for i := range vs {
-		vs[i].evaluate(today)
+	for i := range *vs {
+		(*vs)[i].evaluate(today)
 	}
-	return vs, nil
+	return *vs, nil
 }
 
 // GetView returns one milestone of the project as the plan shows it, its
