@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 
 	"rollout/internal/demo"
@@ -52,6 +54,24 @@ var targets = []target{
 	{name: "create requirement API", method: "POST", path: "/api/v1/projects/KEY/requirements", want: http.StatusCreated, write: true},
 }
 
+// selectTargets returns the targets whose names match only (all when empty).
+func selectTargets(only string) ([]target, error) {
+	re, err := regexp.Compile(only)
+	if err != nil {
+		return nil, fmt.Errorf("-only: %w", err)
+	}
+	var out []target
+	for _, t := range targets {
+		if re.MatchString(t.name) {
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("-only %q matches no target", only)
+	}
+	return out, nil
+}
+
 // createBody is the requirement every create sends.
 var createBody = []byte(`{"title":"Benchmark requirement","tier":"optional","kind":"feature","approach":"configuration","status":"proposed"}`)
 
@@ -74,11 +94,15 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer r.close()
+	chosen, err := selectTargets(o.only)
+	if err != nil {
+		return err
+	}
 	res := &results{projects: []string{demo.Key}, samples: map[string][][]sample{}, loads: map[string][]load{}}
 	if o.large {
 		res.projects = append(res.projects, demo.LargeKey)
 	}
-	for _, t := range targets {
+	for _, t := range chosen {
 		for _, key := range res.projects {
 			paths := []string{strings.ReplaceAll(t.path, "KEY", key)}
 			if t.point {
@@ -104,6 +128,9 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	// Reads first, all rounds; then writes, all rounds, so that the
 	// requirements the creates add do not change what the reads measure.
 	for _, write := range []bool{false, true} {
+		if !slices.ContainsFunc(chosen, func(t target) bool { return t.write == write }) {
+			continue // no pgbench or hello world run for a kind of target not measured
+		}
 		for round := range o.rounds {
 			fmt.Fprintf(stderr, "%s round %d of %d\n", map[bool]string{false: "read", true: "write"}[write], round+1, o.rounds)
 			if write {
@@ -126,7 +153,7 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 				res.selectOnly = append(res.selectOnly, tps)
 				fmt.Fprintf(stderr, "  hello world %.0f req/s, pgbench select-only %.0f tps\n", s.rate(), tps)
 			}
-			for ti, t := range targets {
+			for ti, t := range chosen {
 				if t.write != write {
 					continue
 				}

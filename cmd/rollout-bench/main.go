@@ -48,6 +48,7 @@ type options struct {
 	large          bool   // false measures DEMO only (a quick check of the benchmark itself)
 	pgBin          string // folder of the PostgreSQL binaries; empty finds it
 	acceptEncoding string // sent with every request, as a browser or Go client would
+	only           string // a regular expression: measure only the targets whose names match
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -60,9 +61,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.scale, "scale", 8, "pgbench scale `factor` (100,000 accounts each; at least -c avoids lock contention on branches)")
 	fs.BoolVar(&o.large, "large", true, "build and measure LARGE; false measures DEMO only, to check the benchmark quickly")
 	fs.StringVar(&o.pgBin, "pg-bin", os.Getenv("ROLLOUT_PG_BIN"), "`folder` of the PostgreSQL binaries (postgres, initdb, pgbench); default: found like `rollout serve` does")
+	fs.StringVar(&o.only, "only", "", "measure only the targets whose names match this `regexp` (e.g. 'backlog|create'); the verdicts then cover those alone")
 	fs.StringVar(&o.acceptEncoding, "accept-encoding", "gzip", "Accept-Encoding `header` of every request (Go's HTTP client sends gzip; empty sends none)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: rollout-bench [-rounds N] [-duration D] [-c N] [-scale N] [-large=false]")
+		fmt.Fprintln(stderr, "Usage: rollout-bench [-rounds N] [-duration D] [-c N] [-scale N] [-large=false] [-only REGEXP]")
 		fmt.Fprintln(stderr, "\nBuilds DEMO and LARGE on a throwaway PostgreSQL and prints requests per second,")
 		fmt.Fprintln(stderr, "queries per request and ratios against a hello world and pgbench, measured in")
 		fmt.Fprintln(stderr, "interleaved rounds. Everything runs on this machine and is removed at the end.")

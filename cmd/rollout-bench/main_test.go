@@ -140,3 +140,34 @@ func TestFlagsAreChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyNarrowsTheTargetsAndTheVerdicts: -only picks targets by name, and
+// the report judges only what was measured.
+func TestOnlyNarrowsTheTargetsAndTheVerdicts(t *testing.T) {
+	got, err := selectTargets("backlog")
+	if err != nil || len(got) != 2 || got[0].name != "backlog page" || got[1].name != "backlog API" {
+		t.Fatalf("backlog: %v %v", got, err)
+	}
+	if _, err := selectTargets("no such target"); err == nil || !strings.Contains(err.Error(), "matches no target") {
+		t.Errorf("no match: %v", err)
+	}
+	if _, err := selectTargets("(("); err == nil || !strings.Contains(err.Error(), "-only") {
+		t.Errorf("bad regexp: %v", err)
+	}
+	res := &results{projects: []string{"DEMO", "LARGE"}, tpcb: []float64{1000}, samples: map[string][][]sample{
+		"create requirement API": {{{ok: 300, secs: 1, queries: 600}, {ok: 300, secs: 1, queries: 600}}}}}
+	var out strings.Builder
+	if err := report(&out, res); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"pass  creates on LARGE: 30.0 % of pgbench TPC-B (≥ 25 %)", "1 of 1 targets met."} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, not := range []string{"dashboard page", "point read", "select-only"} {
+		if strings.Contains(out.String(), not) {
+			t.Errorf("report names %q, which was not measured:\n%s", not, out.String())
+		}
+	}
+}
