@@ -142,7 +142,10 @@ func report(w io.Writer, res *results) error {
 			point = r
 		}
 	}
-	fmt.Fprintf(w, "\nhello world (Fiber, same process, same client): %s req/s\n", num(median(res.hello)))
+	fmt.Fprintln(w)
+	if len(res.hello) > 0 {
+		fmt.Fprintf(w, "hello world (Fiber, same process, same client): %s req/s\n", num(median(res.hello)))
+	}
 	if create.t.write {
 		fmt.Fprintf(w, "pgbench TPC-B: %s tps; creates on %s: %s %% of it\n", num(median(res.tpcb)), who, fixed(create.ofPgbench, 1))
 	}
