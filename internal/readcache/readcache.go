@@ -14,8 +14,10 @@
 // depends on this process hearing about writes.
 //
 // The cache is bounded: at most MaxProjects projects (least recently used
-// goes first) and MaxValues values per project. Values are shared between
-// concurrent requests and must be treated as read-only.
+// goes first) and MaxValues values per project, and, when made by
+// NewBudget, a number of bytes that Sized values (rendered pages) may hold
+// in all. Values are shared between concurrent requests and must be
+// treated as read-only.
 package readcache
 
 import (
@@ -43,6 +45,8 @@ type Key struct {
 type Cache struct {
 	mu       sync.Mutex
 	max      int
+	maxBytes int        // 0: Sized values are not counted
+	bytes    int        // held by Sized values, in all
 	order    *list.List // of *slot, most recently used first
 	projects map[int64]*list.Element
 }
@@ -50,14 +54,32 @@ type Cache struct {
 type slot struct {
 	key    Key
 	values map[string]any
+	bytes  int
+}
+
+// Sized is a value whose memory a cache made by NewBudget counts.
+type Sized interface{ CacheSize() int }
+
+func sizeOf(v any) int {
+	if s, ok := v.(Sized); ok {
+		return s.CacheSize()
+	}
+	return 0
 }
 
 // New returns a cache of at most maxProjects projects (MaxProjects when 0).
 func New(maxProjects int) *Cache {
+	return NewBudget(maxProjects, 0)
+}
+
+// NewBudget returns a cache of at most maxProjects projects whose Sized
+// values hold at most maxBytes in all (no bound when 0): the projects used
+// least recently go first, and a value larger than the budget is not kept.
+func NewBudget(maxProjects, maxBytes int) *Cache {
 	if maxProjects <= 0 {
 		maxProjects = MaxProjects
 	}
-	return &Cache{max: maxProjects, order: list.New(), projects: map[int64]*list.Element{}}
+	return &Cache{max: maxProjects, maxBytes: max(0, maxBytes), order: list.New(), projects: map[int64]*list.Element{}}
 }
 
 // Get returns the value named name for the key, computing it with load when
@@ -80,6 +102,27 @@ func Get[T any](c *Cache, k Key, name string, load func() (T, error)) (T, error)
 	return v, nil
 }
 
+// Find returns the value named name for the key, if the cache holds it.
+func Find[T any](c *Cache, k Key, name string) (T, bool) {
+	var zero T
+	if c == nil || k.Seq == 0 {
+		return zero, false
+	}
+	v, ok := c.lookup(k, name)
+	if !ok {
+		return zero, false
+	}
+	t, ok := v.(T)
+	return t, ok
+}
+
+// Put files v under the key and name (what Get does after a load).
+func Put[T any](c *Cache, k Key, name string, v T) {
+	if c != nil && k.Seq != 0 {
+		c.store(k, name, v)
+	}
+}
+
 func (c *Cache) lookup(k Key, name string) (any, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -97,6 +140,10 @@ func (c *Cache) lookup(k Key, name string) (any, bool) {
 }
 
 func (c *Cache) store(k Key, name string, v any) {
+	size := sizeOf(v)
+	if c.maxBytes > 0 && size > c.maxBytes {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.projects[k.ProjectID]
@@ -104,9 +151,7 @@ func (c *Cache) store(k Key, name string, v any) {
 		e = c.order.PushFront(&slot{key: k, values: map[string]any{}})
 		c.projects[k.ProjectID] = e
 		for c.order.Len() > c.max {
-			last := c.order.Back()
-			c.order.Remove(last)
-			delete(c.projects, last.Value.(*slot).key.ProjectID)
+			c.evict(c.order.Back())
 		}
 	}
 	s := e.Value.(*slot)
@@ -116,13 +161,45 @@ func (c *Cache) store(k Key, name string, v any) {
 		if k.Day == s.key.Day && k.Seq < s.key.Seq {
 			return
 		}
-		s.key, s.values = k, map[string]any{}
+		c.empty(s)
+		s.key = k
 	}
 	if len(s.values) >= MaxValues {
-		s.values = map[string]any{}
+		c.empty(s)
+	}
+	if old, ok := s.values[name]; ok {
+		c.count(s, -sizeOf(old))
 	}
 	s.values[name] = v
+	c.count(s, size)
 	c.order.MoveToFront(e)
+	for c.maxBytes > 0 && c.bytes > c.maxBytes && c.order.Back() != e {
+		c.evict(c.order.Back())
+	}
+	if c.maxBytes > 0 && c.bytes > c.maxBytes {
+		c.empty(s) // this project alone is over the budget: start it again
+		s.values[name] = v
+		c.count(s, size)
+	}
+}
+
+func (c *Cache) count(s *slot, n int) {
+	s.bytes += n
+	c.bytes += n
+}
+
+// empty drops a project's values.
+func (c *Cache) empty(s *slot) {
+	c.bytes -= s.bytes
+	s.bytes, s.values = 0, map[string]any{}
+}
+
+// evict drops a project.
+func (c *Cache) evict(e *list.Element) {
+	s := e.Value.(*slot)
+	c.empty(s)
+	c.order.Remove(e)
+	delete(c.projects, s.key.ProjectID)
 }
 
 // Clear forgets everything (tests use it to measure a first view).
@@ -134,6 +211,17 @@ func (c *Cache) Clear() {
 	defer c.mu.Unlock()
 	c.order.Init()
 	c.projects = map[int64]*list.Element{}
+	c.bytes = 0
+}
+
+// Bytes is what the Sized values held take.
+func (c *Cache) Bytes() int {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bytes
 }
 
 // Len is the number of projects held.

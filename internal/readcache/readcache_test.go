@@ -57,3 +57,60 @@ func TestCacheKeysOnTheRevisionAndTheDay(t *testing.T) {
 		t.Fatal("a nil cache does not load")
 	}
 }
+
+type page []byte
+
+func (p page) CacheSize() int { return len(p) }
+
+// TestBudgetBoundsTheBytesOfRenderedPages: pages count toward the budget,
+// the least recently used projects go first, and a replaced or outdated
+// page no longer counts.
+func TestBudgetBoundsTheBytesOfRenderedPages(t *testing.T) {
+	c := NewBudget(10, 1000)
+	day := date.New(2025, 3, 10)
+	k := func(project, seq int64) Key { return Key{ProjectID: project, Seq: seq, Day: day} }
+	Put(c, k(1, 1), "a", page(make([]byte, 400)))
+	Put(c, k(2, 1), "a", page(make([]byte, 400)))
+	if c.Bytes() != 800 {
+		t.Fatalf("%d bytes held, want 800", c.Bytes())
+	}
+	Put(c, k(2, 1), "a", page(make([]byte, 300))) // replaced: the old one no longer counts
+	if c.Bytes() != 700 {
+		t.Fatalf("%d bytes held after a replacement, want 700", c.Bytes())
+	}
+	if _, ok := Find[page](c, k(1, 1), "a"); !ok { // project 1 is now the most recently used
+		t.Fatal("project 1's page is gone")
+	}
+	Put(c, k(3, 1), "a", page(make([]byte, 500))) // 1,200 > 1,000: project 2 goes
+	if _, ok := Find[page](c, k(2, 1), "a"); ok {
+		t.Error("the least recently used project stayed over the budget")
+	}
+	if _, ok := Find[page](c, k(1, 1), "a"); !ok {
+		t.Error("a recently used project was dropped")
+	}
+	if c.Bytes() != 900 {
+		t.Fatalf("%d bytes held, want 900", c.Bytes())
+	}
+	Put(c, k(1, 2), "a", page(make([]byte, 100))) // a write moved project 1 on
+	if _, ok := Find[page](c, k(1, 1), "a"); ok {
+		t.Error("a page of an older state was served")
+	}
+	if c.Bytes() != 600 {
+		t.Fatalf("%d bytes held after the revision moved, want 600", c.Bytes())
+	}
+	Put(c, k(4, 1), "a", page(make([]byte, 2000))) // larger than the budget: not kept
+	if _, ok := Find[page](c, k(4, 1), "a"); ok || c.Bytes() != 600 {
+		t.Errorf("a page over the whole budget was kept (%d bytes)", c.Bytes())
+	}
+	Put(c, k(5, 1), "a", page(make([]byte, 1000))) // exactly the budget: everything else goes
+	if _, ok := Find[page](c, k(5, 1), "a"); !ok || c.Bytes() != 1000 || c.Len() != 1 {
+		t.Errorf("%d bytes in %d projects", c.Bytes(), c.Len())
+	}
+	c.Clear()
+	if c.Bytes() != 0 {
+		t.Errorf("%d bytes after Clear", c.Bytes())
+	}
+	if _, ok := Find[page](nil, k(1, 1), "a"); ok {
+		t.Error("a nil cache found something")
+	}
+}

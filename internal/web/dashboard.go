@@ -109,6 +109,9 @@ func budgetUses(ts []report.BudgetTotal) []budgetUse {
 }
 
 func (s *Server) handleDashboard(c *fiber.Ctx) error {
+	if kept, err := s.servedKept(c, "dashboard"); kept || err != nil {
+		return err
+	}
 	pp := newProjectPage(c, "dashboard")
 	d, err := s.dashboard(c)
 	if err != nil {

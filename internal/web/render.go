@@ -63,33 +63,49 @@ type flash struct {
 
 // render writes a page inside the base layout.
 func (s *Server) render(c *fiber.Ctx, status int, name, title string, data any, scripts ...string) error {
-	p := page{
-		Title:   title,
-		Lang:    lang(c),
-		Path:    c.Path(),
-		Back:    c.OriginalURL(),
-		CSRF:    csrfToken(c),
-		User:    currentUser(c),
-		Flashes: s.takeFlash(c),
-		Scripts: scripts,
-		Data:    data,
+	p := page{Title: title, Scripts: scripts, Data: data}
+	p.fill(c)
+	keep := c.Locals(localPageName) != nil && status == fiber.StatusOK
+	if keep {
+		p.CSRF = string(s.csrfMark) // the kept copy serves every later view (pagecache.go)
 	}
+	var body bytes.Buffer
+	if err := s.renderer.engines[p.Lang].Templates.ExecuteTemplate(&body, name, p); err != nil {
+		return err
+	}
+	out := body.Bytes()
+	if keep {
+		s.keepBody(c, status, p, out)
+		out = s.withToken(c, out)
+		p.CSRF = csrfToken(c)
+	}
+	return s.frame(c, status, p, out)
+}
+
+// fill sets what the frame and the page need of the request.
+func (p *page) fill(c *fiber.Ctx) {
+	p.Lang, p.Path, p.Back, p.CSRF, p.User = lang(c), c.Path(), c.OriginalURL(), csrfToken(c), currentUser(c)
 	if c.Method() != fiber.MethodGet {
 		p.Back = c.Path()
 	}
-	if v, ok := data.(myWorkView); ok {
+}
+
+// frame writes body (a rendered page, already escaped by html/template)
+// inside the base layout: the top bar, the flashes and the My work count are
+// the reader's own and never kept.
+func (s *Server) frame(c *fiber.Ctx, status int, p page, body []byte) error {
+	if p.Lang == "" {
+		p.fill(c)
+	}
+	p.Flashes = s.takeFlash(c)
+	if v, ok := p.Data.(myWorkView); ok {
 		p.Work = v.Total // My work itself has just counted
 	} else if p.User != nil {
 		p.Work = s.workCount(c, p.User.ID)
 	}
-	set := s.renderer.engines[p.Lang].Templates
-	var body bytes.Buffer
-	if err := set.ExecuteTemplate(&body, name, p); err != nil {
-		return err
-	}
-	p.Content = template.HTML(body.String()) // already escaped by html/template
+	p.Content = template.HTML(body)
 	var buf bytes.Buffer
-	if err := set.ExecuteTemplate(&buf, "layouts/base", p); err != nil {
+	if err := s.renderer.engines[p.Lang].Templates.ExecuteTemplate(&buf, "layouts/base", p); err != nil {
 		return err
 	}
 	c.Status(status)

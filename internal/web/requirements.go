@@ -99,6 +99,9 @@ type backlogView struct {
 }
 
 func (s *Server) handleRequirements(c *fiber.Ctx) error {
+	if kept, err := s.servedKept(c, "backlog"); kept || err != nil {
+		return err
+	}
 	f, err := requirementFilter(c)
 	if err != nil {
 		return err

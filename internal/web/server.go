@@ -32,6 +32,9 @@ type Deps struct {
 	// Cache holds the read models of the aggregate pages (readmodels.go);
 	// nil: a cache of readcache.MaxProjects projects.
 	Cache *readcache.Cache
+	// Pages holds rendered page bodies (pagecache.go); nil: a cache of
+	// readcache.MaxProjects projects and pageBudget bytes.
+	Pages *readcache.Cache
 	// Metrics counts and times requests per route pattern; nil: none.
 	Metrics *metrics.Metrics
 }
@@ -46,6 +49,8 @@ type Server struct {
 	renderer *renderer
 	static   map[string]*staticFile // the built frontend, by file name
 	cache    *readcache.Cache
+	pages    *readcache.Cache
+	csrfMark []byte // stands for the reader's CSRF token in kept pages
 	oidc     *oidcClient // company sign-in (oidc.go)
 	metrics  *metrics.Metrics
 }
@@ -71,8 +76,11 @@ func New(d Deps) (*fiber.App, error) {
 	if d.Cache == nil {
 		d.Cache = readcache.New(0)
 	}
+	if d.Pages == nil {
+		d.Pages = readcache.NewBudget(0, pageBudget)
+	}
 	s := &Server{db: d.DB, cfg: d.Config, log: d.Logger, i18n: d.I18n, now: d.Now, cache: d.Cache,
-		metrics: d.Metrics, oidc: newOIDCClient()}
+		pages: d.Pages, csrfMark: []byte(newToken(32)), metrics: d.Metrics, oidc: newOIDCClient()}
 	r, err := newRenderer(d.I18n)
 	if err != nil {
 		return nil, err
