@@ -38,8 +38,19 @@ func TestCreateEntryMatchesRecord(t *testing.T) {
 	}
 	audittest.SameAsRecord(t, f.db, audit.Write{ProjectID: f.project.ID, ActorID: f.user.ID, Entity: "requirement",
 		EntityID: r.ID, Action: audit.Create, After: r, Ref: "import"})
-	// Without references or goals too, outside a transaction.
+	// Without references or goals too, outside a transaction; the read
+	// cache's revision moves on by one, as the audit trigger would move it.
+	revision := func() (n int64) {
+		if err := f.db.NewRaw("SELECT revision FROM projects WHERE id = ?", f.project.ID).Scan(ctx, &n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := revision()
 	plain := f.add(t, "Plain")
+	if after := revision(); after != before+1 {
+		t.Fatalf("revision %d after a create, %d before", after, before)
+	}
 	audittest.SameAsRecord(t, f.db, audit.Write{ProjectID: f.project.ID, ActorID: f.user.ID, Entity: "requirement",
 		EntityID: plain.ID, Action: audit.Create, After: plain})
 }

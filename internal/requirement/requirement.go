@@ -236,12 +236,18 @@ func create(ctx context.Context, db bun.IDB, actorID, projectID int64, in Input,
 // that held it just committed, while the UPDATE re-reads the row after the
 // wait. Every other writer of ranks raises the tail under the same lock
 // (raiseTail); the max(rank) term covers rows loaded by SQL alone.
+//
+// The same UPDATE moves the read cache's revision and marks the project as
+// revised in this transaction, which the audit trigger of migration 0019
+// would otherwise do at commit with a second UPDATE of the locked row:
+// one row version and one trigger UPDATE less in the lock window.
 func insert(ctx context.Context, db bun.IDB, r *Requirement, w audit.Write) error {
 	next := db.NewUpdate().Table("projects").
 		Set("requirement_seq = requirement_seq + 1").
 		Set("requirement_rank_tail = greatest(requirement_rank_tail, (SELECT coalesce(max(rank), 0) FROM requirements WHERE project_id = ?)) + ?", r.ProjectID, gap).
+		Set("revision = revision + 1").
 		Where("id = ?", r.ProjectID).
-		Returning("requirement_seq AS number, requirement_rank_tail AS rank")
+		Returning("requirement_seq AS number, requirement_rank_tail AS rank, set_config('rollout.changed_' || id, '1', true) AS revised")
 	row := db.NewInsert().Model(r).
 		Value("number", "(SELECT number FROM next_key)").
 		Value("rank", "(SELECT rank FROM next_key)").
