@@ -77,6 +77,9 @@ var columnsNotCarried = map[string]map[string]string{
 	// one installation; the moved project starts a count of its own.
 	"projects": {
 		"revision": "the installation's read-cache counter, not the project's data",
+		// Migration 0026: an upper bound of the ranks, which the first
+		// create recomputes from the rows (greatest with max(rank)).
+		"requirement_rank_tail": "derived from the requirements' ranks, which travel",
 	},
 }
 

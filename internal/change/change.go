@@ -182,22 +182,25 @@ func nonNilS(v []string) []string {
 	return v
 }
 
-// Create drafts a request; any member may.
+// Create drafts a request; any member may. Outside a transaction the write
+// is one statement, its own transaction; inside db's it runs in it.
 func Create(ctx context.Context, db bun.IDB, actorID, projectID int64, in Input) (*Request, error) {
-	var r *Request
-	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		if err := in.check(ctx, tx, projectID); err != nil {
-			return err
-		}
-		r = &Request{ProjectID: projectID, RequestedBy: &actorID, Status: Draft, Version: 1}
-		apply(r, in)
-		if _, err := project.InsertNumbered(tx.NewInsert().Model(r), tx, projectID, "change_seq").Returning("*").Exec(ctx); err != nil {
-			return database.MapError(err)
-		}
-		return audit.Record(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "change_request",
-			EntityID: r.ID, Action: audit.Create, After: r})
-	})
-	return r, err
+	if err := in.check(ctx, db, projectID); err != nil {
+		return nil, err
+	}
+	r := &Request{ProjectID: projectID, RequestedBy: &actorID, Status: Draft, Version: 1}
+	apply(r, in)
+	row := db.NewInsert().Model(r).Value("number", "(SELECT n FROM next_number)").Returning("*")
+	entry, err := audit.Created{Write: audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "change_request",
+		Action: audit.Create, After: r}, From: "created", EntityID: "f.id", Assigned: []string{"id", "number"}}.Query(db)
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	if err := db.NewSelect().With("next_number", project.NextNumber(db, projectID, "change_seq")).With("created", row).
+		With("entry", entry).Table("created").ColumnExpr("created.*").Scan(ctx, r); err != nil {
+		return nil, database.MapError(err)
+	}
+	return r, nil
 }
 
 // Get returns the request with this number in the project.

@@ -160,7 +160,7 @@ SELECT ?::bigint AS pid, ?::text AS key, ?::date AS start_on, ?::date AS today, 
 var largeStatements = []string{
 	// The project a year back: dates, counters, approval rule, current phase,
 	// and the trail of its creation moved to its first day.
-	`UPDATE projects p SET requirement_seq = 5000 + 100, risk_seq = 500, change_seq = 300, change_approvals_needed = 2,
+	`UPDATE projects p SET requirement_seq = 5000 + 100, requirement_rank_tail = 5100::bigint * 65536, risk_seq = 500, change_seq = 300, change_approvals_needed = 2,
 	        current_phase_id = c.phases[3], created_at = (c.start_on + time '08:00') AT TIME ZONE 'UTC',
 	        updated_at = (c.start_on + 150 + time '08:00') AT TIME ZONE 'UTC', version = 2
 	 FROM large_ctx c WHERE p.id = c.pid`,

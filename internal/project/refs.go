@@ -29,8 +29,12 @@ type Refs struct {
 // words is the domain whose messages tell the problems (goal, requirement,
 // risk …): its locale files hold <words>.no_such_phase, .owner_not_member,
 // .owner_viewer, .no_such_goal and .no_such_milestone for the references it
-// uses. The answer is empty when every reference is fine.
+// uses. The answer is empty when every reference is fine, or when the
+// input names none (then without a query).
 func CheckRefs(ctx context.Context, db bun.IDB, projectID int64, words string, r Refs) (map[string]apperr.Message, error) {
+	if r.PhaseID == nil && r.OwnerID == nil && len(r.GoalIDs) == 0 && r.MilestoneID == nil {
+		return map[string]apperr.Message{}, nil // nothing to look up: no round trip
+	}
 	goals := []int64{}
 	for _, id := range r.GoalIDs {
 		if !slices.Contains(goals, id) {

@@ -958,16 +958,17 @@ func createMany(ctx context.Context, tx bun.Tx, actorID, projectID int64, ins []
 	if len(ins) == 0 {
 		return nil, nil
 	}
+	// Numbers and ranks as a create takes them (see insert), n at once: the
+	// tail moves past the last new rank.
 	var last int
-	if err := tx.NewRaw("UPDATE projects SET requirement_seq = requirement_seq + ? WHERE id = ? RETURNING requirement_seq",
-		len(ins), projectID).Scan(ctx, &last); err != nil {
+	var tail int64
+	if err := tx.NewRaw(`UPDATE projects SET requirement_seq = requirement_seq + ?,
+		requirement_rank_tail = greatest(requirement_rank_tail, (SELECT coalesce(max(rank), 0) FROM requirements WHERE project_id = ?)) + ?
+		WHERE id = ? RETURNING requirement_seq, requirement_rank_tail`,
+		len(ins), projectID, int64(len(ins))*gap, projectID).Scan(ctx, &last, &tail); err != nil {
 		return nil, database.MapError(err)
 	}
-	var top int64
-	if err := tx.NewSelect().Table("requirements").ColumnExpr("coalesce(max(rank), 0)").
-		Where("project_id = ?", projectID).Scan(ctx, &top); err != nil {
-		return nil, database.MapError(err)
-	}
+	top := tail - int64(len(ins))*gap
 	rs := make([]Requirement, len(ins))
 	for i, in := range ins {
 		rs[i] = Requirement{ProjectID: projectID, Version: 1, Number: last - len(ins) + 1 + i, Rank: top + int64(i+1)*gap}

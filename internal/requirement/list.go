@@ -2,6 +2,7 @@ package requirement
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,6 +34,20 @@ type View struct {
 	Key       string `bun:"key" json:"key"`
 	OwnerName string `bun:"owner_name" json:"owner_name"`
 	PhaseName string `bun:"phase_name" json:"phase_name"`
+}
+
+// ViewOf is r as List shows it when that needs no read: r names no owner and
+// no phase, whose names List joins. ok is false otherwise.
+func ViewOf(r *Requirement, projectKey string) (v View, ok bool) {
+	if r.OwnerID != nil || r.PhaseID != nil {
+		return View{}, false
+	}
+	v = View{Requirement: *r, Key: projectKey + "-" + strconv.Itoa(r.Number)}
+	v.GoalIDs = slices.Sorted(slices.Values(r.GoalIDs))
+	if v.GoalIDs == nil {
+		v.GoalIDs = []int64{}
+	}
+	return v, true
 }
 
 // List returns a page of the backlog in rank order, with keys, owner and phase

@@ -2,6 +2,7 @@ package requirement
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/uptrace/bun"
 
@@ -59,7 +60,8 @@ func Move(ctx context.Context, db bun.IDB, caller project.Caller, projectID int6
 			}
 			if hi-lo > 1 {
 				rank := lo + (hi-lo)/2
-				if _, err := tx.NewUpdate().Table("requirements").Set("rank = ?", rank).Where("id = ?", r.ID).Exec(ctx); err != nil {
+				if _, err := tx.NewUpdate().With("tail", raiseTail(tx, projectID, rank)).
+					Table("requirements").Set("rank = ?", rank).Where("id = ?", r.ID).Exec(ctx); err != nil {
 					return database.MapError(err)
 				}
 				return audit.Record(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "requirement",
@@ -117,10 +119,20 @@ func rankOf(ctx context.Context, tx bun.Tx, projectID int64, number int) (int64,
 
 // renumber spaces the whole backlog out again, keeping its order.
 func renumber(ctx context.Context, tx bun.Tx, projectID int64) error {
-	_, err := tx.NewRaw(`UPDATE requirements AS r SET rank = o.n * ? FROM
-		(SELECT id, row_number() OVER (ORDER BY rank, id) AS n FROM requirements WHERE project_id = ?) AS o
-		WHERE r.id = o.id`, gap, projectID).Exec(ctx)
+	_, err := tx.NewRaw(`WITH o AS (SELECT id, row_number() OVER (ORDER BY rank, id) AS n FROM requirements WHERE project_id = ?),
+		tail AS (?)
+		UPDATE requirements AS r SET rank = o.n * ? FROM o WHERE r.id = o.id`,
+		projectID, raiseTail(tx, projectID, bun.Safe(fmt.Sprintf("(SELECT count(*) * %d FROM o)", gap))), gap).Exec(ctx)
 	return database.MapError(err)
+}
+
+// raiseTail is the UPDATE, added as a CTE to a statement that writes a rank
+// of at most top (a value or an SQL expression), that keeps the project's
+// rank tail above every rank: creates take theirs from the tail (see
+// insert). Its caller holds the project row lock.
+func raiseTail(db bun.IDB, projectID int64, top any) *bun.UpdateQuery {
+	return db.NewUpdate().Table("projects").Set("requirement_rank_tail = greatest(requirement_rank_tail, ?)", top).
+		Where("id = ?", projectID)
 }
 
 // Step moves a requirement one place up (delta -1) or down (+1) in the whole

@@ -202,47 +202,70 @@ func apply(r *Requirement, in Input) {
 // gap is the distance between the ranks of items added at the end.
 const gap = 1 << 16
 
-// Create adds a requirement at the bottom of the backlog with the project's next number.
+// Create adds a requirement at the bottom of the backlog with the project's
+// next number. Outside a transaction the write is one statement, its own
+// transaction (see insert); inside db's transaction it runs in it.
 func Create(ctx context.Context, db bun.IDB, actorID, projectID int64, in Input) (*Requirement, error) {
-	var r *Requirement
-	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		r, err = create(ctx, tx, actorID, projectID, in, "")
-		return err
-	})
-	return r, err
+	return create(ctx, db, actorID, projectID, in, "")
 }
 
-// create inserts one requirement inside the caller's transaction; ref links the
-// audit entry to what caused it (an import, a change request).
-func create(ctx context.Context, tx bun.Tx, actorID, projectID int64, in Input, ref string) (*Requirement, error) {
-	if err := in.check(ctx, tx, projectID); err != nil {
+// create checks and inserts one requirement; ref links the audit entry to
+// what caused it (an import, a change request). A failed check takes no
+// number.
+func create(ctx context.Context, db bun.IDB, actorID, projectID int64, in Input, ref string) (*Requirement, error) {
+	if err := in.check(ctx, db, projectID); err != nil {
 		return nil, err
 	}
 	r := &Requirement{ProjectID: projectID, Version: 1}
 	apply(r, in)
-	// Taking the next number locks the project row until commit, so numbers
-	// and ranks of concurrent creations cannot collide. It comes after the
-	// checks, and the rank is read in the insert: the lock covers two
-	// statements and the audit entry. (The rank cannot join the number in
-	// one statement: that statement's snapshot would predate the wait for
-	// the lock and miss the rank the previous creation took.)
-	if err := tx.NewRaw("UPDATE projects SET requirement_seq = requirement_seq + 1 WHERE id = ? RETURNING requirement_seq", projectID).
-		Scan(ctx, &r.Number); err != nil {
-		return nil, database.MapError(err)
+	if err := insert(ctx, db, r, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "requirement",
+		Action: audit.Create, After: r, Ref: ref}); err != nil {
+		return nil, err
 	}
-	if _, err := tx.NewInsert().Model(r).
-		Value("rank", "(SELECT coalesce(max(rank), 0) + ? FROM requirements WHERE project_id = ?)", gap, projectID).
-		Returning("*").Exec(ctx); err != nil {
-		return nil, database.MapError(err)
+	return r, nil
+}
+
+// insert writes r (its number and rank taken here), its goal links and its
+// audit entry w in one statement.
+//
+// The number and the rank come from the project row (requirement_seq and
+// requirement_rank_tail), whose lock the statement holds from its UPDATE to
+// its commit: concurrent creates of one project wait for each other's
+// statement only. The rank is the tail, not max(rank)+gap: the statement's
+// snapshot predates its wait for the lock and may miss the rank the creation
+// that held it just committed, while the UPDATE re-reads the row after the
+// wait. Every other writer of ranks raises the tail under the same lock
+// (raiseTail); the max(rank) term covers rows loaded by SQL alone.
+//
+// The same UPDATE moves the read cache's revision and marks the project as
+// revised in this transaction, which the audit trigger of migration 0019
+// would otherwise do at commit with a second UPDATE of the locked row:
+// one row version and one trigger UPDATE less in the lock window.
+func insert(ctx context.Context, db bun.IDB, r *Requirement, w audit.Write) error {
+	next := db.NewUpdate().Table("projects").
+		Set("requirement_seq = requirement_seq + 1").
+		Set("requirement_rank_tail = greatest(requirement_rank_tail, (SELECT coalesce(max(rank), 0) FROM requirements WHERE project_id = ?)) + ?", r.ProjectID, gap).
+		Set("revision = revision + 1").
+		Where("id = ?", r.ProjectID).
+		Returning("requirement_seq AS number, requirement_rank_tail AS rank, set_config('rollout.changed_' || id, '1', true) AS revised")
+	row := db.NewInsert().Model(r).
+		Value("number", "(SELECT number FROM next_key)").
+		Value("rank", "(SELECT rank FROM next_key)").
+		Returning("*")
+	entry, err := audit.Created{Write: w, From: "created", EntityID: "f.id", Assigned: []string{"id", "number", "rank"}}.Query(db)
+	if err != nil {
+		return apperr.Internal(err)
 	}
+	q := db.NewSelect().With("next_key", next).With("created", row)
 	if len(r.GoalIDs) > 0 {
-		if err := setGoals(ctx, tx, r.ID, r.GoalIDs); err != nil {
-			return nil, err
-		}
+		q = q.With("goal_links", db.NewRaw("INSERT INTO requirement_goals (requirement_id, goal_id) SELECT created.id, unnest(?::bigint[]) FROM created",
+			pgArray(r.GoalIDs)))
 	}
-	return r, audit.Record(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "requirement",
-		EntityID: r.ID, Action: audit.Create, After: r, Ref: ref})
+	q = q.With("entry", entry).Table("created").ColumnExpr("created.*")
+	if err := q.Scan(ctx, r); err != nil {
+		return database.MapError(err)
+	}
+	return nil
 }
 
 func setGoals(ctx context.Context, tx bun.Tx, requirementID int64, goalIDs []int64) error {

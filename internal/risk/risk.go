@@ -268,40 +268,38 @@ func (in *Input) checkFields(today date.Date) (map[string]apperr.Message, error)
 	return fields, nil
 }
 
-// Create adds a risk to the project's register.
+// Create adds a risk to the project's register. Outside a transaction the
+// write is one statement, its own transaction; inside db's it runs in it.
 func Create(ctx context.Context, db bun.IDB, actorID, projectID int64, in Input, today date.Date) (*Risk, error) {
-	var r *Risk
-	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		r, err = create(ctx, tx, actorID, projectID, in, today, "")
-		return err
-	})
-	return r, err
+	return create(ctx, db, actorID, projectID, in, today, "")
 }
 
-// create checks and inserts a risk with the next number, and records it.
-func create(ctx context.Context, tx bun.Tx, actorID, projectID int64, in Input, today date.Date, ref string) (*Risk, error) {
+// create checks and inserts a risk with the next number, and records it, in
+// one statement (a failed check takes no number).
+func create(ctx context.Context, db bun.IDB, actorID, projectID int64, in Input, today date.Date, ref string) (*Risk, error) {
 	if in.Status == "" {
 		in.Status = Open
 	}
 	if in.IdentifiedOn.IsZero() {
 		in.IdentifiedOn = today
 	}
-	if err := in.check(ctx, tx, projectID, today); err != nil {
+	if err := in.check(ctx, db, projectID, today); err != nil {
 		return nil, err
-	}
-	var key string
-	if err := tx.NewSelect().Table("projects").Column("key").Where("id = ?", projectID).Scan(ctx, &key); err != nil {
-		return nil, database.MapError(err)
 	}
 	r := &Risk{ProjectID: projectID, Version: 1, InitialProbability: in.Probability, InitialImpact: in.Impact}
 	apply(r, in)
-	if _, err := project.InsertNumbered(tx.NewInsert().Model(r), tx, projectID, "risk_seq").Returning("*").Exec(ctx); err != nil {
+	row := db.NewInsert().Model(r).Value("number", "(SELECT n FROM next_number)").
+		Returning("*, (SELECT key FROM next_number) || '-R-' || number AS key")
+	entry, err := audit.Created{Write: audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "risk",
+		Action: audit.Create, After: r, Ref: ref}, From: "created", EntityID: "f.key", Assigned: []string{"id", "number", "key"}}.Query(db)
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	if err := db.NewSelect().With("next_number", project.NextNumber(db, projectID, "risk_seq")).With("created", row).
+		With("entry", entry).Table("created").ColumnExpr("created.*").Scan(ctx, r); err != nil {
 		return nil, database.MapError(err)
 	}
-	r.Key = KeyOf(key, r.Number)
-	return r, audit.Record(ctx, tx, audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "risk",
-		EntityID: r.Key, Action: audit.Create, After: r, Ref: ref})
+	return r, nil
 }
 
 // Propose adds a risk raised by someone who does not manage the register: it
