@@ -50,7 +50,7 @@ type Server struct {
 	static   map[string]*staticFile // the built frontend, by file name
 	cache    *readcache.Cache
 	pages    *readcache.Cache
-	csrfMark []byte // stands for the reader's CSRF token in kept pages
+	csrfMark []byte      // stands for the reader's CSRF token in kept pages
 	oidc     *oidcClient // company sign-in (oidc.go)
 	metrics  *metrics.Metrics
 }
