@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS my_work(bigint, date, int);
