@@ -200,6 +200,9 @@ func (s *Server) renderHealth(c *fiber.Ctx, status int, entered map[string]strin
 }
 
 func (s *Server) handleHealth(c *fiber.Ctx) error {
+	if kept, err := s.servedKept(c, "health"); kept || err != nil {
+		return err
+	}
 	return s.renderHealth(c, fiber.StatusOK, nil, form{})
 }
 

@@ -9,9 +9,10 @@ import (
 	"rollout/internal/readcache"
 )
 
-// Pages rendered once per state of the project. The dashboard and the
-// backlog are the same for one reader until the project changes, and
-// rendering their templates is most of what a view costs, so their body (the
+// Pages rendered once per state of the project. The aggregate pages (the
+// overview, dashboard, health, risk register and backlog) are the same for
+// one reader until the project changes, and rendering their templates is most
+// of what a view costs, so their body (the
 // page without the frame: top bar, flashes, the My work count) is kept in
 // s.pages under the project's revision and day (readKey), like the read
 // models, and named by everything else the body depends on: the page, the

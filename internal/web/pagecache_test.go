@@ -18,8 +18,8 @@ import (
 // csrfFields are the CSRF tokens a page carries: its meta tag and every form.
 var csrfFields = regexp.MustCompile(`name="(?:_csrf|csrf-token)" (?:value|content)="([^"]*)"`)
 
-// TestKeptPagesAreEachReadersOwnAndFresh: the backlog and the dashboard are
-// rendered once per state of the project and reader, then served from what
+// TestKeptPagesAreEachReadersOwnAndFresh: the backlog, the dashboard, the
+// overview, the health page and the risk register are rendered once per state of the project and reader, then served from what
 // was kept; every view still carries its reader's CSRF token, another
 // reader (another role, language) never gets someone else's copy, and a
 // write through another instance, or a member's new name, shows at once.
@@ -60,6 +60,14 @@ func TestKeptPagesAreEachReadersOwnAndFresh(t *testing.T) {
 		t.Error("the kept backlog differs from the one first rendered")
 	}
 	tokens(b.admin, again)
+	for _, path := range []string{"/projects/CRM", "/projects/CRM/dashboard", "/projects/CRM/health", "/projects/CRM/risks?status=active"} {
+		expectStatus(t, b.admin.get(path), http.StatusOK)
+		counter.Reset()
+		tokens(b.admin, b.admin.get(path))
+		if n := counter.Count(); n != 2 {
+			t.Errorf("a second view of %s ran %d queries, want 2", path, n)
+		}
+	}
 
 	// The business owner ranks too, with their own token in every form.
 	boPage := bo.get("/projects/CRM/requirements")

@@ -156,6 +156,9 @@ type projectView struct {
 }
 
 func (s *Server) handleProject(c *fiber.Ctx) error {
+	if kept, err := s.servedKept(c, "overview"); kept || err != nil {
+		return err
+	}
 	p, acc := currentProject(c)
 	lists, err := s.overviewLists(c)
 	if err != nil {

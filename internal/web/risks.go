@@ -83,6 +83,9 @@ type riskRow struct {
 }
 
 func (s *Server) handleRisks(c *fiber.Ctx) error {
+	if kept, err := s.servedKept(c, "risks"); kept || err != nil {
+		return err
+	}
 	pp := newProjectPage(c, "risks")
 	ctx, tr := c.UserContext(), s.translator(c)
 	f, err := riskFilter(c)
