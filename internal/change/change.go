@@ -190,15 +190,12 @@ func Create(ctx context.Context, db bun.IDB, actorID, projectID int64, in Input)
 	}
 	r := &Request{ProjectID: projectID, RequestedBy: &actorID, Status: Draft, Version: 1}
 	apply(r, in)
-	row := db.NewInsert().Model(r).Value("number", "(SELECT n FROM next_number)").Returning("*")
-	entry, err := audit.Created{Write: audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "change_request",
-		Action: audit.Create, After: r}, From: "created", EntityID: "f.id", Assigned: []string{"id", "number"}}.Query(db)
+	err := project.CreateNumbered(ctx, db, projectID, "change_seq",
+		db.NewInsert().Model(r).Value("number", "(SELECT n FROM next_number)").Returning("*"),
+		audit.Created{Write: audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "change_request", Action: audit.Create, After: r},
+			EntityID: "f.id", Assigned: []string{"id", "number"}}, r)
 	if err != nil {
-		return nil, apperr.Internal(err)
-	}
-	if err := db.NewSelect().With("next_number", project.NextNumber(db, projectID, "change_seq")).With("created", row).
-		With("entry", entry).Table("created").ColumnExpr("created.*").Scan(ctx, r); err != nil {
-		return nil, database.MapError(err)
+		return nil, err
 	}
 	return r, nil
 }

@@ -288,16 +288,13 @@ func create(ctx context.Context, db bun.IDB, actorID, projectID int64, in Input,
 	}
 	r := &Risk{ProjectID: projectID, Version: 1, InitialProbability: in.Probability, InitialImpact: in.Impact}
 	apply(r, in)
-	row := db.NewInsert().Model(r).Value("number", "(SELECT n FROM next_number)").
-		Returning("*, (SELECT key FROM next_number) || '-R-' || number AS key")
-	entry, err := audit.Created{Write: audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "risk",
-		Action: audit.Create, After: r, Ref: ref}, From: "created", EntityID: "f.key", Assigned: []string{"id", "number", "key"}}.Query(db)
+	err := project.CreateNumbered(ctx, db, projectID, "risk_seq",
+		db.NewInsert().Model(r).Value("number", "(SELECT n FROM next_number)").
+			Returning("*, (SELECT key FROM next_number) || '-R-' || number AS key"),
+		audit.Created{Write: audit.Write{ProjectID: projectID, ActorID: actorID, Entity: "risk", Action: audit.Create, After: r, Ref: ref},
+			EntityID: "f.key", Assigned: []string{"id", "number", "key"}}, r)
 	if err != nil {
-		return nil, apperr.Internal(err)
-	}
-	if err := db.NewSelect().With("next_number", project.NextNumber(db, projectID, "risk_seq")).With("created", row).
-		With("entry", entry).Table("created").ColumnExpr("created.*").Scan(ctx, r); err != nil {
-		return nil, database.MapError(err)
+		return nil, err
 	}
 	return r, nil
 }
