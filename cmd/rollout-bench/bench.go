@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 
@@ -125,6 +127,13 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	rollout, hello := newClient(r.rollout, o), newClient(r.hello, o)
 	helloLoad := load{method: "GET", paths: []string{"/"}, want: http.StatusOK}
 
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	// Reads first, all rounds; then writes, all rounds, so that the
 	// requirements the creates add do not change what the reads measure.
 	for _, write := range []bool{false, true} {
@@ -180,4 +189,20 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		o.rounds, o.duration, o.clients, runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
 	fmt.Fprintf(stdout, "Rollout, the hello world, this client and PostgreSQL (throwaway, fsync off) share this machine.\n\n")
 	return report(stdout, res)
+}
+
+// startCPUProfile profiles this process into file until stop is called.
+func startCPUProfile(file string) (stop func(), err error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

@@ -49,6 +49,7 @@ type options struct {
 	pgBin          string // folder of the PostgreSQL binaries; empty finds it
 	acceptEncoding string // sent with every request, as a browser or Go client would
 	only           string // a regular expression: measure only the targets whose names match
+	cpuProfile     string // a file for the CPU profile of the measuring rounds ("" for none)
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -62,6 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.large, "large", true, "build and measure LARGE; false measures DEMO only, to check the benchmark quickly")
 	fs.StringVar(&o.pgBin, "pg-bin", os.Getenv("ROLLOUT_PG_BIN"), "`folder` of the PostgreSQL binaries (postgres, initdb, pgbench); default: found like `rollout serve` does")
 	fs.StringVar(&o.only, "only", "", "measure only the targets whose names match this `regexp` (e.g. 'backlog|create'); the verdicts then cover those alone")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the CPU profile of the measuring rounds (Rollout, the hello world and the client; not PostgreSQL) to `file`, for go tool pprof")
 	fs.StringVar(&o.acceptEncoding, "accept-encoding", "gzip", "Accept-Encoding `header` of every request (Go's HTTP client sends gzip; empty sends none)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: rollout-bench [-rounds N] [-duration D] [-c N] [-scale N] [-large=false] [-only REGEXP]")
