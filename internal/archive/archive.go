@@ -1,10 +1,10 @@
 // Package archive turns one whole project, with its history, into a JSON
 // document and back: Export reads every item of a project (settings, phases,
 // members, goals and measurements, the backlog, risks and reviews, the plan
-// with its gate reviews, frozen packs and baselines, change requests and votes, pitfall
-// assessments, health snapshots, budget and spend, and the audit trail) and
-// Import restores such a document as a new project, in this installation or
-// another one.
+// with its gate reviews, frozen packs and baselines, change requests and
+// votes, pitfall assessments, health snapshots, budget and spend, weekly
+// reports and their schedule, and the audit trail) and Import restores such
+// a document as a new project, in this installation or another one.
 //
 // An archive never carries database ids. Every item has an id of the
 // archive's own (1, 2, 3 … per kind of item, in the order the items were
@@ -13,8 +13,10 @@
 // (owner_id, phase_id, goal_ids … become archive ids or emails), so the trail
 // reads the same after a move. An item the trail mentions that no longer
 // exists (a deleted goal) gets an archive id beyond the living ones, and on
-// import an id of its own that no row will ever take. Gate-review packs and
-// health breakdowns are documents frozen at the time and travel as they are.
+// import an id of its own that no row will ever take. Gate-review packs,
+// health breakdowns and weekly reports are documents frozen at the time and
+// travel as they are, except that a weekly report's links to milestones,
+// gate reviews and goals name them by archive id too.
 //
 // Export reads each table once (a fixed number of queries whatever the size
 // of the project) inside one read-only, repeatable-read transaction, so the
@@ -62,6 +64,8 @@ type Archive struct {
 	BudgetLines        []BudgetLine        `json:"budget_lines"`
 	Comments           []Comment           `json:"comments"`
 	Adoption           []AdoptionFigure    `json:"adoption"`
+	WeeklyReports      []WeeklyReport      `json:"weekly_reports"`
+	WeeklySettings     *WeeklySettings     `json:"weekly_report_settings,omitempty"`
 	Audit              []AuditEntry        `json:"audit"`
 }
 
@@ -437,4 +441,35 @@ type AdoptionFigure struct {
 	Version              int       `json:"version"`
 	CreatedAt            time.Time `json:"created_at"`
 	UpdatedAt            time.Time `json:"updated_at"`
+}
+
+// WeeklyReport is one week's report (周报). Content is the document frozen
+// when it was built and travels as it is, but for the milestones, gate
+// reviews and goals it links to (done[].id, slipping[].id,
+// decisions[].review_id and milestone_id, goals[].id), which are archive ids
+// like every reference; a sent report stays sent.
+type WeeklyReport struct {
+	ID        int64           `json:"id"`
+	WeekStart date.Date       `json:"week_start"`
+	Status    string          `json:"status"`
+	Content   json.RawMessage `json:"content"`
+	Summary   string          `json:"summary"`
+	BuiltAt   time.Time       `json:"built_at"`
+	BuiltBy   string          `json:"built_by,omitempty"`
+	SentAt    *time.Time      `json:"sent_at"`
+	SentBy    string          `json:"sent_by,omitempty"`
+	SentRoles []string        `json:"sent_roles"`
+	Version   int             `json:"version"`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
+}
+
+// WeeklySettings is when the project's weekly report goes out by itself
+// (absent: the defaults, by hand).
+type WeeklySettings struct {
+	AutoSend bool     `json:"auto_send"`
+	Weekday  int      `json:"weekday"`
+	Hour     int      `json:"hour"`
+	Roles    []string `json:"roles"`
+	Version  int      `json:"version"`
 }

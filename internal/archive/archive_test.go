@@ -216,6 +216,10 @@ func buildRich(t *testing.T, db *bun.DB) (int64, map[string]int64) {
 	_, err = change.Apply(ctx, db, pm, p.ID, "CRM", n, now)
 	must(t, err)
 
+	// Weekly reports: last week's sent, this week's a draft with a summary,
+	// both naming the goal deleted below; and the schedule.
+	buildWeekly(t, db, p.ID, projecttest.Caller(t, db, p.ID, pm), now)
+
 	must(t, goal.Delete(ctx, db, pm, p.ID, goals[2]))
 	must(t, milestone.Delete(ctx, db, pm, p.ID, doomed.ID))
 	must(t, project.RemoveMember(ctx, db, pm, p.ID, users["former@example.com"]))
@@ -312,7 +316,7 @@ func sameProject(t *testing.T, label string, want, got *Archive) {
 }
 
 // personID finds a reference to a person by number instead of by email.
-var personID = regexp.MustCompile(`"(owner_id|user_id|entered_by|reviewer_id|requested_by|decided_by|voter_id|applied_by)":[0-9]`)
+var personID = regexp.MustCompile(`"(owner_id|user_id|entered_by|reviewer_id|requested_by|decided_by|voter_id|applied_by|built_by|sent_by)":[0-9]`)
 
 func TestRoundTripInSameAndEmptyDatabase(t *testing.T) {
 	t.Parallel()
@@ -352,6 +356,9 @@ func TestRoundTripInSameAndEmptyDatabase(t *testing.T) {
 		t.Fatalf("key %s", copied.Project.Key)
 	}
 	sameProject(t, "same database", orig, copied)
+	// Here the restored items' ids differ from the original ones, so the
+	// weekly reports' links are seen to move with them.
+	weeklyMoved(t, db, pid, db, res.ProjectID, users["pm@example.com"])
 
 	// And in an empty installation, through the file format, keeping the key.
 	var file bytes.Buffer
@@ -367,6 +374,9 @@ func TestRoundTripInSameAndEmptyDatabase(t *testing.T) {
 	moved, err := Export(ctx, db2, res2.ProjectID)
 	must(t, err)
 	sameProject(t, "empty database", orig, moved)
+	if len(orig.WeeklyReports) != 2 || orig.WeeklySettings == nil || orig.WeeklyReports[0].SentBy != "pm@example.com" {
+		t.Fatalf("weekly reports in the archive %+v, settings %+v", orig.WeeklyReports, orig.WeeklySettings)
+	}
 
 	// The baselines of the plan came along: the gate's names its review, and
 	// slip is measured against the latest one in the restored project.
@@ -445,6 +455,9 @@ func TestRoundTripInSameAndEmptyDatabase(t *testing.T) {
 	if *entries[1].ActorID != owner2.ID || !entries[1].At.Equal(orig.Audit[indexOf(orig, "requirement", "update")].At) {
 		t.Errorf("actor %d at %s", *entries[1].ActorID, entries[1].At)
 	}
+
+	// The weekly reports read the same, the sent one stays as it was sent.
+	weeklyMoved(t, db, pid, db2, p2.ID, pm2.ID)
 }
 
 func indexOf(a *Archive, entity, action string) int {

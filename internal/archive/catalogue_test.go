@@ -28,32 +28,34 @@ import (
 // inserts them, so a column missing from the struct is a column lost by a
 // move to another installation.
 var archivedTables = map[string]any{
-	"projects":            projectRow{},
-	"users":               userRow{},
-	"phases":              phaseRow{},
-	"members":             memberRow{},
-	"goals":               goalRow{},
-	"measurements":        measurementRow{},
-	"requirements":        requirementRow{},
-	"requirement_goals":   requirementGoalRow{},
-	"risks":               riskRow{},
-	"risk_reviews":        riskReviewRow{},
-	"milestones":          milestoneRow{},
-	"deliverables":        deliverableRow{},
-	"gate_reviews":        gateReviewRow{},
-	"review_actions":      reviewActionRow{},
-	"plan_baselines":      baselineRow{},
-	"baseline_dates":      baselineDateRow{},
-	"change_requests":     changeRow{},
-	"change_votes":        voteRow{},
-	"pitfall_assessments": assessmentRow{},
-	"health_snapshots":    snapshotRow{},
-	"budget_lines":        budgetLineRow{},
-	"spend_entries":       spendRow{},
-	"comments":            commentRow{},
-	"comment_mentions":    commentMentionRow{},
-	"adoption_figures":    adoptionRow{},
-	"audit_entries":       auditRow{},
+	"projects":               projectRow{},
+	"users":                  userRow{},
+	"phases":                 phaseRow{},
+	"members":                memberRow{},
+	"goals":                  goalRow{},
+	"measurements":           measurementRow{},
+	"requirements":           requirementRow{},
+	"requirement_goals":      requirementGoalRow{},
+	"risks":                  riskRow{},
+	"risk_reviews":           riskReviewRow{},
+	"milestones":             milestoneRow{},
+	"deliverables":           deliverableRow{},
+	"gate_reviews":           gateReviewRow{},
+	"review_actions":         reviewActionRow{},
+	"plan_baselines":         baselineRow{},
+	"baseline_dates":         baselineDateRow{},
+	"change_requests":        changeRow{},
+	"change_votes":           voteRow{},
+	"pitfall_assessments":    assessmentRow{},
+	"health_snapshots":       snapshotRow{},
+	"budget_lines":           budgetLineRow{},
+	"spend_entries":          spendRow{},
+	"comments":               commentRow{},
+	"comment_mentions":       commentMentionRow{},
+	"adoption_figures":       adoptionRow{},
+	"weekly_reports":         weeklyReportRow{},
+	"weekly_report_settings": weeklySettingsRow{},
+	"audit_entries":          auditRow{},
 }
 
 // columnsNotCarried are the columns of archived tables that the archive
@@ -98,17 +100,13 @@ var tablesNotArchived = map[string]string{
 	"deliveries":          "the notification log of this installation",
 	"notification_digest": "messages waiting for this installation's daily digest",
 	"notification_prefs":  "each person's e-mail choices belong to their account, not to the project",
-	// Not carried yet: a moved project starts its weekly reports afresh, and
-	// the sent ones stay readable on the installation that sent them.
-	"weekly_reports":         "not carried yet: sent weekly reports stay on the installation that sent them",
-	"weekly_report_settings": "the schedule of this installation's weekly report mail",
-	"river_job":              "River's job queue (notifications in flight)",
-	"river_leader":           "River's leader election",
-	"river_migration":        "River's schema bookkeeping",
-	"river_notification":     "River's bookkeeping",
-	"river_queue":            "River's queues",
-	"river_client":           "River's bookkeeping",
-	"river_client_queue":     "River's bookkeeping",
+	"river_job":           "River's job queue (notifications in flight)",
+	"river_leader":        "River's leader election",
+	"river_migration":     "River's schema bookkeeping",
+	"river_notification":  "River's bookkeeping",
+	"river_queue":         "River's queues",
+	"river_client":        "River's bookkeeping",
+	"river_client_queue":  "River's bookkeeping",
 }
 
 // TestArchiveCarriesEveryColumn compares the archive with the database's
@@ -192,6 +190,10 @@ var remappedColumns = map[string]bool{
 	"id": true, "entered_by": true, "done_by": true, "decided_by": true, "requested_by": true,
 	"applied_by": true, "invited": true, "attendees": true, "goal_ids": true, "operations": true,
 	"approved_versions": true, "apply_result": true, "before": true, "after": true, "entity_id": true, "taken_by": true,
+	"built_by": true, "sent_by": true,
+	// A weekly report's frozen content links to milestones, gate reviews and
+	// goals by id; the round trip in archive_test.go reads it back in full.
+	"content": true,
 }
 
 func remapped(column string) bool {

@@ -66,6 +66,8 @@ type tables struct {
 	comments     []commentRow
 	mentions     []commentMentionRow
 	adoption     []adoptionRow
+	weekly       []weeklyReportRow
+	schedule     []weeklySettingsRow // none: the defaults
 	audit        []auditRow
 }
 
@@ -109,6 +111,8 @@ func (t *tables) read(ctx context.Context, db bun.IDB, projectID int64) error {
 		db.NewSelect().Model(&t.mentions).Join("JOIN comments AS p ON p.id = x.comment_id").
 			Where("p.project_id = ?", projectID).OrderExpr("x.comment_id, x.user_id"),
 		own(&t.adoption).OrderExpr("id"),
+		own(&t.weekly).OrderExpr("id"),
+		own(&t.schedule),
 		own(&t.audit).OrderExpr("id"),
 	}
 	for _, q := range queries {
@@ -278,6 +282,9 @@ func (e *exporter) export(ctx context.Context, db bun.IDB) (*Archive, error) {
 	for _, r := range t.adoption {
 		e.assign(kindAdoption, r.ID)
 	}
+	for _, r := range t.weekly {
+		e.assign(kindWeeklyReport, r.ID)
+	}
 	if err := e.readUsers(ctx, db, &t); err != nil {
 		return nil, err
 	}
@@ -340,6 +347,9 @@ func (e *exporter) readUsers(ctx context.Context, db bun.IDB, t *tables) error {
 	}
 	for _, r := range t.adoption {
 		c.add(r.EnteredBy)
+	}
+	for _, r := range t.weekly {
+		c.add(r.BuiltBy, r.SentBy)
 	}
 	for _, r := range t.comments {
 		c[r.AuthorID] = true
@@ -409,7 +419,7 @@ func (e *exporter) build(t *tables) (*Archive, error) {
 		People: []Person{}, Phases: []Phase{}, Members: []Member{}, Goals: []Goal{}, Requirements: []Requirement{},
 		Milestones: []Milestone{}, Baselines: []Baseline{}, Risks: []Risk{}, ChangeRequests: []ChangeRequest{},
 		PitfallAssessments: []PitfallAssessment{}, HealthSnapshots: []HealthSnapshot{}, BudgetLines: []BudgetLine{},
-		Comments: []Comment{}, Adoption: []AdoptionFigure{}, Audit: []AuditEntry{}}
+		Comments: []Comment{}, Adoption: []AdoptionFigure{}, WeeklyReports: []WeeklyReport{}, Audit: []AuditEntry{}}
 	for _, u := range e.users {
 		a.People = append(a.People, Person{Email: u.Email, Name: u.Name, Language: u.Language})
 	}
@@ -588,6 +598,23 @@ func (e *exporter) build(t *tables) (*Archive, error) {
 			Source: r.Source, EnteredBy: e.email(r.EnteredBy), Version: r.Version, CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt)})
 	}
 
+	// Weekly reports after change requests and before the trail: their
+	// links may give ids to deleted milestones and goals.
+	for _, r := range t.weekly {
+		content, err := remapWeeklyContent(e, r.Content)
+		if err != nil {
+			return nil, err
+		}
+		a.WeeklyReports = append(a.WeeklyReports, WeeklyReport{ID: e.ids[kindWeeklyReport][r.ID], WeekStart: r.WeekStart,
+			Status: r.Status, Content: content, Summary: r.Summary, BuiltAt: utc(r.BuiltAt), BuiltBy: e.email(r.BuiltBy),
+			SentAt: utcp(r.SentAt), SentBy: e.email(r.SentBy), SentRoles: nonNil(r.SentRoles), Version: r.Version,
+			CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt)})
+	}
+	for _, r := range t.schedule {
+		a.WeeklySettings = &WeeklySettings{AutoSend: r.AutoSend, Weekday: r.Weekday, Hour: r.Hour,
+			Roles: nonNil(r.Roles), Version: r.Version}
+	}
+
 	for _, r := range t.audit {
 		entry := AuditEntry{At: utc(r.At), Actor: e.email(r.ActorID), Entity: r.Entity, EntityID: r.EntityID,
 			Action: r.Action, Ref: r.Ref}
@@ -596,6 +623,8 @@ func (e *exporter) build(t *tables) (*Archive, error) {
 			if id, err := strconv.ParseInt(r.EntityID, 10, 64); err == nil {
 				entry.EntityID = e.email(&id)
 			}
+		case r.Entity == weeklySettingsEntity:
+			entry.EntityID = "1" // the project's archive id
 		case entityIDIsID(r.Entity):
 			if id, err := strconv.ParseInt(r.EntityID, 10, 64); err == nil {
 				entry.EntityID = strconv.FormatInt(e.assign(entityKinds[r.Entity], id), 10)

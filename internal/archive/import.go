@@ -189,6 +189,9 @@ func (im *importer) checkIDs() error {
 	for _, f := range a.Adoption {
 		add(kindAdoption, f.ID)
 	}
+	for _, r := range a.WeeklyReports {
+		add(kindWeeklyReport, r.ID)
+	}
 	for k, list := range ids {
 		slices.Sort(list)
 		for i, id := range list {
@@ -430,6 +433,8 @@ type rowSet struct {
 	comments     []commentRow
 	mentions     []commentMentionRow
 	adoption     []adoptionRow
+	weekly       []weeklyReportRow
+	schedule     []weeklySettingsRow
 	audit        []auditRow
 }
 
@@ -700,14 +705,39 @@ func (im *importer) convert() (*rowSet, error) {
 			Source: f.Source, EnteredBy: im.person(f.EnteredBy), Version: max(f.Version, 1),
 			CreatedAt: im.at(f.CreatedAt), UpdatedAt: im.at(f.UpdatedAt)})
 	}
+	for _, r := range a.WeeklyReports {
+		id, err := im.id(kindWeeklyReport, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		content, err := remapWeeklyContent(im, rawOr(r.Content, "{}"))
+		if err != nil {
+			return nil, err
+		}
+		rs.weekly = append(rs.weekly, weeklyReportRow{ID: id, ProjectID: pid, WeekStart: r.WeekStart, Status: r.Status,
+			Content: content, Summary: r.Summary, BuiltAt: im.at(r.BuiltAt), BuiltBy: im.person(r.BuiltBy), SentAt: r.SentAt,
+			SentBy: im.person(r.SentBy), SentRoles: nonNil(r.SentRoles), Version: max(r.Version, 1),
+			CreatedAt: im.at(r.CreatedAt), UpdatedAt: im.at(r.UpdatedAt)})
+	}
+	if s := a.WeeklySettings; s != nil {
+		rs.schedule = append(rs.schedule, weeklySettingsRow{ProjectID: pid, AutoSend: s.AutoSend, Weekday: s.Weekday,
+			Hour: s.Hour, Roles: nonNil(s.Roles), Version: max(s.Version, 1)})
+	}
 	for _, e := range a.Audit {
 		row := auditRow{ProjectID: &pid, ActorID: im.person(e.Actor), At: im.at(e.At), Entity: e.Entity,
 			EntityID: e.EntityID, Action: e.Action, Ref: im.rekey(e.Ref)}
+		idKind := entityKinds[e.Entity]
 		switch {
 		case e.Entity == "member":
 			if uid := im.person(e.EntityID); uid != nil {
 				row.EntityID = strconv.FormatInt(*uid, 10)
 			}
+		case e.Entity == weeklySettingsEntity:
+			row.EntityID = strconv.FormatInt(pid, 10)
+		case idKind == kindWeeklyReport && a.WeeklyReports == nil:
+			// An archive written before weekly reports travelled: its
+			// entries keep the other installation's ids, as they did.
+			idKind = ""
 		case entityIDIsID(e.Entity):
 			if archiveID, err := strconv.ParseInt(e.EntityID, 10, 64); err == nil {
 				id, err := im.id(entityKinds[e.Entity], archiveID)
@@ -719,7 +749,6 @@ func (im *importer) convert() (*rowSet, error) {
 		default:
 			row.EntityID = im.rekey(e.EntityID)
 		}
-		idKind := entityKinds[e.Entity]
 		if e.Entity == "change_vote" || idKind == kindUser {
 			idKind = ""
 		}
@@ -771,6 +800,8 @@ func (rs *rowSet) insert(ctx context.Context, tx bun.Tx) error {
 		func() error { return insertAll(ctx, tx, rs.comments) },
 		func() error { return insertAll(ctx, tx, rs.mentions) },
 		func() error { return insertAll(ctx, tx, rs.adoption) },
+		func() error { return insertAll(ctx, tx, rs.weekly) },
+		func() error { return insertAll(ctx, tx, rs.schedule) },
 		func() error { return insertAll(ctx, tx, rs.audit) },
 	}
 	for _, step := range steps {

@@ -30,6 +30,7 @@ const (
 	kindSpend        kind = "spend"
 	kindComment      kind = "comment"
 	kindAdoption     kind = "adoption_figure"
+	kindWeeklyReport kind = "weekly_report"
 	kindUser         kind = "user" // people: emails in the archive, never numbers
 )
 
@@ -43,20 +44,27 @@ var kinds = []struct {
 	{kindMilestone, "milestones"}, {kindDeliverable, "deliverables"}, {kindGateReview, "gate_reviews"},
 	{kindReviewAction, "review_actions"}, {kindChange, "change_requests"}, {kindBudgetLine, "budget_lines"},
 	{kindSpend, "spend_entries"}, {kindBaseline, "plan_baselines"}, {kindComment, "comments"},
-	{kindAdoption, "adoption_figures"},
+	{kindAdoption, "adoption_figures"}, {kindWeeklyReport, "weekly_reports"},
 }
 
 // entityKinds says what an audit entry's entity_id is, by entity: the id of
 // an item of that kind. Entities not listed keep their entity_id as written
-// (risk keys, pitfall codes, setting names); "member" entries carry a user id.
+// (risk keys, pitfall codes, setting names); "member" entries carry a user
+// id, and "weekly_settings" entries the project's own id (see
+// weeklySettingsEntity).
 var entityKinds = map[string]kind{
 	"project": kindProject, "phase": kindPhase, "goal": kindGoal, "measurement": kindMeasurement,
 	"requirement": kindRequirement, "risk": kindRisk, "risk_review": kindRiskReview, "milestone": kindMilestone,
 	"deliverable": kindDeliverable, "gate_review": kindGateReview, "review_action": kindReviewAction,
 	"change_request": kindChange, "change_vote": kindChange, "budget_line": kindBudgetLine, "spend": kindSpend,
 	"baseline": kindBaseline, "member": kindUser, "comment": kindComment,
-	"adoption_figure": kindAdoption,
+	"adoption_figure": kindAdoption, "weekly_report": kindWeeklyReport,
 }
+
+// weeklySettingsEntity is the trail's name for a project's weekly report
+// schedule; its entity_id is the project's database id, which an archive
+// writes as the project's archive id, 1.
+const weeklySettingsEntity = "weekly_settings"
 
 // entityIDIsID reports whether an entity's entity_id column holds a database
 // id (the others hold keys: projects and risks are logged by key).
@@ -77,7 +85,7 @@ var fieldKinds = map[string]kind{
 	"milestone_id": kindMilestone, "risk_id": kindRisk, "review_id": kindGateReview,
 	"line_id": kindBudgetLine, "requirement_id": kindRequirement, "change_id": kindChange,
 	"project_id": kindProject, "baseline_id": kindBaseline,
-	"author_id": kindUser, "mentions": kindUser,
+	"author_id": kindUser, "mentions": kindUser, "built_by": kindUser, "sent_by": kindUser,
 }
 
 // mapper translates references one way: database ids to archive ids and
@@ -214,4 +222,53 @@ func parseID(n json.Number) (int64, error) {
 		return 0, fmt.Errorf("%q is not an id", string(n))
 	}
 	return id, nil
+}
+
+// weeklyLinks are the references inside a weekly report's frozen content
+// (weekly.Content), which its pages link to: each list's field and the kind
+// of item it names. The order is fixed, so that ids given to deleted items
+// come out the same every time.
+var weeklyLinks = []struct {
+	list, field string
+	kind        kind
+}{
+	{"done", "id", kindMilestone}, {"slipping", "id", kindMilestone},
+	{"decisions", "review_id", kindGateReview}, {"decisions", "milestone_id", kindMilestone},
+	{"goals", "id", kindGoal},
+}
+
+// remapWeeklyContent maps the links of a weekly report's content and leaves
+// the rest as it was frozen: names, dates, numbers, risk and change keys
+// (which read as they did when the report went out). The generic walk of
+// remapJSON does not fit: its field names mean other things here
+// (decided_by is a name) and the ids sit in nested lines.
+func remapWeeklyContent(m mapper, raw json.RawMessage) (json.RawMessage, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return raw, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var doc map[string]any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	for _, link := range weeklyLinks {
+		lines, _ := doc[link.list].([]any)
+		for _, line := range lines {
+			obj, ok := line.(map[string]any)
+			if !ok {
+				continue
+			}
+			n, ok := obj[link.field].(json.Number)
+			if !ok {
+				continue
+			}
+			mapped, err := m.item(link.kind, n)
+			if err != nil {
+				return nil, err
+			}
+			obj[link.field] = mapped
+		}
+	}
+	return json.Marshal(doc)
 }

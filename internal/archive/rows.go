@@ -406,3 +406,33 @@ type adoptionRow struct {
 	CreatedAt            time.Time `bun:"created_at"`
 	UpdatedAt            time.Time `bun:"updated_at"`
 }
+
+type weeklyReportRow struct {
+	bun.BaseModel `bun:"table:weekly_reports"`
+
+	ID        int64           `bun:",pk"`
+	ProjectID int64           `bun:"project_id"`
+	WeekStart date.Date       `bun:"week_start,type:date"`
+	Status    string          `bun:"status"`
+	Content   json.RawMessage `bun:"content,type:jsonb"`
+	Summary   string          `bun:"summary"`
+	BuiltAt   time.Time       `bun:"built_at"`
+	BuiltBy   *int64          `bun:"built_by"`
+	SentAt    *time.Time      `bun:"sent_at"`
+	SentBy    *int64          `bun:"sent_by"`
+	SentRoles []string        `bun:"sent_roles,array"`
+	Version   int             `bun:"version"`
+	CreatedAt time.Time       `bun:"created_at"`
+	UpdatedAt time.Time       `bun:"updated_at"`
+}
+
+type weeklySettingsRow struct {
+	bun.BaseModel `bun:"table:weekly_report_settings"`
+
+	ProjectID int64    `bun:"project_id,pk"`
+	AutoSend  bool     `bun:"auto_send"`
+	Weekday   int      `bun:"weekday"`
+	Hour      int      `bun:"hour"`
+	Roles     []string `bun:"roles,array"`
+	Version   int      `bun:"version"`
+}
