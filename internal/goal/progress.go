@@ -17,6 +17,9 @@ const (
 	OffTrack Status = "off_track"
 )
 
+// Statuses lists them best first (the API document names the same set).
+var Statuses = []Status{Achieved, OnTrack, AtRisk, OffTrack}
+
 // Tolerances of the status rule: how far progress may trail the share of time
 // elapsed before a goal is at risk, and before it is off track. The goals page
 // states the rule in these numbers.

@@ -31,6 +31,10 @@ const (
 	Missed  Status = "missed"
 )
 
+// Statuses lists them in the order of a milestone's life (the API document
+// names the same set).
+var Statuses = []Status{Planned, AtRisk, Done, Missed}
+
 // StatusOf applies the rule: done once it has an actual date; missed when the
 // planned date has passed without one; at risk when the forecast is later than
 // planned; planned otherwise.

@@ -43,6 +43,9 @@ const (
 	Critical Severity = "critical"
 )
 
+// Severities lists them, lightest first (the API document names the same set).
+var Severities = []Severity{Warning, Critical}
+
 // Link points at the items behind a finding: Path is relative to the
 // project ("/goals/4"), Label is shown as is (a key) or is a message ID.
 type Link struct {

@@ -32,6 +32,9 @@ const (
 	Sent  = "sent"
 )
 
+// Statuses lists them in order (the API document names the same set).
+var Statuses = []string{Draft, Sent}
+
 // Entity is the activity log's name for a report.
 const Entity = "weekly_report"
 
