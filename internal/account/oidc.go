@@ -32,19 +32,37 @@ type OIDCLogin struct {
 	Nonce     string
 	Verifier  string // the PKCE code verifier
 	NextPath  string // where the user goes once signed in
+	ClientIP  string `bun:"client_ip"` // where it was started from
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }
 
+// MaxPendingOIDCLogins is how many company sign-ins one address may have
+// started and not finished (nor let expire) at a time. A person needs one;
+// a few open tabs or a second try stay far below it.
+const MaxPendingOIDCLogins = 20
+
 // StartOIDCLogin records a sign-in about to leave for the provider and
 // returns its state and nonce. verifier is the PKCE code verifier; next a
-// local path. Only the state's SHA-256 is stored.
-func StartOIDCLogin(ctx context.Context, db bun.IDB, verifier, next string, now time.Time) (state, nonce string, err error) {
+// local path; ip the address it comes from, which may have at most
+// MaxPendingOIDCLogins pending (TooManyRequests beyond, nothing stored).
+// Only the state's SHA-256 is stored.
+func StartOIDCLogin(ctx context.Context, db bun.IDB, verifier, next, ip string, now time.Time) (state, nonce string, err error) {
 	state, nonce = randomToken(32), randomToken(24)
-	l := &OIDCLogin{StateHash: hashToken(state), Nonce: nonce, Verifier: verifier, NextPath: next,
-		CreatedAt: now, ExpiresAt: now.Add(OIDCLoginTTL)}
-	if _, err := db.NewInsert().Model(l).Exec(ctx); err != nil {
+	if len(ip) > 64 {
+		ip = ip[:64]
+	}
+	// One statement: the count and the insert see the same rows (two
+	// starts at the same instant may both pass; the bound stays a bound).
+	res, err := db.NewRaw(`INSERT INTO oidc_logins (state_hash, nonce, verifier, next_path, client_ip, created_at, expires_at)
+		SELECT ?, ?, ?, ?, ?, ?, ?
+		WHERE (SELECT count(*) FROM oidc_logins WHERE client_ip = ? AND expires_at > ?) < ?`,
+		hashToken(state), nonce, verifier, next, ip, now, now.Add(OIDCLoginTTL), ip, now, MaxPendingOIDCLogins).Exec(ctx)
+	if err != nil {
 		return "", "", database.MapError(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return "", "", apperr.TooManyRequests("oidc.too_many_pending", "Minutes", int(OIDCLoginTTL.Minutes()))
 	}
 	return state, nonce, nil
 }

@@ -24,7 +24,7 @@ func TestOIDCLoginIsTakenOnce(t *testing.T) {
 	db := dbtest.New(t)
 	ctx := context.Background()
 	now := time.Now()
-	state, nonce, err := StartOIDCLogin(ctx, db, "verifier", "/projects", now)
+	state, nonce, err := StartOIDCLogin(ctx, db, "verifier", "/projects", "192.0.2.1", now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,14 +53,14 @@ func TestOIDCLoginIsTakenOnce(t *testing.T) {
 		t.Errorf("taken %d times", taken)
 	}
 
-	late, _, err := StartOIDCLogin(ctx, db, "v", "/", now)
+	late, _, err := StartOIDCLogin(ctx, db, "v", "/", "192.0.2.1", now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := TakeOIDCLogin(ctx, db, late, now.Add(OIDCLoginTTL)); messageID(err) != "oidc.state_invalid" {
 		t.Errorf("an expired sign-in: %v", err)
 	}
-	if _, _, err := StartOIDCLogin(ctx, db, "v", "/", now); err != nil {
+	if _, _, err := StartOIDCLogin(ctx, db, "v", "/", "192.0.2.1", now); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := CleanUp(ctx, db, now.Add(OIDCLoginTTL)); err != nil {

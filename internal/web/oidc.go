@@ -12,6 +12,7 @@ package web
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -90,7 +91,10 @@ func (s *Server) handleOIDCStart(c *fiber.Ctx) error {
 		return s.oidcRefused(c, fiber.StatusServiceUnavailable, next, "oidc.unavailable")
 	}
 	verifier := oauth2.GenerateVerifier()
-	state, nonce, err := account.StartOIDCLogin(ctx, s.db, verifier, next, s.now())
+	state, nonce, err := account.StartOIDCLogin(ctx, s.db, verifier, next, s.clientIP(c), s.now())
+	if ae := (*apperr.Error)(nil); errors.As(err, &ae) && ae.Kind == apperr.KindTooManyRequests {
+		return s.oidcRefusedWith(c, fiber.StatusTooManyRequests, next, ae.Message)
+	}
 	if err != nil {
 		return err
 	}
@@ -218,7 +222,12 @@ func (s *Server) oidcFailed(c *fiber.Ctx, next string, err error) error {
 
 // oidcRefused shows the sign-in page with the message id.
 func (s *Server) oidcRefused(c *fiber.Ctx, status int, next, msgID string) error {
+	return s.oidcRefusedWith(c, status, next, apperr.Msg(msgID))
+}
+
+// oidcRefusedWith shows the sign-in page again with the message m.
+func (s *Server) oidcRefusedWith(c *fiber.Ctx, status int, next string, m apperr.Message) error {
 	tr := s.translator(c)
 	return s.render(c, status, "account/signin", tr.T("signin.title"),
-		s.signInView(c, "", next, form{Summary: tr.T(msgID)}))
+		s.signInView(c, "", next, form{Summary: tr.TData(m.ID, m.Data)}))
 }

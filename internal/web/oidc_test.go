@@ -13,6 +13,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"rollout/internal/account"
 	"rollout/internal/config"
 	"rollout/internal/database"
 	"rollout/internal/database/dbtest"
@@ -279,4 +280,39 @@ func TestCompanySignInOff(t *testing.T) {
 	}
 	expectStatus(t, b.post("/auth/oidc/start", nil), http.StatusNotFound)
 	expectStatus(t, b.get("/auth/oidc/callback?state=x&code=y"), http.StatusNotFound)
+}
+
+// Anyone may start a company sign-in, and each start is a row until it
+// comes back or expires: one address may have only a few pending. Beyond
+// them the sign-in page says why and what to do, and nothing is stored;
+// other addresses, and the same one once its starts expire, go on.
+func TestCompanySignInStartsAreBoundedPerAddress(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	is := newTestIssuer(t)
+	app := oidcApp(t, db, is, nil)
+	b := newBrowser(t, app)
+	for range account.MaxPendingOIDCLogins {
+		expectStatus(t, b.post("/auth/oidc/start", nil), http.StatusSeeOther)
+	}
+	r := b.post("/auth/oidc/start", nil)
+	expectStatus(t, r, http.StatusTooManyRequests)
+	expectContains(t, r, "Too many company sign-ins were started from this address", "wait 10 minutes", `action="/auth/oidc/start"`)
+	if n := tableRows(t, db, "oidc_logins"); n != account.MaxPendingOIDCLogins {
+		t.Errorf("%d pending sign-ins stored, want %d", n, account.MaxPendingOIDCLogins)
+	}
+	b.cookies[langCookie] = "zh-CN"
+	expectContains(t, b.post("/auth/oidc/start", nil), "此地址发起了过多尚未完成的企业账号登录")
+
+	ctx, now := context.Background(), time.Now()
+	var ip string
+	if err := db.NewSelect().Table("oidc_logins").Column("client_ip").Limit(1).Scan(ctx, &ip); err != nil || ip == "" {
+		t.Fatalf("the address of a start is %q (%v)", ip, err)
+	}
+	if _, _, err := account.StartOIDCLogin(ctx, db, "verifier", "/", "192.0.2.7", now); err != nil {
+		t.Errorf("another address was refused: %v", err)
+	}
+	if _, _, err := account.StartOIDCLogin(ctx, db, "verifier", "/", ip, now.Add(account.OIDCLoginTTL+time.Second)); err != nil {
+		t.Errorf("the address was still refused once its starts expired: %v", err)
+	}
 }
