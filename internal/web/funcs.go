@@ -122,6 +122,7 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 		"list":  func(xs []string) string { return listIn(tr.Lang, xs) },
 		"sep":   func() string { return listIn(tr.Lang, []string{"", ""}) },
 		"semi":  func() string { return semiIn(tr.Lang) },
+		"gap":   func() string { return gapIn(tr.Lang) },
 		// unit writes a goal's unit in the page's language when it is a
 		// common one (days → 天, h → 小时); any other unit as it was typed.
 		"unit": tr.Unit,
@@ -238,6 +239,14 @@ func listIn(lang string, xs []string) string {
 }
 
 // semiIn separates facts: "; " in English, "；" in Chinese.
+// gapIn separates two sentences: a space in English, nothing in Chinese.
+func gapIn(lang string) string {
+	if lang == i18n.Chinese {
+		return ""
+	}
+	return " "
+}
+
 func semiIn(lang string) string {
 	if lang == i18n.Chinese {
 		return "；"
