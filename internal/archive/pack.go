@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -42,14 +41,9 @@ var packPathKinds = []struct {
 // items. The walk's order is fixed, so that ids given to deleted items come
 // out the same every time.
 func remapPack(m mapper, raw json.RawMessage) (json.RawMessage, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return raw, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var doc map[string]any
-	if err := dec.Decode(&doc); err != nil {
-		return nil, err
+	doc, err := decodeFrozen(raw)
+	if err != nil || doc == nil {
+		return raw, err
 	}
 	if ms, ok := doc["milestone"].(map[string]any); ok {
 		if err := remapIDField(m, ms, "id", kindMilestone); err != nil {
