@@ -11,6 +11,8 @@ import (
 	"rollout/internal/milestone"
 	"rollout/internal/office"
 	"rollout/internal/project"
+	"rollout/internal/requirement"
+	"rollout/internal/risk"
 )
 
 // A decided gate's review page, in a copy of the project made through an
@@ -31,6 +33,16 @@ func TestArchiveCopyReviewPackLinksToCopiedItems(t *testing.T) {
 	gate, err := milestone.Create(ctx, db, pm.ID, p.ID, milestone.Input{Name: "Design approved",
 		PlannedOn: today.AddDays(-20), IsGate: true, Deliverables: []string{"Process map"}}, today)
 	if err != nil {
+		t.Fatal(err)
+	}
+	// A risk and a must requirement: the pack lists them by their keys,
+	// frozen as CRM-R-1 and CRM-1.
+	if _, err := risk.Create(ctx, db, pm.ID, p.ID, risk.Input{Title: "Dirty customer data", Category: risk.DataMigration,
+		Probability: 4, Impact: 5, OwnerID: pm.ID}, today); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := requirement.Create(ctx, db, pm.ID, p.ID, requirement.Input{Title: "Lead capture", Tier: requirement.Must,
+		Kind: requirement.Feature, Approach: requirement.Configuration, Status: requirement.Approved}); err != nil {
 		t.Fatal(err)
 	}
 	review, err := office.ScheduleReview(ctx, db, pm.ID, p.ID, gate.ID, milestone.ScheduleInput{ScheduledOn: today, Invited: []int64{pm.ID}})
@@ -68,5 +80,10 @@ func TestArchiveCopyReviewPackLinksToCopiedItems(t *testing.T) {
 	}
 	if strings.Contains(delivery, "/milestones/"+itoa64(gate.ID)+`"`) {
 		t.Fatalf("the copy's pack links to the original milestone %d:\n%s", gate.ID, delivery)
+	}
+	// The keys read as frozen, and lead to the copy's own risk and requirement.
+	expectContains(t, page, `<a href="/projects/COPY/risks/1">CRM-R-1</a>`, `<a href="/projects/COPY/requirements/1">CRM-1</a>`)
+	if strings.Contains(page.body, `href="/projects/CRM/`) {
+		t.Error("the copy's pack links into the original project")
 	}
 }
