@@ -659,7 +659,7 @@ func (im *importer) convert() (*rowSet, error) {
 	}
 	for _, s := range a.HealthSnapshots {
 		rs.snapshots = append(rs.snapshots, snapshotRow{ProjectID: pid, Day: s.Day, Score: s.Score,
-			Breakdown: rawOr(s.Breakdown, "{}")})
+			Breakdown: withoutRevision(rawOr(s.Breakdown, "{}"))})
 	}
 	for _, l := range a.BudgetLines {
 		id, err := im.id(kindBudgetLine, l.ID)

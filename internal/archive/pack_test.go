@@ -227,3 +227,18 @@ func TestPacksOfFormat1KeepTheirIDs(t *testing.T) {
 		t.Fatalf("a format %d pack after the import: %+v", FormatVersion, packs)
 	}
 }
+
+// An imported health snapshot forgets the revision it was kept at, and
+// keeps everything else.
+func TestImportedSnapshotForgetsItsRevision(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"revision": 12, "score": 56, "method": {"score": 7.5}}`: `{"method":{"score":7.5},"score":56}`,
+		`{"score": 56}`: `{"score": 56}`,
+		`[]`:            `[]`,
+		`{}`:            `{}`,
+	} {
+		if got := string(withoutRevision(json.RawMessage(in))); got != want {
+			t.Errorf("withoutRevision(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -250,6 +250,27 @@ func decodeFrozen(raw json.RawMessage) (map[string]any, error) {
 	return doc, err
 }
 
+// withoutRevision drops the project revision a health snapshot was kept at
+// (office.SnapshotHealth): it counted the changes of the project where it
+// came from, and if the imported project's own counter happened to reach the
+// same number, the portfolio would take a snapshot of the other installation
+// for today's current score.
+func withoutRevision(raw json.RawMessage) json.RawMessage {
+	doc, err := decodeFrozen(raw)
+	if err != nil || doc == nil {
+		return raw // not an object: nothing to drop
+	}
+	if _, ok := doc["revision"]; !ok {
+		return raw
+	}
+	delete(doc, "revision")
+	out, err := json.Marshal(doc)
+	if err != nil {
+		return raw
+	}
+	return out
+}
+
 // remapWeeklyContent maps the links of a weekly report's content and leaves
 // the rest as it was frozen: names, dates, numbers, risk and change keys
 // (which read as they did when the report went out). The generic walk of
