@@ -15,8 +15,9 @@
 // exists (a deleted goal) gets an archive id beyond the living ones, and on
 // import an id of its own that no row will ever take. Gate-review packs,
 // health breakdowns and weekly reports are documents frozen at the time and
-// travel as they are, except that a weekly report's links to milestones,
-// gate reviews and goals name them by archive id too.
+// travel as they are, except that the ids of the items a pack or a weekly
+// report names (milestones, deliverables, goals, risks, gate reviews), which
+// their pages link by, are archive ids too.
 //
 // Export reads each table once (a fixed number of queries whatever the size
 // of the project) inside one read-only, repeatable-read transaction, so the
@@ -42,8 +43,11 @@ import (
 	"rollout/internal/date"
 )
 
-// FormatVersion is the version of the archive format this code writes and reads.
-const FormatVersion = 1
+// FormatVersion is the version of the archive format this code writes; it
+// reads every version up to it. Version 2 names the items inside gate-review
+// packs by archive id (version 1 carried the exporting installation's ids
+// there, which are restored as they were: see packIDsVersion).
+const FormatVersion = 2
 
 // Archive is a whole project. Lists are in the order of the archive ids.
 type Archive struct {
@@ -208,7 +212,10 @@ type Deliverable struct {
 }
 
 // GateReview is a steering-committee review of a gate; Pack is the document
-// frozen with the decision, kept as it was.
+// frozen with the decision, kept as it was but for the ids it names items by
+// (the milestone, deliverables and who ticked them, goals, risks, the links
+// of delivery items), which are archive ids and emails like every reference
+// (see remapPack).
 type GateReview struct {
 	ID          int64           `json:"id"`
 	ScheduledOn date.Date       `json:"scheduled_on"`

@@ -22,6 +22,7 @@ import (
 	"rollout/internal/demo"
 	"rollout/internal/goal"
 	"rollout/internal/milestone"
+	"rollout/internal/office"
 	"rollout/internal/pitfall"
 	"rollout/internal/project"
 	"rollout/internal/project/projecttest"
@@ -144,10 +145,15 @@ func buildRich(t *testing.T, db *bun.DB) (int64, map[string]int64) {
 		must(t, err)
 	}
 
+	// The gate's pack names its deliverables, one ticked, the goals (one
+	// deleted below), the risks, and the delivery items of its health.
+	checklist, err := milestone.AddDeliverable(ctx, db, pm, p.ID, gate.ID, "Go-live checklist signed")
+	must(t, err)
+	must(t, milestone.Tick(ctx, db, projecttest.Caller(t, db, p.ID, pm), p.ID, gate.ID, checklist.ID, true, now.Add(-time.Hour)))
 	sched, err := milestone.Schedule(ctx, db, pm, p.ID, gate.ID, milestone.ScheduleInput{ScheduledOn: date.New(2026, 5, 20), Invited: []int64{sc1, sc2}})
 	must(t, err)
 	build := func(ctx context.Context, tx bun.Tx, r *milestone.Review) (*milestone.Pack, error) {
-		return milestone.BuildPack(ctx, tx, r, now, change.PackSection)
+		return milestone.BuildPack(ctx, tx, r, now, office.PackSections()...)
 	}
 	decided, err := milestone.Decide(ctx, db, sc1, p.ID, sched.ID, milestone.DecisionInput{Decision: milestone.GoWithConditions,
 		Attendees: []int64{sc1, sc2}, Notes: "Go, with two rehearsals first",
@@ -359,6 +365,7 @@ func TestRoundTripInSameAndEmptyDatabase(t *testing.T) {
 	// Here the restored items' ids differ from the original ones, so the
 	// weekly reports' links are seen to move with them.
 	weeklyMoved(t, db, pid, db, res.ProjectID, users["pm@example.com"])
+	packMoved(t, db, pid, db, res.ProjectID)
 
 	// And in an empty installation, through the file format, keeping the key.
 	var file bytes.Buffer
@@ -458,6 +465,7 @@ func TestRoundTripInSameAndEmptyDatabase(t *testing.T) {
 
 	// The weekly reports read the same, the sent one stays as it was sent.
 	weeklyMoved(t, db, pid, db2, p2.ID, pm2.ID)
+	packMoved(t, db, pid, db2, p2.ID)
 }
 
 func indexOf(a *Archive, entity, action string) int {

@@ -485,9 +485,14 @@ func (e *exporter) build(t *tables) (*Archive, error) {
 	}
 	reviews := map[int64][]GateReview{}
 	for _, r := range t.reviews {
+		// Packs before the trail: their links may give ids to deleted items.
+		pack, err := remapPack(e, r.Pack)
+		if err != nil {
+			return nil, err
+		}
 		reviews[r.MilestoneID] = append(reviews[r.MilestoneID], GateReview{ID: e.ids[kindGateReview][r.ID],
 			ScheduledOn: r.ScheduledOn, Invited: e.emails(r.Invited), Decision: r.Decision, Attendees: e.emails(r.Attendees),
-			Notes: r.Notes, DecidedBy: e.email(r.DecidedBy), DecidedAt: utcp(r.DecidedAt), Pack: r.Pack,
+			Notes: r.Notes, DecidedBy: e.email(r.DecidedBy), DecidedAt: utcp(r.DecidedAt), Pack: pack,
 			Version: r.Version, CreatedAt: utc(r.CreatedAt), Actions: nonNil(actions[r.ID])})
 	}
 	for _, r := range t.milestones {

@@ -550,9 +550,15 @@ func (im *importer) convert() (*rowSet, error) {
 			if err != nil {
 				return nil, err
 			}
+			pack := r.Pack
+			if a.FormatVersion >= packIDsVersion {
+				if pack, err = remapPack(im, r.Pack); err != nil {
+					return nil, err
+				}
+			}
 			rs.reviews = append(rs.reviews, gateReviewRow{ID: rid, ProjectID: pid, MilestoneID: id, ScheduledOn: r.ScheduledOn,
 				Invited: im.people(r.Invited), Decision: r.Decision, Attendees: im.people(r.Attendees), Notes: r.Notes,
-				DecidedBy: im.person(r.DecidedBy), DecidedAt: r.DecidedAt, Pack: r.Pack, Version: r.Version,
+				DecidedBy: im.person(r.DecidedBy), DecidedAt: r.DecidedAt, Pack: pack, Version: r.Version,
 				CreatedAt: im.at(r.CreatedAt)})
 			for _, x := range r.Actions {
 				aid, err := im.id(kindReviewAction, x.ID)
@@ -653,7 +659,7 @@ func (im *importer) convert() (*rowSet, error) {
 	}
 	for _, s := range a.HealthSnapshots {
 		rs.snapshots = append(rs.snapshots, snapshotRow{ProjectID: pid, Day: s.Day, Score: s.Score,
-			Breakdown: rawOr(s.Breakdown, "{}")})
+			Breakdown: withoutRevision(rawOr(s.Breakdown, "{}"))})
 	}
 	for _, l := range a.BudgetLines {
 		id, err := im.id(kindBudgetLine, l.ID)

@@ -237,20 +237,49 @@ var weeklyLinks = []struct {
 	{"goals", "id", kindGoal},
 }
 
+// decodeFrozen reads a frozen JSON document (a pack, a weekly report's
+// content) with its numbers exact; nil for none.
+func decodeFrozen(raw json.RawMessage) (map[string]any, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var doc map[string]any
+	err := dec.Decode(&doc)
+	return doc, err
+}
+
+// withoutRevision drops the project revision a health snapshot was kept at
+// (office.SnapshotHealth): it counted the changes of the project where it
+// came from, and if the imported project's own counter happened to reach the
+// same number, the portfolio would take a snapshot of the other installation
+// for today's current score.
+func withoutRevision(raw json.RawMessage) json.RawMessage {
+	doc, err := decodeFrozen(raw)
+	if err != nil || doc == nil {
+		return raw // not an object: nothing to drop
+	}
+	if _, ok := doc["revision"]; !ok {
+		return raw
+	}
+	delete(doc, "revision")
+	out, err := json.Marshal(doc)
+	if err != nil {
+		return raw
+	}
+	return out
+}
+
 // remapWeeklyContent maps the links of a weekly report's content and leaves
 // the rest as it was frozen: names, dates, numbers, risk and change keys
 // (which read as they did when the report went out). The generic walk of
 // remapJSON does not fit: its field names mean other things here
 // (decided_by is a name) and the ids sit in nested lines.
 func remapWeeklyContent(m mapper, raw json.RawMessage) (json.RawMessage, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return raw, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var doc map[string]any
-	if err := dec.Decode(&doc); err != nil {
-		return nil, err
+	doc, err := decodeFrozen(raw)
+	if err != nil || doc == nil {
+		return raw, err
 	}
 	for _, link := range weeklyLinks {
 		lines, _ := doc[link.list].([]any)

@@ -128,7 +128,7 @@ func TestChinesePagesFollowTheGlossary(t *testing.T) {
 			if regexp.MustCompile(`\d (days?|h|hours?)\b`).MatchString(s) {
 				problems["an English unit: "+s] = append(problems["an English unit: "+s], p)
 			}
-			if strings.Contains(s, "。 ") && !strings.HasSuffix(strings.TrimSpace(s), "。") {
+			if spaceAfterStop.MatchString(s) {
 				problems["a space after 。: "+s] = append(problems["a space after 。: "+s], p)
 			}
 		}
@@ -146,3 +146,7 @@ func TestChinesePagesFollowTheGlossary(t *testing.T) {
 		t.Errorf("%s (on %s)", k, strings.Join(ps, ", "))
 	}
 }
+
+// spaceAfterStop finds a space between a full stop (or another full-width
+// sentence mark) and the next sentence: Chinese runs sentences together.
+var spaceAfterStop = regexp.MustCompile(`[。！？；] +\S`)

@@ -122,6 +122,7 @@ func templateFuncs(tr *i18n.Translator) template.FuncMap {
 		"list":  func(xs []string) string { return listIn(tr.Lang, xs) },
 		"sep":   func() string { return listIn(tr.Lang, []string{"", ""}) },
 		"semi":  func() string { return semiIn(tr.Lang) },
+		"gap":   func() string { return gapIn(tr.Lang) },
 		// unit writes a goal's unit in the page's language when it is a
 		// common one (days → 天, h → 小时); any other unit as it was typed.
 		"unit": tr.Unit,
@@ -176,20 +177,24 @@ func refPathOf(ref string) string {
 	return "/projects/" + key + "/changes/" + n
 }
 
-// keyPathOf links an item's key to its page (see the keyPath template function).
-func keyPathOf(key string) string {
-	if p := refPathOf(key); p != "" {
-		return p
-	}
+// keyPathOf links the key of an item frozen in a gate-review pack (CRM-42,
+// CRM-R-3, CRM-CR-7) to the item's page in project, the key of the project
+// the pack belongs to now: a copy imported under another key keeps the keys
+// as frozen, and its links must still lead to its own items.
+func keyPathOf(project, key string) string {
+	p := refPathOf(key)
 	digits := func(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
-	if proj, n, ok := strings.Cut(key, "-R-"); ok && proj != "" && digits(n) {
-		return "/projects/" + proj + "/risks/" + n
+	if proj, n, ok := strings.Cut(key, "-R-"); p == "" && ok && proj != "" && digits(n) {
+		p = "/projects/" + proj + "/risks/" + n
 	}
-	i := strings.LastIndex(key, "-")
-	if i > 0 && digits(key[i+1:]) && !strings.Contains(key[:i], "-") {
-		return "/projects/" + key[:i] + "/requirements/" + key[i+1:]
+	if i := strings.LastIndex(key, "-"); p == "" && i > 0 && digits(key[i+1:]) && !strings.Contains(key[:i], "-") {
+		p = "/projects/" + key[:i] + "/requirements/" + key[i+1:]
 	}
-	return ""
+	if p == "" {
+		return ""
+	}
+	_, item, _ := strings.Cut(strings.TrimPrefix(p, "/projects/"), "/")
+	return "/projects/" + project + "/" + item
 }
 
 // codeOf prints a stored code, following pointers (an optional decision):
@@ -238,6 +243,14 @@ func listIn(lang string, xs []string) string {
 }
 
 // semiIn separates facts: "; " in English, "；" in Chinese.
+// gapIn separates two sentences: a space in English, nothing in Chinese.
+func gapIn(lang string) string {
+	if lang == i18n.Chinese {
+		return ""
+	}
+	return " "
+}
+
 func semiIn(lang string) string {
 	if lang == i18n.Chinese {
 		return "；"

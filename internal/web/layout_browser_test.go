@@ -69,18 +69,27 @@ const layoutCheck = `(() => {
 })()`
 
 // TestBrowserDemoPagesFit signs in as the demo's project manager and visits
-// every page of the demo project at 1366 and 390 px in English and Chinese;
-// each page must fit its screen (layoutCheck), and its screenshot is saved
+// every page of the demo project at 1366 and 390 px in English and Chinese,
+// each language with the demo written in it (`rollout demo --lang`): each
+// page must fit its screen (layoutCheck), and its screenshot is saved
 // into ROLLOUT_SCREENSHOTS (or a temporary folder) to be looked at, with
 // the first screen of the dashboard, the backlog and the plan in English
 // (readme-*.png) that the README shows from docs/.
 func TestBrowserDemoPagesFit(t *testing.T) {
-	app, db := testApp(t)
-	if _, err := demo.Load(context.Background(), db, date.Today()); err != nil {
-		t.Fatal(err)
-	}
 	ctx := browsertest.New(t, 10*time.Minute)
-	u := &ui{t: t, ctx: ctx, base: serve(t, app)}
+	dir := screenshotDir(t)
+	for _, lang := range []string{"en", "zh-CN"} {
+		app, db := testApp(t)
+		if _, err := demo.LoadIn(context.Background(), db, date.Today(), lang); err != nil {
+			t.Fatal(err)
+		}
+		demoPagesFit(t, ctx, serve(t, app), lang, dir)
+	}
+}
+
+// demoPagesFit checks and saves every page of the demo served at base in lang.
+func demoPagesFit(t *testing.T, ctx context.Context, base, lang, dir string) {
+	u := &ui{t: t, ctx: ctx, base: base}
 	u.do = func(steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, steps...); err != nil {
@@ -151,51 +160,48 @@ func TestBrowserDemoPagesFit(t *testing.T) {
 		}
 	}
 
-	dir := screenshotDir(t)
 	drawn := `[...document.querySelectorAll("[data-chart]")].every(e => e.dataset.drawn === "1" || !JSON.parse(e.dataset.chart).type)`
-	for _, lang := range []string{"en", "zh-CN"} {
-		u.open("/")
-		if s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.lang`)); s != lang {
-			u.do(chooseLanguage(lang))
-		}
-		for _, width := range []int64{1366, 390} {
-			u.do(chromedp.EmulateViewport(width, 900))
-			for _, p := range pages {
-				name := fmt.Sprintf("%s-%s-%d", p[0], lang, width)
-				u.open(p[1])
-				for i := 0; i < 50; i++ {
-					if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](drawn)); ok {
-						break
-					}
-					time.Sleep(100 * time.Millisecond)
+	u.open("/")
+	if s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.lang`)); s != lang {
+		u.do(chooseLanguage(lang))
+	}
+	for _, width := range []int64{1366, 390} {
+		u.do(chromedp.EmulateViewport(width, 900))
+		for _, p := range pages {
+			name := fmt.Sprintf("%s-%s-%d", p[0], lang, width)
+			u.open(p[1])
+			for i := 0; i < 50; i++ {
+				if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](drawn)); ok {
+					break
 				}
-				problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](layoutCheck))
-				if err != nil {
-					t.Fatalf("%s: %v", name, err)
+				time.Sleep(100 * time.Millisecond)
+			}
+			problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](layoutCheck))
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if len(problems) > 0 {
+				if len(problems) > 6 {
+					problems = append(problems[:6], fmt.Sprintf("… and %d more", len(problems)-6))
 				}
-				if len(problems) > 0 {
-					if len(problems) > 6 {
-						problems = append(problems[:6], fmt.Sprintf("… and %d more", len(problems)-6))
-					}
-					t.Errorf("%s (%s):\n  %s", name, p[1], strings.Join(problems, "\n  "))
-				}
-				// The README's screenshots: the first screen of three pages, in English.
-				if lang == "en" && width == 1366 && (p[0] == "dashboard" || p[0] == "backlog" || p[0] == "plan") {
-					png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-					if err != nil {
-						t.Fatalf("screenshot %s: %v", name, err)
-					}
-					if err := os.WriteFile(filepath.Join(dir, "readme-"+p[0]+".png"), png, 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+				t.Errorf("%s (%s):\n  %s", name, p[1], strings.Join(problems, "\n  "))
+			}
+			// The README's screenshots: the first screen of three pages, in English.
+			if lang == "en" && width == 1366 && (p[0] == "dashboard" || p[0] == "backlog" || p[0] == "plan") {
+				png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 				if err != nil {
 					t.Fatalf("screenshot %s: %v", name, err)
 				}
-				if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(dir, "readme-"+p[0]+".png"), png, 0o644); err != nil {
 					t.Fatal(err)
 				}
+			}
+			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatalf("screenshot %s: %v", name, err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+				t.Fatal(err)
 			}
 		}
 	}
