@@ -59,14 +59,12 @@ func (s *Server) servedKept(c *fiber.Ctx, kind string) (bool, error) {
 	return false, nil
 }
 
-// keepBody files a body render has just made with csrfMark in place of the
-// token, if the request was marked by servedKept and the page is a plain 200.
-func (s *Server) keepBody(c *fiber.Ctx, status int, p page, body []byte) {
-	name, ok := c.Locals(localPageName).(string)
-	if !ok || status != fiber.StatusOK {
-		return
+// keepBody files a body render has just made for a request servedKept
+// marked, with csrfMark in place of the token (render keeps only plain 200s).
+func (s *Server) keepBody(c *fiber.Ctx, p page, body []byte) {
+	if name, ok := c.Locals(localPageName).(string); ok {
+		readcache.Put(s.pages, s.readKey(c), name, keptPage{title: p.Title, scripts: p.Scripts, body: body})
 	}
-	readcache.Put(s.pages, s.readKey(c), name, keptPage{title: p.Title, scripts: p.Scripts, body: body})
 }
 
 // withToken returns a kept body with the reader's CSRF token in its forms.

@@ -75,7 +75,7 @@ func (s *Server) render(c *fiber.Ctx, status int, name, title string, data any, 
 	}
 	out := body.Bytes()
 	if keep {
-		s.keepBody(c, status, p, out)
+		s.keepBody(c, p, out)
 		out = s.withToken(c, out)
 		p.CSRF = csrfToken(c)
 	}
