@@ -46,6 +46,9 @@ func cmdImport(ctx context.Context, args []string, c cli) error {
 		n := res.Counts
 		fmt.Fprintf(c.stdout, "Imported project %s (%d requirements, %d goals with %d measurements, %d risks, %d milestones, %d change requests, %d audit entries).\n",
 			res.Key, n.Requirements, n.Goals, n.Measurements, n.Risks, n.Milestones, n.ChangeRequests, n.AuditEntries)
+		if res.WeeklyPaused {
+			fmt.Fprintf(c.stdout, "The weekly report of %s does not send by itself: it is a copy under another key, and its original may still send the same report. A project manager turns \"Send by itself\" on again on the project's Weekly reports page.\n", res.Key)
+		}
 		if len(res.CreatedUsers) > 0 {
 			fmt.Fprintf(c.stdout, "Created %d disabled accounts for people this installation did not know (an administrator enables them): %s\n",
 				len(res.CreatedUsers), strings.Join(res.CreatedUsers, ", "))

@@ -22,6 +22,12 @@ func TestExportAndImportCommands(t *testing.T) {
 	if code, out, errOut := runOnce(t, env, "demo"); code != 0 {
 		t.Fatalf("demo: %d %q %q", code, out, errOut)
 	}
+	// DEMO's weekly report sends by itself: a copy of it must not.
+	if _, err := openTestDB(t, dsn).NewRaw(`INSERT INTO weekly_report_settings (project_id, auto_send)
+		SELECT id, true FROM projects WHERE key = 'DEMO' ON CONFLICT (project_id) DO UPDATE SET auto_send = true`).
+		Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	file := filepath.Join(t.TempDir(), "demo.rollout.json")
 	code, out, errOut := runOnce(t, env, "export", "--key", "demo", file)
 	if code != 0 || !strings.HasPrefix(out, "Exported project DEMO to "+file) {
@@ -35,12 +41,18 @@ func TestExportAndImportCommands(t *testing.T) {
 	if strings.Contains(out, "disabled accounts") {
 		t.Fatalf("the same installation knows everyone: %q", out)
 	}
+	if !strings.Contains(out, `The weekly report of COPY does not send by itself`) {
+		t.Errorf("the copy's import does not say its weekly report stopped sending by itself: %q", out)
+	}
 
 	// Into an empty installation, keeping the key: the team comes along, disabled.
 	env2 := map[string]string{"DATABASE_URL": dbtest.DSN(t)}
 	code, out, errOut = runOnce(t, env2, "import", file)
 	if code != 0 || !strings.HasPrefix(out, "Imported project DEMO (") || !strings.Contains(out, "Created 8 disabled accounts") {
 		t.Fatalf("import elsewhere: %d %q %q", code, out, errOut)
+	}
+	if strings.Contains(out, "weekly report") {
+		t.Errorf("a move under its own key stopped the weekly report: %q", out)
 	}
 
 	// Mistakes end with one sentence, and nothing is written.

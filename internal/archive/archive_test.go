@@ -361,10 +361,18 @@ func TestRoundTripInSameAndEmptyDatabase(t *testing.T) {
 	if copied.Project.Key != "COPY" {
 		t.Fatalf("key %s", copied.Project.Key)
 	}
+	// A copy does not send its weekly report by itself (checked below by
+	// weeklyMoved); the rest of it is the original.
+	if copied.WeeklySettings != nil {
+		copied.WeeklySettings.AutoSend = orig.WeeklySettings.AutoSend
+	}
 	sameProject(t, "same database", orig, copied)
 	// Here the restored items' ids differ from the original ones, so the
 	// weekly reports' links are seen to move with them.
-	weeklyMoved(t, db, pid, db, res.ProjectID, users["pm@example.com"])
+	weeklyMoved(t, db, pid, db, res.ProjectID, users["pm@example.com"], true)
+	if !res.WeeklyPaused {
+		t.Error("the copy's result does not say its weekly report no longer sends by itself")
+	}
 	packMoved(t, db, pid, db, res.ProjectID)
 
 	// And in an empty installation, through the file format, keeping the key.
@@ -464,7 +472,7 @@ func TestRoundTripInSameAndEmptyDatabase(t *testing.T) {
 	}
 
 	// The weekly reports read the same, the sent one stays as it was sent.
-	weeklyMoved(t, db, pid, db2, p2.ID, pm2.ID)
+	weeklyMoved(t, db, pid, db2, p2.ID, pm2.ID, false)
 	packMoved(t, db, pid, db2, p2.ID)
 }
 

@@ -36,6 +36,9 @@ type Result struct {
 	Key          string
 	Counts       Counts
 	CreatedUsers []string // accounts created, disabled, for people this installation did not know
+	// WeeklyPaused: the archive's weekly report sent itself, and this import
+	// (under another key: a copy, whose original may still send) does not.
+	WeeklyPaused bool
 }
 
 var keyPattern = regexp.MustCompile(`^[A-Z]{2,10}$`)
@@ -73,6 +76,7 @@ func Import(ctx context.Context, db bun.IDB, a *Archive, opts ImportOptions) (*R
 		im.person(p.Email)
 	}
 	res := &Result{Key: key, Counts: a.Count()}
+	res.WeeklyPaused = a.WeeklySettings != nil && a.WeeklySettings.AutoSend && im.copying()
 	err := database.RunInTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		taken, err := tx.NewSelect().Table("projects").Where("key = ?", key).Exists(ctx)
 		if err != nil {
@@ -135,6 +139,10 @@ type importer struct {
 	blocks  map[kind][]int64  // archive id i → blocks[kind][i-1]
 	users   map[string]int64  // lower-case email → account id
 }
+
+// copying reports whether the archive is imported under another key than
+// its own: a copy, whose original may live on in this installation.
+func (im *importer) copying() bool { return im.newKey != im.oldKey }
 
 // checkIDs makes sure each kind's ids are 1 … n, as Export writes them.
 func (im *importer) checkIDs() error {
@@ -726,7 +734,11 @@ func (im *importer) convert() (*rowSet, error) {
 			CreatedAt: im.at(r.CreatedAt), UpdatedAt: im.at(r.UpdatedAt)})
 	}
 	if s := a.WeeklySettings; s != nil {
-		rs.schedule = append(rs.schedule, weeklySettingsRow{ProjectID: pid, AutoSend: s.AutoSend, Weekday: s.Weekday,
+		// A project imported under its own key has moved and goes on
+		// sending; under another key it is a copy, and its original may
+		// still send the same report to the same people.
+		autoSend := s.AutoSend && !im.copying()
+		rs.schedule = append(rs.schedule, weeklySettingsRow{ProjectID: pid, AutoSend: autoSend, Weekday: s.Weekday,
 			Hour: s.Hour, Roles: nonNil(s.Roles), Version: max(s.Version, 1)})
 	}
 	for _, e := range a.Audit {

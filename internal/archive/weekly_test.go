@@ -43,10 +43,10 @@ func buildWeekly(t *testing.T, db *bun.DB, pid int64, pm project.Caller, now tim
 }
 
 // weeklyMoved checks the weekly reports of project srcID in src after its
-// move to dstID in dst: they read the same through internal/weekly, their
+// move to dstID in dst (copied: under another key): they read the same through internal/weekly, their
 // links name the restored milestones, gate reviews and goals, the sent one
 // cannot be edited, and the trail names the restored reports.
-func weeklyMoved(t *testing.T, src *bun.DB, srcID int64, dst *bun.DB, dstID, pmID int64) {
+func weeklyMoved(t *testing.T, src *bun.DB, srcID int64, dst *bun.DB, dstID, pmID int64, copied bool) {
 	t.Helper()
 	ctx := context.Background()
 	before, err := weekly.List(ctx, src, srcID)
@@ -103,7 +103,12 @@ func weeklyMoved(t *testing.T, src *bun.DB, srcID int64, dst *bun.DB, dstID, pmI
 	must(t, err)
 	s2, err := weekly.SettingsOf(ctx, dst, dstID)
 	must(t, err)
-	if s1.ProjectID, s2.ProjectID = 0, 0; !reflect.DeepEqual(s1, s2) || !s2.AutoSend || s2.Weekday != 4 {
+	// A copy (another key) keeps the schedule but does not send by itself:
+	// its original may still send the same report to the same people.
+	if s2.AutoSend != !copied {
+		t.Errorf("sends by itself after the import under another key (%v): %v", copied, s2.AutoSend)
+	}
+	if s1.ProjectID, s2.ProjectID, s2.AutoSend = 0, 0, s1.AutoSend; !reflect.DeepEqual(s1, s2) || s2.Weekday != 4 {
 		t.Errorf("schedule after the move %+v, want %+v", s2, s1)
 	}
 
