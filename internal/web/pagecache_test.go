@@ -2,11 +2,15 @@ package web
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"rollout/internal/account"
@@ -73,6 +77,36 @@ func TestKeptPagesAreEachReadersOwnAndFresh(t *testing.T) {
 	boPage := bo.get("/projects/CRM/requirements")
 	expectContains(t, boPage, `id="mv"`, "Lead capture")
 	tokens(bo, boPage)
+	// Readers at the same time, on a kept page and on one being kept,
+	// each get their own token.
+	var wg sync.WaitGroup
+	for i := range 8 {
+		who := []*browser{b.admin, bo}[i%2]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, path := range []string{"/projects/CRM/requirements", fmt.Sprintf("/projects/CRM/requirements?text=x%d", i%3)} {
+				req := httptest.NewRequest(http.MethodGet, path, nil)
+				for k, v := range who.cookies {
+					req.AddCookie(&http.Cookie{Name: k, Value: v})
+				}
+				res, err := b.app.Test(req, -1)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				body, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				for _, m := range csrfFields.FindAllStringSubmatch(string(body), -1) {
+					if m[1] != who.cookies["rollout_csrf"] {
+						t.Errorf("%s: a reader got another token", path)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
 	// The viewer gets no rank or bulk controls, whoever viewed before.
 	veraPage := vera.get("/projects/CRM/requirements")
 	expectContains(t, veraPage, "Lead capture", "Quote approval")
