@@ -16,7 +16,8 @@
 // The cache is bounded: at most MaxProjects projects (least recently used
 // goes first) and MaxValues values per project, and, when made by
 // NewBudget, a number of bytes that Sized values (rendered pages) may hold
-// in all. Values are shared between concurrent requests and must be
+// in all, and MaxPages values per project (a page is kept per reader,
+// language and address, so a project has many; the bytes bound them). Values are shared between concurrent requests and must be
 // treated as read-only.
 package readcache
 
@@ -31,6 +32,7 @@ import (
 const (
 	MaxProjects = 256
 	MaxValues   = 64
+	MaxPages    = 1024
 )
 
 // Key names the state of a project a value was computed from.
@@ -45,6 +47,7 @@ type Key struct {
 type Cache struct {
 	mu       sync.Mutex
 	max      int
+	values   int        // per project
 	maxBytes int        // 0: Sized values are not counted
 	bytes    int        // held by Sized values, in all
 	order    *list.List // of *slot, most recently used first
@@ -75,11 +78,16 @@ func New(maxProjects int) *Cache {
 // NewBudget returns a cache of at most maxProjects projects whose Sized
 // values hold at most maxBytes in all (no bound when 0): the projects used
 // least recently go first, and a value larger than the budget is not kept.
+// With a budget, a project may hold MaxPages values instead of MaxValues.
 func NewBudget(maxProjects, maxBytes int) *Cache {
 	if maxProjects <= 0 {
 		maxProjects = MaxProjects
 	}
-	return &Cache{max: maxProjects, maxBytes: max(0, maxBytes), order: list.New(), projects: map[int64]*list.Element{}}
+	c := &Cache{max: maxProjects, values: MaxValues, maxBytes: max(0, maxBytes), order: list.New(), projects: map[int64]*list.Element{}}
+	if maxBytes > 0 {
+		c.values = MaxPages
+	}
+	return c
 }
 
 // Get returns the value named name for the key, computing it with load when
@@ -164,7 +172,7 @@ func (c *Cache) store(k Key, name string, v any) {
 		c.empty(s)
 		s.key = k
 	}
-	if len(s.values) >= MaxValues {
+	if len(s.values) >= c.values {
 		c.empty(s)
 	}
 	if old, ok := s.values[name]; ok {

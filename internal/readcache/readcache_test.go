@@ -2,6 +2,7 @@ package readcache
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"rollout/internal/date"
@@ -112,5 +113,23 @@ func TestBudgetBoundsTheBytesOfRenderedPages(t *testing.T) {
 	}
 	if _, ok := Find[page](nil, k(1, 1), "a"); ok {
 		t.Error("a nil cache found something")
+	}
+}
+
+// A cache of pages holds many per project (readers × pages × languages);
+// one of read models drops a project's values past MaxValues.
+func TestPagesPerProject(t *testing.T) {
+	day := date.New(2025, 3, 10)
+	k := Key{ProjectID: 1, Seq: 1, Day: day}
+	models, pages := New(0), NewBudget(0, 1<<20)
+	for i := range MaxValues + 1 {
+		Put(models, k, fmt.Sprint(i), i)
+		Put(pages, k, fmt.Sprint(i), page("x"))
+	}
+	if _, ok := Find[int](models, k, "0"); ok {
+		t.Error("read models kept more than MaxValues values of a project")
+	}
+	if _, ok := Find[page](pages, k, "0"); !ok {
+		t.Error("a page cache dropped a project's pages past MaxValues")
 	}
 }
