@@ -55,6 +55,8 @@ func TestMoneyShowsItsCurrencyOneWayPerLanguage(t *testing.T) {
 			t.Errorf("%s: only %d amounts on the pages", lang, seen)
 		}
 	}
-	// The Chinese sentence on the budget's delivery signal reads naturally.
+	// The Chinese sentence on the budget's delivery signal reads naturally
+	// (in Chinese whichever language the loop above, in map order, ended on).
+	expectStatus(t, pm.post("/lang", url.Values{"lang": {"zh-CN"}, "back": {"/"}}), http.StatusSeeOther)
 	expectContains(t, pm.get("/projects/DEMO/health"), "预算已支出")
 }
