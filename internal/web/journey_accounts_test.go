@@ -9,6 +9,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"rollout/internal/browsertest"
+	"rollout/internal/date"
+	"rollout/internal/demo"
 )
 
 // ui drives one browser tab through the app.
@@ -17,6 +19,20 @@ type ui struct {
 	ctx  context.Context
 	do   func(steps ...chromedp.Action[chromedp.Void])
 	base string
+}
+
+// demoManagerUI serves the demo project and signs its project manager in
+// to a browser.
+func demoManagerUI(t *testing.T) *ui {
+	t.Helper()
+	app, db := testApp(t)
+	if _, err := demo.Load(context.Background(), db, date.Of(time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	u := newUI(t, serve(t, app))
+	u.open("/signin")
+	u.do(fill("#email", "pm@demo.example", "#password", demo.Password), submit(`form[action="/signin"]`, ".user-menu summary"))
+	return u
 }
 
 func newUI(t *testing.T, base string) *ui {

@@ -1,17 +1,12 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"rollout/internal/date"
-	"rollout/internal/demo"
 )
 
 // TestBrowserSteeringPagesScreenshots opens what a steering committee reads
@@ -20,13 +15,7 @@ import (
 // and phone width in both languages, checks that each shows its substance,
 // and saves a screenshot of each (to ROLLOUT_SCREENSHOTS, to be looked at).
 func TestBrowserSteeringPagesScreenshots(t *testing.T) {
-	app, db := testApp(t)
-	if _, err := demo.Load(context.Background(), db, date.Of(time.Now())); err != nil {
-		t.Fatal(err)
-	}
-	u := newUI(t, serve(t, app))
-	u.open("/signin")
-	u.do(fill("#email", "pm@demo.example", "#password", demo.Password), submit(`form[action="/signin"]`, ".user-menu summary"))
+	u := demoManagerUI(t)
 	dir := screenshotDir(t)
 	pages := []struct{ name, path, shows string }{
 		{"dashboard", "/projects/DEMO/dashboard", `document.querySelectorAll("figure.heat-inherent td a, figure.heat-inherent a").length`},

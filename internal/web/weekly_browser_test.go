@@ -7,14 +7,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
-
-	"rollout/internal/date"
-	"rollout/internal/demo"
 )
 
 // TestBrowserWeeklyReportScreenshots has the demo's project manager build
@@ -25,13 +21,7 @@ import (
 // print view (with a PNG of its pages when pdftoppm is installed) to
 // ROLLOUT_SCREENSHOTS, to be looked at.
 func TestBrowserWeeklyReportScreenshots(t *testing.T) {
-	app, db := testApp(t)
-	if _, err := demo.Load(context.Background(), db, date.Of(time.Now())); err != nil {
-		t.Fatal(err)
-	}
-	u := newUI(t, serve(t, app))
-	u.open("/signin")
-	u.do(fill("#email", "pm@demo.example", "#password", demo.Password), submit(`form[action="/signin"]`, ".user-menu summary"))
+	u := demoManagerUI(t)
 	dir := screenshotDir(t)
 	save := func(name string, data []byte) {
 		t.Helper()
